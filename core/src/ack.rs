@@ -1,0 +1,29 @@
+//! ACK's well-known strings. Keeping them byte-for-byte identical to the ACK
+//! runtime is what lets existing manifests, GitOps health checks and
+//! `kubectl wait --for=condition=ACK.ResourceSynced` keep working.
+
+/// Condition: desired and observed state agree and the AWS resource is stable.
+pub const CONDITION_SYNCED: &str = "ACK.ResourceSynced";
+/// Condition: the resource cannot progress without a change to its spec.
+pub const CONDITION_TERMINAL: &str = "ACK.Terminal";
+/// Condition: an error that the agent retries.
+pub const CONDITION_RECOVERABLE: &str = "ACK.Recoverable";
+/// Condition: the summary ACK added in late 2025, derived from the three above.
+pub const CONDITION_READY: &str = "Ready";
+
+/// Resource annotation: the AWS region the resource lives in.
+pub const ANNOTATION_REGION: &str = "services.k8s.aws/region";
+/// Resource annotation: `retain` leaves the AWS resource when the custom resource is deleted.
+pub const ANNOTATION_DELETION_POLICY: &str = "services.k8s.aws/deletion-policy";
+/// Namespace annotation: default region for resources in the namespace.
+pub const ANNOTATION_DEFAULT_REGION: &str = "services.k8s.aws/default-region";
+/// Namespace annotation: AWS account (CARM).
+pub const ANNOTATION_OWNER_ACCOUNT_ID: &str = "services.k8s.aws/owner-account-id";
+
+/// The value of [`ANNOTATION_DELETION_POLICY`] that keeps the AWS resource.
+pub const DELETION_POLICY_RETAIN: &str = "retain";
+
+/// The finalizer ACK puts on every managed resource of `kind` in `group`.
+pub fn finalizer(group: &str, kind: &str) -> String {
+    format!("finalizers.{group}/{kind}")
+}
