@@ -7,6 +7,7 @@ pub mod kinds;
 pub mod manifest;
 pub mod names;
 pub mod resource;
+pub mod wire;
 
 pub use kinds::{KindInfo, PrinterColumn};
 pub use resource::Resource;

@@ -1,0 +1,24 @@
+//! How the agent tells the plugin more than a gRPC status code and message.
+//!
+//! An error status carries the sentence in its message and, in these ASCII
+//! metadata entries, what the plugin needs to render `error:` / `hint:` and to
+//! point at the manifest: the plugin never parses messages.
+
+/// What the user can do about the error.
+pub const HINT: &str = "x-sagemaker-hint";
+/// The manifest document the error is about (`training.yaml (document 2, line 30)`).
+pub const SOURCE: &str = "x-sagemaker-source";
+/// The field path the error is about (`spec.resourceConfig.instanceCount`).
+pub const FIELD: &str = "x-sagemaker-field";
+/// Request metadata: the caller's bearer token (`authorization: Bearer <token>`),
+/// the seam for per-call authentication and Kubernetes RBAC.
+pub const AUTHORIZATION: &str = "authorization";
+
+/// Metadata values must be printable ASCII; hints and paths are, but a file
+/// name may not be, so anything else is replaced rather than failing the call.
+pub fn ascii(value: &str) -> String {
+    value
+        .chars()
+        .map(|c| if c.is_ascii() && !c.is_ascii_control() { c } else { '?' })
+        .collect()
+}
