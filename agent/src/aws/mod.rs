@@ -1,0 +1,207 @@
+//! The AWS side: one interface, two backends (the real SDK and the in-process
+//! simulator), and the accounting every call goes through.
+//!
+//! Backends speak the AWS JSON wire shapes (`{"TrainingJobName": ...}`) keyed
+//! by operation name. That keeps the simulator a faithful, generic stand-in for
+//! SageMaker's API and keeps per-kind knowledge in the kinds table; the typed
+//! SDK values are built from those shapes through the SDK's own schemas.
+
+pub mod sdk;
+pub mod sim;
+
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use async_trait::async_trait;
+use serde_json::Value;
+
+/// Where a call goes: the account and region a resource lives in.
+///
+/// `role_arn` is the seam for cross-account management (CARM): backends
+/// cache clients per target, so an assumed role gets its own clients.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Target {
+    pub account: String,
+    pub region: String,
+    pub role_arn: Option<String>,
+}
+
+/// An error from an AWS API, reduced to what reconciling needs.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{operation}: {code}: {message}")]
+pub struct AwsError {
+    pub operation: String,
+    /// AWS error code (`ValidationException`, `ResourceInUse`, ...), or a
+    /// synthetic one for failures without a response (`DispatchFailure`).
+    pub code: String,
+    pub message: String,
+    /// Throttling, 5xx and network failures: retry later, it is not the spec's fault.
+    pub transient: bool,
+}
+
+impl AwsError {
+    pub fn new(operation: &str, code: &str, message: impl Into<String>) -> Self {
+        let transient = is_transient_code(code);
+        AwsError { operation: operation.into(), code: code.into(), message: message.into(), transient }
+    }
+
+    /// Whether this is AWS throttling us.
+    pub fn is_throttling(&self) -> bool {
+        THROTTLING_CODES.contains(&self.code.as_str())
+    }
+}
+
+const THROTTLING_CODES: &[&str] = &[
+    "ThrottlingException",
+    "Throttling",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "ProvisionedThroughputExceededException",
+];
+
+fn is_transient_code(code: &str) -> bool {
+    THROTTLING_CODES.contains(&code)
+        || matches!(
+            code,
+            "InternalFailure" | "InternalServerError" | "ServiceUnavailable" | "DispatchFailure" | "Timeout"
+        )
+}
+
+/// A way to reach AWS (or something that behaves like it).
+#[async_trait]
+pub trait Backend: Send + Sync + 'static {
+    /// Calls `operation` with an AWS-JSON input and returns the AWS-JSON output.
+    async fn call(&self, target: &Target, operation: &'static str, input: Value) -> Result<Value, AwsError>;
+    /// The account the agent's own credentials belong to.
+    async fn caller_account(&self) -> Result<String, AwsError>;
+    /// `aws` or `sim`, for `Info`.
+    fn name(&self) -> &'static str;
+}
+
+/// Every AWS call the agent makes goes through here: counted per operation
+/// and account, and paced by a token bucket per account, because SageMaker
+/// throttles per account and a controller must never hammer it.
+pub struct Aws {
+    backend: Arc<dyn Backend>,
+    max_per_second: f64,
+    buckets: Mutex<HashMap<String, Bucket>>,
+    calls: Mutex<BTreeMap<String, u64>>,
+}
+
+struct Bucket {
+    tokens: f64,
+    updated: Instant,
+}
+
+impl Aws {
+    /// `max_per_second` bounds calls per account; bursts up to the same number pass at once.
+    pub fn new(backend: Arc<dyn Backend>, max_per_second: f64) -> Self {
+        Aws {
+            backend,
+            max_per_second: max_per_second.max(0.1),
+            buckets: Mutex::default(),
+            calls: Mutex::default(),
+        }
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        self.backend.name()
+    }
+
+    pub async fn caller_account(&self) -> Result<String, AwsError> {
+        self.backend.caller_account().await
+    }
+
+    /// Calls AWS once, after waiting for the account's rate budget.
+    pub async fn call(&self, target: &Target, operation: &'static str, input: Value) -> Result<Value, AwsError> {
+        loop {
+            match self.take_token(&target.account) {
+                None => break,
+                Some(wait) => tokio::time::sleep(wait).await,
+            }
+        }
+        *self.calls.lock().unwrap_or_else(|p| p.into_inner()).entry(operation.to_string()).or_default() += 1;
+        let result = self.backend.call(target, operation, input).await;
+        if let Err(e) = &result {
+            tracing::debug!(operation, account = %target.account, region = %target.region, code = %e.code, "AWS call failed");
+        }
+        result
+    }
+
+    /// Calls made so far, by operation.
+    pub fn calls(&self) -> BTreeMap<String, u64> {
+        self.calls.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Takes a token, or says how long to wait for one.
+    fn take_token(&self, account: &str) -> Option<Duration> {
+        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        let rate = self.max_per_second;
+        let bucket = buckets.entry(account.to_string()).or_insert(Bucket { tokens: rate, updated: now });
+        bucket.tokens = (bucket.tokens + now.duration_since(bucket.updated).as_secs_f64() * rate).min(rate);
+        bucket.updated = now;
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            None
+        } else {
+            Some(Duration::from_secs_f64((1.0 - bucket.tokens) / rate))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Echo;
+
+    #[async_trait]
+    impl Backend for Echo {
+        async fn call(&self, _: &Target, _: &'static str, input: Value) -> Result<Value, AwsError> {
+            Ok(input)
+        }
+        async fn caller_account(&self) -> Result<String, AwsError> {
+            Ok("123456789012".into())
+        }
+        fn name(&self) -> &'static str {
+            "echo"
+        }
+    }
+
+    fn target(account: &str) -> Target {
+        Target { account: account.into(), region: "us-east-1".into(), role_arn: None }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn calls_beyond_the_per_account_budget_wait_instead_of_hammering_aws() {
+        let aws = Aws::new(Arc::new(Echo), 2.0);
+        let start = tokio::time::Instant::now();
+        for _ in 0..6 {
+            aws.call(&target("1"), "DescribeTrainingJob", Value::Null).await.expect("echo");
+        }
+        // 2 pass at once, the other 4 are paced at 2 per second
+        assert!(start.elapsed() >= Duration::from_millis(1900), "{:?}", start.elapsed());
+        assert_eq!(aws.calls().get("DescribeTrainingJob"), Some(&6));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn each_account_has_its_own_budget() {
+        let aws = Aws::new(Arc::new(Echo), 1.0);
+        let start = tokio::time::Instant::now();
+        aws.call(&target("1"), "A", Value::Null).await.expect("echo");
+        aws.call(&target("2"), "A", Value::Null).await.expect("echo");
+        assert!(start.elapsed() < Duration::from_millis(10));
+    }
+
+    #[test]
+    fn throttling_and_server_errors_are_transient_and_validation_is_not() {
+        assert!(AwsError::new("X", "ThrottlingException", "slow down").transient);
+        assert!(AwsError::new("X", "InternalFailure", "oops").transient);
+        assert!(!AwsError::new("X", "ValidationException", "bad").transient);
+        assert!(!AwsError::new("X", "ResourceInUse", "dup").transient);
+    }
+}

@@ -1,0 +1,180 @@
+//! The real AWS backend: the AWS Rust SDK with its credential chain (IRSA,
+//! env, profile), signing, retries and typed errors.
+//!
+//! Inputs arrive as AWS-JSON and become the SDK's typed input through the
+//! SDK's own schema; the typed value is put into the operation with an
+//! interceptor, because fluent builders only offer per-field setters and a
+//! per-field mapping is exactly what we must not hand-write.
+
+use std::{collections::HashMap, fmt, sync::Mutex};
+
+use async_trait::async_trait;
+use aws_config::{BehaviorVersion, Region, SdkConfig, retry::RetryConfig, sts::AssumeRoleProvider};
+use aws_smithy_runtime_api::{
+    box_error::BoxError,
+    client::{
+        interceptors::{Intercept, context::BeforeSerializationInterceptorContextMut},
+        result::SdkError,
+        runtime_components::RuntimeComponents,
+    },
+};
+use aws_smithy_types::{config_bag::ConfigBag, error::metadata::ProvideErrorMetadata};
+use sagemaker_schema::Naming;
+use serde_json::Value;
+
+use super::{AwsError, Backend, Target};
+use crate::kinds::Shape;
+
+/// Replaces the operation's (empty) input with a fully built one.
+struct ReplaceInput<T>(T);
+
+impl<T> fmt::Debug for ReplaceInput<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ReplaceInput")
+    }
+}
+
+impl<T: Clone + Send + Sync + fmt::Debug + 'static> Intercept for ReplaceInput<T> {
+    fn name(&self) -> &'static str {
+        "ReplaceInput"
+    }
+
+    fn modify_before_serialization(
+        &self,
+        context: &mut BeforeSerializationInterceptorContextMut<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let input = context
+            .input_mut()
+            .downcast_mut::<T>()
+            .ok_or("operation input is not of the expected type")?;
+        *input = self.0.clone();
+        Ok(())
+    }
+}
+
+fn sdk_error<E, R>(operation: &str, err: SdkError<E, R>) -> AwsError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: fmt::Debug,
+{
+    match &err {
+        SdkError::ServiceError(service) => {
+            let e = service.err();
+            let code = e.code().unwrap_or("Unknown");
+            let mut error = AwsError::new(operation, code, e.message().unwrap_or_default());
+            // an unmodelled 5xx (e.g. an emulator's HTML error page) is still transient
+            if code == "Unknown" {
+                error.transient = true;
+            }
+            error
+        }
+        SdkError::TimeoutError(_) => AwsError::new(operation, "Timeout", "the request timed out"),
+        SdkError::DispatchFailure(d) => {
+            AwsError::new(operation, "DispatchFailure", format!("could not reach AWS: {d:?}"))
+        }
+        SdkError::ResponseError(_) => {
+            let mut e = AwsError::new(operation, "ResponseError", "AWS sent a response that could not be read");
+            e.transient = true;
+            e
+        }
+        _ => AwsError::new(operation, "ConstructionFailure", format!("{}", aws_smithy_types::error::display::DisplayErrorContext(&err))),
+    }
+}
+
+fn mapping_error(operation: &str, e: sagemaker_schema::MappingError) -> AwsError {
+    AwsError::new(operation, "InvalidInput", e.to_string())
+}
+
+/// Builds the typed input, sends it with `$method`, returns the output as AWS-JSON.
+macro_rules! send {
+    ($client:expr, $op:expr, $method:ident, $input:ty, $json:expr) => {{
+        let input = sagemaker_schema::from_json(&$json, Naming::Aws, <$input as Shape>::read)
+            .map_err(|e| mapping_error($op, e))?;
+        let output = $client
+            .$method()
+            .customize()
+            .interceptor(ReplaceInput(input))
+            .send()
+            .await
+            .map_err(|e| sdk_error($op, e))?;
+        sagemaker_schema::to_json(&output, Naming::Aws).map_err(|e| mapping_error($op, e))
+    }};
+}
+
+#[derive(Clone)]
+struct Clients {
+    sagemaker: aws_sdk_sagemaker::Client,
+}
+
+/// The SDK backend. Clients are built once per (region, role) and reused, so
+/// credentials (and later assumed roles) are cached by the SDK.
+pub struct SdkBackend {
+    base: SdkConfig,
+    clients: Mutex<HashMap<(String, Option<String>), Clients>>,
+}
+
+impl SdkBackend {
+    /// Loads the default credential chain. `endpoint_url` points every service
+    /// at an emulator; `max_attempts` bounds the SDK's own retries.
+    pub async fn new(region: &str, endpoint_url: Option<&str>, max_attempts: u32) -> Self {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new(region.to_string()))
+            .retry_config(RetryConfig::standard().with_max_attempts(max_attempts.max(1)));
+        if let Some(url) = endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        SdkBackend { base: loader.load().await, clients: Mutex::default() }
+    }
+
+    async fn clients(&self, target: &Target) -> Clients {
+        let key = (target.region.clone(), target.role_arn.clone());
+        if let Some(c) = self.clients.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+            return c.clone();
+        }
+        let mut config = self.base.to_builder().region(Region::new(target.region.clone()));
+        if let Some(role) = &target.role_arn {
+            let provider = AssumeRoleProvider::builder(role.clone())
+                .session_name("sagemaker-agent")
+                .region(Region::new(target.region.clone()))
+                .configure(&self.base)
+                .build()
+                .await;
+            config = config.credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(provider));
+        }
+        let config = config.build();
+        let clients = Clients { sagemaker: aws_sdk_sagemaker::Client::new(&config) };
+        self.clients.lock().unwrap_or_else(|p| p.into_inner()).insert(key, clients.clone());
+        clients
+    }
+}
+
+#[async_trait]
+impl Backend for SdkBackend {
+    async fn call(&self, target: &Target, operation: &'static str, input: Value) -> Result<Value, AwsError> {
+        use aws_sdk_sagemaker::operation::{
+            create_training_job::CreateTrainingJobInput, describe_training_job::DescribeTrainingJobInput,
+            stop_training_job::StopTrainingJobInput,
+        };
+        let sm = self.clients(target).await.sagemaker;
+        match operation {
+            "CreateTrainingJob" => send!(sm, operation, create_training_job, CreateTrainingJobInput, input),
+            "DescribeTrainingJob" => {
+                send!(sm, operation, describe_training_job, DescribeTrainingJobInput, input)
+            }
+            "StopTrainingJob" => send!(sm, operation, stop_training_job, StopTrainingJobInput, input),
+            _ => Err(AwsError::new(operation, "UnknownOperation", "not wired in the SDK backend")),
+        }
+    }
+
+    async fn caller_account(&self) -> Result<String, AwsError> {
+        let sts = aws_sdk_sts::Client::new(&self.base);
+        let out = sts.get_caller_identity().send().await.map_err(|e| sdk_error("GetCallerIdentity", e))?;
+        out.account.ok_or_else(|| AwsError::new("GetCallerIdentity", "Unknown", "no account in the answer"))
+    }
+
+    fn name(&self) -> &'static str {
+        "aws"
+    }
+}

@@ -1,0 +1,522 @@
+//! The reconcile engine: watch-driven, one generic loop for every kind in the
+//! kinds table.
+//!
+//! What a reconcile does (ACK's semantics, `ack-controllers-behavior.md` §1):
+//! describe the AWS resource; create it if absent (after adding the finalizer,
+//! so a restart between the two can never create it twice); copy its status;
+//! poll while it is changing. Deletion stops a running job, waits until it is
+//! stopped, then releases the finalizer, unless the deletion policy is retain.
+//!
+//! Where we differ from ACK, on purpose: a resource in a final state (a
+//! completed job) costs no AWS calls at all (ACK describes it twice every
+//! 5 minutes forever); polling is adaptive (fast after a change, backing off
+//! to `poll_max` while nothing moves) instead of 2 calls per 30 s; and every
+//! call is paced per account by [`Aws`].
+
+use std::{
+    collections::{HashMap, HashSet},
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use futures::StreamExt;
+use sagemaker_core::{Resource, ack};
+use serde_json::{Map, Value, json};
+use tokio::{sync::mpsc, time::Instant};
+
+use crate::{
+    aws::{Aws, AwsError, Target},
+    kinds::{self, AwsKind},
+    store::{Event, Store, StoreError},
+};
+
+/// Tunables of the engine.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Region for resources that do not name one.
+    pub default_region: String,
+    /// The agent's own account.
+    pub account: String,
+    /// First poll after a change.
+    pub poll_min: Duration,
+    /// Longest poll interval while a resource is changing.
+    pub poll_max: Duration,
+    /// Reconciles running at once.
+    pub concurrency: usize,
+}
+
+type Key = (&'static str, String, String);
+
+/// What went wrong in one reconcile, classified for conditions and requeue.
+#[derive(Debug)]
+enum Failure {
+    /// Needs a spec change: `ACK.Terminal`, no requeue.
+    Terminal(String),
+    /// Retried with backoff: `ACK.Recoverable`.
+    Recoverable(String),
+    /// Lost a race with another writer: just try again.
+    Conflict,
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(_) => Failure::Conflict,
+            e => Failure::Recoverable(error_chain(&e)),
+        }
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut source = e.source();
+    while let Some(inner) = source {
+        s.push_str(": ");
+        s.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    s
+}
+
+fn aws_failure(kind: &AwsKind, e: AwsError) -> Failure {
+    let msg = format!("{}: {}", e.code, e.message);
+    if kind.terminal_codes.contains(&e.code.as_str()) { Failure::Terminal(msg) } else { Failure::Recoverable(msg) }
+}
+
+#[derive(Debug, Default)]
+struct KeyState {
+    /// Generation and deletion seen last, to ignore our own status writes.
+    seen: Option<(Option<i64>, bool)>,
+    /// Last observed AWS status, to adapt the poll interval.
+    observed: Option<String>,
+    interval: Option<Duration>,
+    failures: u32,
+}
+
+pub struct Engine {
+    store: Arc<dyn Store>,
+    aws: Arc<Aws>,
+    settings: Settings,
+    keys: Mutex<HashMap<Key, KeyState>>,
+    queue: Mutex<Queue>,
+    tx: mpsc::UnboundedSender<Key>,
+}
+
+#[derive(Default)]
+struct Queue {
+    due: HashMap<Key, Instant>,
+    running: HashSet<Key>,
+    again: HashSet<Key>,
+}
+
+enum Next {
+    Done,
+    After(Duration),
+}
+
+impl Engine {
+    /// Starts watching every kind and reconciling; runs until the process ends.
+    pub fn start(store: Arc<dyn Store>, aws: Arc<Aws>, settings: Settings) -> Arc<Engine> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let engine = Arc::new(Engine {
+            store,
+            aws,
+            settings,
+            keys: Mutex::default(),
+            queue: Mutex::default(),
+            tx,
+        });
+        for kind in kinds::KINDS {
+            let e = engine.clone();
+            tokio::spawn(async move { e.watch(kind).await });
+        }
+        let e = engine.clone();
+        tokio::spawn(async move { e.run(rx).await });
+        engine
+    }
+
+    async fn watch(self: Arc<Self>, kind: &'static AwsKind) {
+        let mut events = self.store.watch(kind.info);
+        while let Some(event) = events.next().await {
+            let r = event.resource();
+            let key: Key = (kind.info.kind, r.metadata.namespace.clone(), r.metadata.name.clone());
+            match &event {
+                Event::Deleted(_) => {
+                    self.keys.lock().unwrap_or_else(|p| p.into_inner()).remove(&key);
+                }
+                Event::Applied(r) => {
+                    // only spec changes, deletion and new resources trigger a
+                    // reconcile (ACK's GenerationChangedPredicate); our own
+                    // status writes must not
+                    let sig = (r.metadata.generation, r.is_deleting());
+                    let changed = {
+                        let mut keys = self.keys.lock().unwrap_or_else(|p| p.into_inner());
+                        let state = keys.entry(key.clone()).or_default();
+                        let changed = state.seen != Some(sig);
+                        state.seen = Some(sig);
+                        changed
+                    };
+                    if changed {
+                        self.schedule(key, Duration::ZERO);
+                    }
+                }
+            }
+        }
+        tracing::error!(kind = kind.info.kind, "watch ended");
+    }
+
+    fn schedule(self: &Arc<Self>, key: Key, after: Duration) {
+        let at = Instant::now() + after;
+        {
+            let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+            if q.due.get(&key).is_some_and(|d| *d <= at) {
+                return;
+            }
+            q.due.insert(key.clone(), at);
+        }
+        let e = self.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep_until(at).await;
+            let fire = {
+                let mut q = e.queue.lock().unwrap_or_else(|p| p.into_inner());
+                let fire = q.due.get(&key) == Some(&at);
+                if fire {
+                    q.due.remove(&key);
+                }
+                fire
+            };
+            if fire {
+                let _ = e.tx.send(key);
+            }
+        });
+    }
+
+    async fn run(self: Arc<Self>, mut rx: mpsc::UnboundedReceiver<Key>) {
+        let permits = Arc::new(tokio::sync::Semaphore::new(self.settings.concurrency.max(1)));
+        while let Some(key) = rx.recv().await {
+            {
+                let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+                if !q.running.insert(key.clone()) {
+                    // one reconcile per resource at a time; run again after
+                    q.again.insert(key);
+                    continue;
+                }
+            }
+            let Ok(permit) = permits.clone().acquire_owned().await else { return };
+            let e = self.clone();
+            tokio::spawn(async move {
+                let next = e.reconcile(&key).await;
+                drop(permit);
+                let again = {
+                    let mut q = e.queue.lock().unwrap_or_else(|p| p.into_inner());
+                    q.running.remove(&key);
+                    q.again.remove(&key)
+                };
+                if again {
+                    e.schedule(key.clone(), Duration::ZERO);
+                }
+                if let Next::After(d) = next {
+                    e.schedule(key, d);
+                }
+            });
+        }
+    }
+
+    async fn reconcile(self: &Arc<Self>, key: &Key) -> Next {
+        let Some(kind) = kinds::KINDS.iter().copied().find(|k| k.info.kind == key.0) else { return Next::Done };
+        let (ns, name) = (&key.1, &key.2);
+        let span = tracing::info_span!("reconcile", kind = kind.info.kind, namespace = %ns, name = %name);
+        let _enter = span.enter();
+        let res = match self.store.get(kind.info, ns, name).await {
+            Ok(Some(r)) => r,
+            Ok(None) => return Next::Done,
+            Err(e) => {
+                tracing::warn!(error = %error_chain(&e), "cannot read resource");
+                return Next::After(self.backoff(key));
+            }
+        };
+        let result = if res.is_deleting() { self.finalize(kind, &res).await } else { self.sync(kind, &res).await };
+        match result {
+            Ok(next) => {
+                self.state(key, |s| s.failures = 0);
+                next
+            }
+            Err(Failure::Conflict) => Next::After(Duration::from_millis(200)),
+            Err(failure) => self.record_failure(kind, key, &res, failure).await,
+        }
+    }
+
+    fn state<T>(&self, key: &Key, f: impl FnOnce(&mut KeyState) -> T) -> T {
+        f(self.keys.lock().unwrap_or_else(|p| p.into_inner()).entry(key.clone()).or_default())
+    }
+
+    /// Exponential backoff for errors: 2 s doubling to 5 min.
+    fn backoff(&self, key: &Key) -> Duration {
+        let n = self.state(key, |s| {
+            s.failures += 1;
+            s.failures
+        });
+        Duration::from_secs(2u64.saturating_pow(n.min(9))).min(Duration::from_secs(300))
+    }
+
+    /// Next poll of a changing resource: `poll_min` after a change, then
+    /// growing by half each time nothing changed, up to `poll_max`.
+    fn poll_interval(&self, key: &Key, observed: &str) -> Duration {
+        let (min, max) = (self.settings.poll_min, self.settings.poll_max);
+        self.state(key, |s| {
+            let next = match (&s.observed, s.interval) {
+                (Some(prev), Some(i)) if prev == observed => (i + i / 2).min(max),
+                _ => min,
+            };
+            s.observed = Some(observed.to_string());
+            s.interval = Some(next);
+            next
+        })
+    }
+
+    /// Where the resource lives: its recorded region, else its annotation,
+    /// else the agent's default. A changed annotation never moves a resource.
+    fn target(&self, kind: &AwsKind, res: &Resource) -> Result<Target, Failure> {
+        let recorded = res.str_at("status.ackResourceMetadata.region");
+        let annotated = res.annotation(ack::ANNOTATION_REGION);
+        if let (Some(r), Some(a)) = (recorded, annotated)
+            && r != a
+        {
+            return Err(Failure::Terminal(format!(
+                "{} already exists in region {r}, but the desired state specifies region {a}; \
+                 a resource cannot move between regions: restore the annotation or create a new resource",
+                kind.info.kind
+            )));
+        }
+        let region = recorded.or(annotated).unwrap_or(&self.settings.default_region).to_string();
+        let account = res
+            .str_at("status.ackResourceMetadata.ownerAccountID")
+            .unwrap_or(&self.settings.account)
+            .to_string();
+        Ok(Target { account, region, role_arn: None })
+    }
+
+    async fn describe(&self, kind: &AwsKind, target: &Target, name: &str) -> Result<Option<Value>, Failure> {
+        match self.aws.call(target, kind.describe_op, kind.name_input(name)).await {
+            Ok(out) => (kind.describe_output)(&out)
+                .map(Some)
+                .map_err(|e| Failure::Recoverable(format!("cannot read {} output: {e}", kind.describe_op))),
+            Err(e) if kind.not_found.matches(&e) => Ok(None),
+            Err(e) => Err(aws_failure(kind, e)),
+        }
+    }
+
+    async fn sync(self: &Arc<Self>, kind: &'static AwsKind, res: &Resource) -> Result<Next, Failure> {
+        let key: Key = (kind.info.kind, res.metadata.namespace.clone(), res.metadata.name.clone());
+        let arn = res.str_at("status.ackResourceMetadata.arn");
+        let status = kind.info.status_field.and_then(|f| res.str_at(&format!("status.{f}")));
+        // a finished resource costs nothing: nothing in AWS will change again
+        if arn.is_some() && status.is_some_and(|s| kind.info.is_final(s)) && res.condition(ack::CONDITION_TERMINAL).is_none() {
+            return Ok(Next::Done);
+        }
+        let target = self.target(kind, res)?;
+        let name = res.spec.get(kind.info.identifier_field).and_then(Value::as_str).unwrap_or_default().to_string();
+        let finalizer = ack::finalizer(kind.info.group, kind.info.kind);
+        let observed = match self.describe(kind, &target, &name).await? {
+            Some(observed) => {
+                if !res.metadata.finalizers.contains(&finalizer) {
+                    // exists in AWS but we never created it: never take it over silently
+                    return Err(Failure::Terminal(format!(
+                        "Resource already exists: a {} named {name} already exists in account {} region {} \
+                         and is not managed by this resource. Names are permanent in SageMaker: choose another {}",
+                        kind.info.kind, target.account, target.region, kind.info.identifier_field
+                    )));
+                }
+                observed
+            }
+            None if arn.is_some() => {
+                return Err(Failure::Recoverable(format!(
+                    "{} {name} was created ({}) but AWS does not find it yet",
+                    kind.info.kind,
+                    arn.unwrap_or_default()
+                )));
+            }
+            None => {
+                let res = if res.metadata.finalizers.contains(&finalizer) {
+                    res.clone()
+                } else {
+                    self.store.set_finalizer(kind.info, res, &finalizer, true).await?
+                };
+                let input = (kind.create_input)(&res.spec).map_err(|e| Failure::Terminal(format!("spec.{e}")))?;
+                let out = self.aws.call(&target, kind.create_op, input).await.map_err(|e| aws_failure(kind, e))?;
+                let arn = out.get(kind.create_arn_member).and_then(Value::as_str).unwrap_or_default().to_string();
+                tracing::info!(%arn, account = %target.account, region = %target.region, "created");
+                // read it back once, so status shows where it is right away
+                let observed = match self.describe(kind, &target, &name).await {
+                    Ok(Some(o)) => o,
+                    _ => json!({ kind.arn_field: arn }),
+                };
+                let next = self.write_observed(kind, &key, &res, &target, &observed).await?;
+                return Ok(next);
+            }
+        };
+        self.write_observed(kind, &key, res, &target, &observed).await
+    }
+
+    /// Writes what AWS reported into status and decides when to look again.
+    async fn write_observed(
+        self: &Arc<Self>,
+        kind: &AwsKind,
+        key: &Key,
+        res: &Resource,
+        target: &Target,
+        observed: &Value,
+    ) -> Result<Next, Failure> {
+        let aws_status = observed.get(kind.aws_status_field).and_then(Value::as_str);
+        let modifying = aws_status.is_none_or(|s| kind.modifying_statuses.contains(&s));
+        let synced_msg = match aws_status {
+            Some(s) => format!("{} is in {s} status.", kind.info.kind),
+            None => format!("{} is being created.", kind.info.kind),
+        };
+        let conditions = Conditions { synced: (!modifying, synced_msg), terminal: None, recoverable: None };
+        let status = build_status(kind, res, target, Some(observed), conditions);
+        if status != res.status {
+            self.store.write_status(kind.info, res, status).await?;
+        }
+        if !modifying {
+            return Ok(Next::Done);
+        }
+        let secondary = observed.get("secondaryStatus").and_then(Value::as_str).unwrap_or_default();
+        Ok(Next::After(self.poll_interval(key, &format!("{}/{secondary}", aws_status.unwrap_or_default()))))
+    }
+
+    async fn finalize(self: &Arc<Self>, kind: &'static AwsKind, res: &Resource) -> Result<Next, Failure> {
+        let key: Key = (kind.info.kind, res.metadata.namespace.clone(), res.metadata.name.clone());
+        let finalizer = ack::finalizer(kind.info.group, kind.info.kind);
+        if !res.metadata.finalizers.contains(&finalizer) {
+            return Ok(Next::Done);
+        }
+        let release = || async {
+            self.store.set_finalizer(kind.info, res, &finalizer, false).await?;
+            tracing::info!("finalizer released");
+            Ok(Next::Done)
+        };
+        if res.annotation(ack::ANNOTATION_DELETION_POLICY) == Some(ack::DELETION_POLICY_RETAIN) {
+            return release().await;
+        }
+        let target = self.target(kind, res)?;
+        let name = res.spec.get(kind.info.identifier_field).and_then(Value::as_str).unwrap_or_default().to_string();
+        let Some(observed) = self.describe(kind, &target, &name).await? else {
+            return release().await;
+        };
+        let aws_status = observed.get(kind.aws_status_field).and_then(Value::as_str).unwrap_or_default();
+        match (aws_status, kind.stop_op) {
+            ("InProgress", Some(stop)) => {
+                self.aws.call(&target, stop, kind.name_input(&name)).await.map_err(|e| aws_failure(kind, e))?;
+                tracing::info!("stop requested");
+                let mut observed = observed;
+                observed[kind.aws_status_field] = json!("Stopping");
+                self.write_observed(kind, &key, res, &target, &observed).await?;
+                Ok(Next::After(self.settings.poll_min))
+            }
+            (s, _) if kind.modifying_statuses.contains(&s) => self.write_observed(kind, &key, res, &target, &observed).await,
+            _ => release().await,
+        }
+    }
+
+    async fn record_failure(self: &Arc<Self>, kind: &AwsKind, key: &Key, res: &Resource, failure: Failure) -> Next {
+        let (terminal, recoverable, next) = match failure {
+            Failure::Terminal(msg) => (Some(msg), None, Next::Done),
+            Failure::Recoverable(msg) => (None, Some(msg), Next::After(self.backoff(key))),
+            Failure::Conflict => return Next::After(Duration::from_millis(200)),
+        };
+        let (synced, msg) = match &terminal {
+            Some(_) => (Some(false), "Resource not synced".to_string()),
+            None => (None, "Unable to determine if desired resource state matches latest observed state".into()),
+        };
+        tracing::warn!(terminal = ?terminal, recoverable = ?recoverable, "reconcile failed");
+        let conditions = Conditions { synced: (synced.unwrap_or(false), msg), terminal, recoverable };
+        let target = self.target(kind, res).unwrap_or(Target {
+            account: self.settings.account.clone(),
+            region: self.settings.default_region.clone(),
+            role_arn: None,
+        });
+        let mut status = build_status(kind, res, &target, None, conditions);
+        if synced.is_none() {
+            set_condition_status(&mut status, ack::CONDITION_SYNCED, "Unknown");
+        }
+        if status != res.status
+            && let Err(e) = self.store.write_status(kind.info, res, status).await
+        {
+            tracing::warn!(error = %error_chain(&e), "cannot write status");
+        }
+        next
+    }
+}
+
+struct Conditions {
+    synced: (bool, String),
+    terminal: Option<String>,
+    recoverable: Option<String>,
+}
+
+/// The full status: ACK's metadata and conditions plus the kind's status
+/// fields from what AWS reported (or, without a fresh observation, as before).
+fn build_status(kind: &AwsKind, res: &Resource, target: &Target, observed: Option<&Value>, c: Conditions) -> Value {
+    let prev = res.status.as_object().cloned().unwrap_or_default();
+    let mut status = Map::new();
+    let arn = observed
+        .and_then(|o| o.get(kind.arn_field))
+        .or_else(|| res.value_at("status.ackResourceMetadata.arn"))
+        .cloned();
+    if arn.is_some() || prev.contains_key("ackResourceMetadata") {
+        let mut meta = json!({ "ownerAccountID": target.account, "region": target.region });
+        if let Some(arn) = arn {
+            meta["arn"] = arn;
+        }
+        status.insert("ackResourceMetadata".into(), meta);
+    }
+    let prev_conditions = prev.get("conditions").cloned().unwrap_or(Value::Null);
+    let mut conditions = Vec::new();
+    let mut cond = |type_: &str, state: &str, message: &str| {
+        conditions.push(condition(&prev_conditions, type_, state, message));
+    };
+    if let Some(t) = &c.terminal {
+        cond(ack::CONDITION_TERMINAL, "True", t);
+    }
+    if let Some(r) = &c.recoverable {
+        cond(ack::CONDITION_RECOVERABLE, "True", r);
+    }
+    let synced = if c.synced.0 { "True" } else { "False" };
+    cond(ack::CONDITION_SYNCED, synced, &c.synced.1);
+    // Ready: Terminal, else Recoverable, else a copy of ResourceSynced (RT ensureConditions)
+    match (&c.terminal, &c.recoverable) {
+        (Some(m), _) | (None, Some(m)) => cond(ack::CONDITION_READY, "False", m),
+        _ => cond(ack::CONDITION_READY, synced, &c.synced.1),
+    }
+    status.insert("conditions".into(), Value::Array(conditions));
+    for field in kind.status_fields {
+        let value = match observed {
+            Some(o) => o.get(*field),
+            None => prev.get(*field),
+        };
+        if let Some(v) = value {
+            status.insert((*field).to_string(), v.clone());
+        }
+    }
+    Value::Object(status)
+}
+
+/// A condition, keeping its transition time when nothing about it changed.
+fn condition(prev: &Value, type_: &str, state: &str, message: &str) -> Value {
+    let old = prev.as_array().and_then(|a| a.iter().find(|c| c["type"] == type_));
+    let unchanged = old.is_some_and(|o| o["status"] == state && o["message"] == message);
+    let time = match old {
+        Some(o) if unchanged => o["lastTransitionTime"].clone(),
+        _ => json!(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+    };
+    json!({ "type": type_, "status": state, "message": message, "lastTransitionTime": time })
+}
+
+fn set_condition_status(status: &mut Value, type_: &str, state: &str) {
+    if let Some(conds) = status.get_mut("conditions").and_then(Value::as_array_mut) {
+        for c in conds.iter_mut().filter(|c| c["type"] == type_) {
+            c["status"] = json!(state);
+        }
+    }
+}

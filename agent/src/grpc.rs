@@ -1,0 +1,206 @@
+//! The gRPC API the plugin talks to. Handlers are thin: look the kind up,
+//! validate, call the store, convert; all behaviour lives in `apply`, the
+//! store and the engine.
+
+use std::{collections::HashSet, sync::Arc};
+
+use futures::{StreamExt, stream::BoxStream};
+use sagemaker_core::{KindInfo, Resource, kinds};
+use sagemaker_proto::v1::{
+    self as pb, ApplyOutcome as PbOutcome, EventType,
+    agent_server::{Agent, AgentServer},
+};
+use tonic::{Request, Response, Status};
+
+use crate::{
+    apply::{self, Validated},
+    aws::Aws,
+    error::Error,
+    store::{ApplyOutcome, Event, Store},
+};
+
+/// What `Info` reports besides counters.
+#[derive(Debug, Clone)]
+pub struct AgentInfo {
+    pub default_region: String,
+    pub account: String,
+}
+
+pub struct AgentService {
+    store: Arc<dyn Store>,
+    aws: Arc<Aws>,
+    info: AgentInfo,
+}
+
+impl AgentService {
+    pub fn new(store: Arc<dyn Store>, aws: Arc<Aws>, info: AgentInfo) -> AgentServer<Self> {
+        AgentServer::new(AgentService { store, aws, info })
+    }
+}
+
+fn kind(name: &str) -> Result<&'static KindInfo, Status> {
+    kinds::find(name).ok_or_else(|| {
+        let known: Vec<_> = kinds::KINDS.iter().map(|k| k.plural).collect();
+        Error::Invalid {
+            source_: None,
+            field: None,
+            message: format!("unknown kind {name:?}"),
+            hint: Some(format!("known kinds: {}", known.join(", "))),
+        }
+        .to_status()
+    })
+}
+
+fn to_pb(r: &Resource) -> pb::Resource {
+    pb::Resource { json: r.to_json().to_string() }
+}
+
+fn reference(kind: &KindInfo, r: &Resource) -> pb::ResourceRef {
+    pb::ResourceRef {
+        kind: kind.kind.into(),
+        namespace: r.metadata.namespace.clone(),
+        name: r.metadata.name.clone(),
+        qualified_kind: kind.qualified(),
+    }
+}
+
+fn status(e: impl Into<Error>) -> Status {
+    e.into().to_status()
+}
+
+#[tonic::async_trait]
+impl Agent for AgentService {
+    async fn apply(&self, request: Request<pb::ApplyRequest>) -> Result<Response<pb::ApplyResponse>, Status> {
+        let req = request.into_inner();
+        let namespace = if req.default_namespace.is_empty() { "default" } else { &req.default_namespace };
+        // validate everything first: a request applies all manifests or none
+        let mut validated: Vec<Validated> = Vec::new();
+        for m in &req.manifests {
+            let v = apply::validate(&m.source, &m.json, namespace).map_err(status)?;
+            if let Some(dup) = validated.iter().find(|o| o.kind.info == v.kind.info && o.resource.key() == v.resource.key()) {
+                return Err(status(Error::invalid(
+                    &v.source,
+                    Some("metadata.name"),
+                    format!("{} and {} both define {} {}", dup.source, v.source, v.kind.info.kind, v.resource.key()),
+                    None,
+                )));
+            }
+            let existing =
+                self.store.get(v.kind.info, &v.resource.metadata.namespace, &v.resource.metadata.name).await.map_err(status)?;
+            if let Some(existing) = existing {
+                apply::check_update(&v, &existing).map_err(status)?;
+            }
+            validated.push(v);
+        }
+        // then a server-side dry run of each (the API server checks the CRD schema too)
+        for v in &validated {
+            self.store.apply(v.kind.info, &v.resource, true).await.map_err(|e| {
+                let mut s = status(e);
+                if let Ok(src) = sagemaker_core::wire::ascii(&v.source).parse() {
+                    s.metadata_mut().insert(sagemaker_core::wire::SOURCE, src);
+                }
+                s
+            })?;
+        }
+        let mut results = Vec::new();
+        for v in &validated {
+            let (stored, outcome) = if req.dry_run {
+                self.store.apply(v.kind.info, &v.resource, true).await.map_err(status)?
+            } else {
+                self.store.apply(v.kind.info, &v.resource, false).await.map_err(status)?
+            };
+            let outcome = match outcome {
+                ApplyOutcome::Created => PbOutcome::Created,
+                ApplyOutcome::Configured => PbOutcome::Configured,
+                ApplyOutcome::Unchanged => PbOutcome::Unchanged,
+            };
+            results.push(pb::ApplyResult {
+                r#ref: Some(reference(v.kind.info, &stored)),
+                outcome: outcome as i32,
+                resource: Some(to_pb(&stored)),
+            });
+        }
+        Ok(Response::new(pb::ApplyResponse { results }))
+    }
+
+    async fn get(&self, request: Request<pb::GetRequest>) -> Result<Response<pb::Resource>, Status> {
+        let r = request.into_inner().r#ref.unwrap_or_default();
+        let k = kind(&r.kind)?;
+        let ns = if r.namespace.is_empty() { "default" } else { &r.namespace };
+        match self.store.get(k, ns, &r.name).await.map_err(status)? {
+            Some(res) => Ok(Response::new(to_pb(&res))),
+            None => Err(status(Error::NotFound(format!("{} \"{}\" not found in namespace {ns}", k.qualified(), r.name)))),
+        }
+    }
+
+    async fn list(&self, request: Request<pb::ListRequest>) -> Result<Response<pb::ListResponse>, Status> {
+        let r = request.into_inner();
+        let k = kind(&r.kind)?;
+        let ns = if r.all_namespaces { None } else { Some(if r.namespace.is_empty() { "default" } else { r.namespace.as_str() }) };
+        let items = self.store.list(k, ns).await.map_err(status)?;
+        Ok(Response::new(pb::ListResponse { items: items.iter().map(to_pb).collect() }))
+    }
+
+    type WatchStream = BoxStream<'static, Result<pb::WatchEvent, Status>>;
+
+    async fn watch(&self, request: Request<pb::WatchRequest>) -> Result<Response<Self::WatchStream>, Status> {
+        let r = request.into_inner();
+        let k = kind(&r.kind)?;
+        let ns = if r.namespace.is_empty() { "default".to_string() } else { r.namespace };
+        let (all, name) = (r.all_namespaces, r.name);
+        let mut seen = HashSet::new();
+        let stream = self
+            .store
+            .watch(k)
+            .filter(move |e| {
+                let m = &e.resource().metadata;
+                std::future::ready((all || m.namespace == ns) && (name.is_empty() || m.name == name))
+            })
+            .map(move |e| {
+                let key = e.resource().key();
+                let type_ = match &e {
+                    Event::Deleted(_) => {
+                        seen.remove(&key);
+                        EventType::Deleted
+                    }
+                    Event::Applied(_) if seen.insert(key) => EventType::Added,
+                    Event::Applied(_) => EventType::Modified,
+                };
+                Ok(pb::WatchEvent { r#type: type_ as i32, resource: Some(to_pb(e.resource())) })
+            })
+            .boxed();
+        Ok(Response::new(stream))
+    }
+
+    async fn delete(&self, request: Request<pb::DeleteRequest>) -> Result<Response<pb::DeleteResponse>, Status> {
+        let req = request.into_inner();
+        let r = req.r#ref.unwrap_or_default();
+        let k = kind(&r.kind)?;
+        let ns = if r.namespace.is_empty() { "default" } else { &r.namespace };
+        let not_found = || status(Error::NotFound(format!("{} \"{}\" not found in namespace {ns}", k.qualified(), r.name)));
+        if req.retain {
+            use sagemaker_core::ack::{ANNOTATION_DELETION_POLICY, DELETION_POLICY_RETAIN};
+            match self.store.annotate(k, ns, &r.name, ANNOTATION_DELETION_POLICY, DELETION_POLICY_RETAIN).await {
+                Ok(_) => {}
+                Err(crate::store::StoreError::NotFound { .. }) => return Err(not_found()),
+                Err(e) => return Err(status(e)),
+            }
+        }
+        let Some(res) = self.store.delete(k, ns, &r.name).await.map_err(status)? else { return Err(not_found()) };
+        let finalizing = !res.metadata.finalizers.is_empty();
+        Ok(Response::new(pb::DeleteResponse { resource: Some(to_pb(&res)), finalizing }))
+    }
+
+    async fn info(&self, _: Request<pb::InfoRequest>) -> Result<Response<pb::InfoResponse>, Status> {
+        Ok(Response::new(pb::InfoResponse {
+            agent_version: env!("CARGO_PKG_VERSION").into(),
+            mode: self.store.mode().into(),
+            aws_backend: self.aws.backend_name().into(),
+            default_region: self.info.default_region.clone(),
+            account_id: self.info.account.clone(),
+            kinds: kinds::KINDS.iter().map(|k| format!("{}.{}", k.kind, k.group)).collect(),
+            aws_calls: self.aws.calls().into_iter().collect(),
+            api_version: sagemaker_proto::API_VERSION.into(),
+        }))
+    }
+}

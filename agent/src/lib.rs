@@ -1,0 +1,14 @@
+//! `sagemaker-agent`: keeps ACK-compatible SageMaker resources as desired
+//! state (Kubernetes custom resources, or an embedded store standalone),
+//! reconciles them against AWS (or the built-in simulator), and serves the
+//! `kubectl sagemaker` plugin over gRPC.
+
+pub mod apply;
+pub mod args;
+pub mod aws;
+pub mod crd;
+pub mod engine;
+pub mod error;
+pub mod grpc;
+pub mod kinds;
+pub mod store;

@@ -1,0 +1,203 @@
+//! The Kubernetes store: ACK-compatible custom resources on a real API server,
+//! written with server-side apply (spec, as the user's field manager), the
+//! status subresource (as the agent) and resource-version-guarded finalizer
+//! patches.
+
+use async_trait::async_trait;
+use futures::{StreamExt, stream::BoxStream};
+use kube::{
+    Api, Client,
+    api::{ApiResource, DeleteParams, DynamicObject, ListParams, Patch, PatchParams},
+    runtime::watcher,
+};
+use sagemaker_core::{KindInfo, Resource};
+use serde_json::{Value, json};
+
+use super::{ApplyOutcome, Event, Result, Store, StoreError, outcome};
+
+/// Field manager for what users apply through the plugin (as kubectl's is `kubectl`).
+pub const APPLY_MANAGER: &str = "kubectl-sagemaker";
+/// Field manager for what the agent itself writes.
+pub const AGENT_MANAGER: &str = "sagemaker-agent";
+
+pub struct KubeStore {
+    client: Client,
+}
+
+fn api_resource(kind: &KindInfo) -> ApiResource {
+    ApiResource {
+        group: kind.group.into(),
+        version: kind.version.into(),
+        api_version: kind.api_version(),
+        kind: kind.kind.into(),
+        plural: kind.plural.into(),
+    }
+}
+
+fn to_resource(o: DynamicObject) -> Result<Resource> {
+    let v = serde_json::to_value(o).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    serde_json::from_value(v).map_err(|e| StoreError::Invalid(e.to_string()))
+}
+
+fn kube_err(e: kube::Error, what: &str) -> StoreError {
+    match &e {
+        kube::Error::Api(r) if r.code == 409 => StoreError::Conflict(what.to_string()),
+        kube::Error::Api(r) if r.code == 422 || r.code == 400 => StoreError::Invalid(r.message.clone()),
+        kube::Error::Api(r) if r.code == 404 && r.message.contains("namespaces") => {
+            StoreError::Invalid(r.message.clone())
+        }
+        _ => StoreError::Kube(e),
+    }
+}
+
+impl KubeStore {
+    /// Connects and checks that every kind's CRD is installed, so a missing
+    /// CRD is one clear error at start rather than a stream of failures.
+    pub async fn connect(client: Client, kinds: &[&'static KindInfo]) -> Result<Self> {
+        for kind in kinds {
+            let api: Api<DynamicObject> = Api::all_with(client.clone(), &api_resource(kind));
+            match api.list(&ListParams::default().limit(1)).await {
+                Ok(_) => {}
+                Err(kube::Error::Api(r)) if r.code == 404 => {
+                    return Err(StoreError::MissingCrd(format!("{}.{}", kind.plural, kind.group)));
+                }
+                Err(e) => return Err(StoreError::Kube(e)),
+            }
+        }
+        Ok(KubeStore { client })
+    }
+
+    fn api(&self, kind: &KindInfo, ns: Option<&str>) -> Api<DynamicObject> {
+        let ar = api_resource(kind);
+        match ns {
+            Some(ns) => Api::namespaced_with(self.client.clone(), ns, &ar),
+            None => Api::all_with(self.client.clone(), &ar),
+        }
+    }
+}
+
+#[async_trait]
+impl Store for KubeStore {
+    async fn get(&self, kind: &'static KindInfo, ns: &str, name: &str) -> Result<Option<Resource>> {
+        let o = self.api(kind, Some(ns)).get_opt(name).await.map_err(|e| kube_err(e, name))?;
+        o.map(to_resource).transpose()
+    }
+
+    async fn list(&self, kind: &'static KindInfo, ns: Option<&str>) -> Result<Vec<Resource>> {
+        let list = self.api(kind, ns).list(&ListParams::default()).await.map_err(|e| kube_err(e, kind.plural))?;
+        list.items.into_iter().map(to_resource).collect()
+    }
+
+    async fn apply(&self, kind: &'static KindInfo, manifest: &Resource, dry_run: bool) -> Result<(Resource, ApplyOutcome)> {
+        let ns = &manifest.metadata.namespace;
+        let name = &manifest.metadata.name;
+        let api = self.api(kind, Some(ns));
+        let existing = api.get_opt(name).await.map_err(|e| kube_err(e, name))?.map(to_resource).transpose()?;
+        let result = outcome(existing.as_ref(), manifest);
+        if result == ApplyOutcome::Unchanged
+            && let Some(existing) = existing
+        {
+            return Ok((existing, result));
+        }
+        // only what the user owns: never status, never server-managed metadata
+        let mut metadata = json!({ "name": name, "namespace": ns });
+        if !manifest.metadata.labels.is_empty() {
+            metadata["labels"] = json!(manifest.metadata.labels);
+        }
+        if !manifest.metadata.annotations.is_empty() {
+            metadata["annotations"] = json!(manifest.metadata.annotations);
+        }
+        let body = json!({
+            "apiVersion": kind.api_version(),
+            "kind": kind.kind,
+            "metadata": metadata,
+            "spec": manifest.spec,
+        });
+        let mut params = PatchParams::apply(APPLY_MANAGER).force();
+        params.dry_run = dry_run;
+        let o = api.patch(name, &params, &Patch::Apply(&body)).await.map_err(|e| kube_err(e, name))?;
+        Ok((to_resource(o)?, result))
+    }
+
+    async fn write_status(&self, kind: &'static KindInfo, resource: &Resource, status: Value) -> Result<Resource> {
+        let mut status = status;
+        // a merge patch keeps keys it does not mention: null out the ones we dropped
+        if let (Some(old), Some(new)) = (resource.status.as_object(), status.as_object_mut()) {
+            for key in old.keys() {
+                if !new.contains_key(key) {
+                    new.insert(key.clone(), Value::Null);
+                }
+            }
+        }
+        let api = self.api(kind, Some(&resource.metadata.namespace));
+        let params = PatchParams { field_manager: Some(AGENT_MANAGER.into()), ..Default::default() };
+        let o = api
+            .patch_status(&resource.metadata.name, &params, &Patch::Merge(json!({ "status": status })))
+            .await
+            .map_err(|e| kube_err(e, &resource.key()))?;
+        to_resource(o)
+    }
+
+    async fn set_finalizer(&self, kind: &'static KindInfo, resource: &Resource, finalizer: &str, present: bool) -> Result<Resource> {
+        let mut finalizers: Vec<String> =
+            resource.metadata.finalizers.iter().filter(|f| *f != finalizer).cloned().collect();
+        if present {
+            finalizers.push(finalizer.to_string());
+        }
+        // the resource version makes this fail with 409 instead of dropping
+        // a finalizer someone else added meanwhile
+        let patch = json!({ "metadata": {
+            "finalizers": finalizers,
+            "resourceVersion": resource.metadata.resource_version,
+        }});
+        let api = self.api(kind, Some(&resource.metadata.namespace));
+        let params = PatchParams { field_manager: Some(AGENT_MANAGER.into()), ..Default::default() };
+        let o = api
+            .patch(&resource.metadata.name, &params, &Patch::Merge(patch))
+            .await
+            .map_err(|e| kube_err(e, &resource.key()))?;
+        to_resource(o)
+    }
+
+    async fn annotate(&self, kind: &'static KindInfo, ns: &str, name: &str, key: &str, value: &str) -> Result<Resource> {
+        let api = self.api(kind, Some(ns));
+        let params = PatchParams { field_manager: Some(AGENT_MANAGER.into()), ..Default::default() };
+        let patch = json!({ "metadata": { "annotations": { key: value } } });
+        let o = api.patch(name, &params, &Patch::Merge(patch)).await.map_err(|e| kube_err(e, name))?;
+        to_resource(o)
+    }
+
+    async fn delete(&self, kind: &'static KindInfo, ns: &str, name: &str) -> Result<Option<Resource>> {
+        let api = self.api(kind, Some(ns));
+        match api.delete(name, &DeleteParams::default()).await {
+            Ok(either) => match either {
+                either::Either::Left(o) => Ok(Some(to_resource(o)?)),
+                either::Either::Right(_) => Ok(None),
+            },
+            Err(kube::Error::Api(r)) if r.code == 404 => Ok(None),
+            Err(e) => Err(kube_err(e, name)),
+        }
+    }
+
+    fn watch(&self, kind: &'static KindInfo) -> BoxStream<'static, Event> {
+        let api = self.api(kind, None);
+        watcher(api, watcher::Config::default())
+            .filter_map(|e| async move {
+                match e {
+                    Ok(watcher::Event::Apply(o) | watcher::Event::InitApply(o)) => to_resource(o).ok().map(Event::Applied),
+                    Ok(watcher::Event::Delete(o)) => to_resource(o).ok().map(Event::Deleted),
+                    Ok(_) => None,
+                    Err(e) => {
+                        // the watcher backs off and re-lists on its own
+                        tracing::warn!(error = %e, "watch error");
+                        None
+                    }
+                }
+            })
+            .boxed()
+    }
+
+    fn mode(&self) -> &'static str {
+        "kubernetes"
+    }
+}

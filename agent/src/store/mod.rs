@@ -1,0 +1,101 @@
+//! Where desired state lives: Kubernetes custom resources, or an embedded
+//! on-disk store for standalone mode. One interface serves the engine and the
+//! gRPC API, so neither knows which one it runs on.
+
+pub mod embedded;
+pub mod kube;
+
+use async_trait::async_trait;
+use futures::stream::BoxStream;
+use sagemaker_core::{KindInfo, Resource};
+use serde_json::Value;
+
+/// A change to a stored resource.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// Created or changed (including status writes).
+    Applied(Resource),
+    /// Gone from the store.
+    Deleted(Resource),
+}
+
+impl Event {
+    pub fn resource(&self) -> &Resource {
+        match self {
+            Event::Applied(r) | Event::Deleted(r) => r,
+        }
+    }
+}
+
+/// What an apply did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApplyOutcome {
+    Created,
+    Configured,
+    Unchanged,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{kind} {namespace}/{name} not found")]
+    NotFound { kind: String, namespace: String, name: String },
+    #[error("{0} was changed by someone else meanwhile; retrying")]
+    Conflict(String),
+    #[error("the Kubernetes API refused the request: {0}")]
+    Invalid(String),
+    #[error("the CustomResourceDefinition for {0} is not installed")]
+    MissingCrd(String),
+    #[error("Kubernetes API error")]
+    Kube(#[source] ::kube::Error),
+    #[error("cannot write the embedded store")]
+    Io(#[source] std::io::Error),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    async fn get(&self, kind: &'static KindInfo, namespace: &str, name: &str) -> Result<Option<Resource>>;
+    /// `namespace: None` lists every namespace.
+    async fn list(&self, kind: &'static KindInfo, namespace: Option<&str>) -> Result<Vec<Resource>>;
+    /// Server-side apply of a manifest's metadata (labels, annotations) and
+    /// spec, as the user's field manager. With `dry_run` nothing is written.
+    async fn apply(&self, kind: &'static KindInfo, manifest: &Resource, dry_run: bool)
+    -> Result<(Resource, ApplyOutcome)>;
+    /// Replaces the status.
+    async fn write_status(&self, kind: &'static KindInfo, resource: &Resource, status: Value) -> Result<Resource>;
+    /// Adds or removes a finalizer, guarded by the resource version so that a
+    /// concurrent change is never overwritten.
+    async fn set_finalizer(&self, kind: &'static KindInfo, resource: &Resource, finalizer: &str, present: bool)
+    -> Result<Resource>;
+    /// Sets one annotation.
+    async fn annotate(&self, kind: &'static KindInfo, namespace: &str, name: &str, key: &str, value: &str)
+    -> Result<Resource>;
+    /// Requests deletion; with finalizers present the resource stays, marked deleting.
+    async fn delete(&self, kind: &'static KindInfo, namespace: &str, name: &str) -> Result<Option<Resource>>;
+    /// Every change to resources of `kind`, starting with the current ones.
+    fn watch(&self, kind: &'static KindInfo) -> BoxStream<'static, Event>;
+    /// `kubernetes` or `standalone`.
+    fn mode(&self) -> &'static str;
+}
+
+/// Whether an apply changes what the user owns: spec, labels, annotations.
+pub fn outcome(existing: Option<&Resource>, manifest: &Resource) -> ApplyOutcome {
+    match existing {
+        None => ApplyOutcome::Created,
+        Some(e) => {
+            let annotations_same = manifest
+                .metadata
+                .annotations
+                .iter()
+                .all(|(k, v)| e.metadata.annotations.get(k) == Some(v));
+            let labels_same =
+                manifest.metadata.labels.iter().all(|(k, v)| e.metadata.labels.get(k) == Some(v));
+            if e.spec == manifest.spec && annotations_same && labels_same {
+                ApplyOutcome::Unchanged
+            } else {
+                ApplyOutcome::Configured
+            }
+        }
+    }
+}
