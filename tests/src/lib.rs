@@ -959,3 +959,79 @@ mod unit {
         assert!(repo_root().join("tests/support/moto_sagemaker.py").is_file());
     }
 }
+
+/// A binary of this workspace (`sagemaker-agent`, `kubectl-sagemaker`), from
+/// the same target directory as the running test. The test command builds
+/// them first (`cargo build --workspace --bins`).
+pub fn workspace_binary(name: &str) -> Result<PathBuf, Error> {
+    let exe = std::env::current_exe().map_err(|e| Error::new(format!("current_exe: {e}")))?;
+    // target/<profile>/deps/<test> -> target/<profile>/<name>
+    let dir = exe.parent().and_then(Path::parent).ok_or_else(|| Error::new("unexpected test binary location"))?;
+    let path = dir.join(name);
+    if !path.exists() {
+        return Err(Error::new(format!(
+            "{} is missing: build it first with `cargo build --workspace --bins` (scripts/test.sh does)",
+            path.display()
+        )));
+    }
+    Ok(path)
+}
+
+/// A running `sagemaker-agent`, stopped on drop.
+pub struct AgentProcess {
+    /// `http://127.0.0.1:PORT`, for `--agent`.
+    pub url: String,
+    child: std::process::Child,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl AgentProcess {
+    /// Starts the agent with `args` (plus `--listen 127.0.0.1:0`) and `env`,
+    /// and waits until it listens.
+    pub fn start(args: &[&str], env: &[(&str, String)]) -> Result<Self, Error> {
+        use std::io::BufRead;
+        let bin = workspace_binary("sagemaker-agent")?;
+        let dir = tempfile::tempdir().map_err(|e| Error::new(format!("tempdir: {e}")))?;
+        let log = dir.path().join("agent.log");
+        let log_file = std::fs::File::create(&log).map_err(|e| Error::new(format!("{}: {e}", log.display())))?;
+        let mut cmd = Command::new(bin);
+        cmd.args(args).args(["--listen", "127.0.0.1:0"]).stdout(Stdio::piped()).stderr(log_file);
+        cmd.env("SAGEMAKER_AGENT_LOG", "info,sagemaker_agent=debug");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().map_err(|e| Error::new(format!("spawn sagemaker-agent: {e}")))?;
+        let stdout = child.stdout.take().ok_or_else(|| Error::new("no agent stdout"))?;
+        let mut line = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .map_err(|e| Error::new(format!("read agent stdout: {e}")))?;
+        let Some(addr) = line.trim().strip_prefix("listening on ") else {
+            let _ = child.kill();
+            let _ = child.wait();
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            return Err(Error::new(format!("sagemaker-agent did not start:\n{text}")));
+        };
+        Ok(AgentProcess { url: format!("http://{addr}"), child, log, _dir: dir })
+    }
+
+    /// The agent's log so far (for assertion messages).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Kills the agent abruptly, as a crash or a node loss would.
+    pub fn kill(mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.log()
+    }
+}
+
+impl Drop for AgentProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

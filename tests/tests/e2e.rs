@@ -1,0 +1,326 @@
+//! End to end, as users run it: the real `kubectl` runs the plugin, which
+//! talks to a real `sagemaker-agent`, which keeps state on a real API server
+//! (or its embedded store) and reaches SageMaker through the AWS SDK against
+//! moto (or its built-in simulator).
+
+use std::{
+    ffi::OsString,
+    path::{Path, PathBuf},
+    process::{Command, Output},
+    time::{Duration, Instant},
+};
+
+use sagemaker_testsupport::{AgentProcess, KubeApiServer, Moto, repo_root, workspace_binary};
+use serde_json::Value;
+
+const JOB: &str = "ack-xgboost-training-job-7420";
+
+fn training_yaml() -> PathBuf {
+    repo_root().join("examples/training.yaml")
+}
+
+/// The tutorial manifest with another name, written next to `dir`.
+fn training_yaml_named(dir: &Path, name: &str, env: Option<(&str, &str)>) -> PathBuf {
+    let mut text = std::fs::read_to_string(training_yaml()).expect("example").replace(JOB, name);
+    if let Some((k, v)) = env {
+        text.push_str(&format!("  environment:\n    {k}: \"{v}\"\n"));
+    }
+    let path = dir.join(format!("{name}.yaml"));
+    std::fs::write(&path, text).expect("write manifest");
+    path
+}
+
+/// `kubectl sagemaker ...`, with the plugin found on PATH as kubectl finds plugins.
+struct Cli {
+    path: OsString,
+    agent: String,
+    kubeconfig: Option<PathBuf>,
+}
+
+impl Cli {
+    fn new(agent: &AgentProcess, kubeconfig: Option<PathBuf>) -> Self {
+        let bin_dir = workspace_binary("kubectl-sagemaker").expect("plugin built").parent().expect("dir").to_path_buf();
+        let mut paths = vec![bin_dir];
+        paths.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
+        Cli { path: std::env::join_paths(paths).expect("PATH"), agent: agent.url.clone(), kubeconfig }
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        let mut cmd = Command::new("kubectl");
+        cmd.arg("sagemaker").args(args).args(["--agent", &self.agent]).env("PATH", &self.path);
+        match &self.kubeconfig {
+            Some(k) => cmd.env("KUBECONFIG", k),
+            None => cmd.env("KUBECONFIG", "/nonexistent"),
+        };
+        cmd.output().expect("run kubectl sagemaker")
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "kubectl sagemaker {args:?} failed ({}):\nstdout: {}\nstderr: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn get(&self, name: &str) -> Option<Value> {
+        let out = self.run(&["get", "trainingjob", name, "-o", "json"]);
+        out.status.success().then(|| serde_json::from_slice(&out.stdout).expect("json"))
+    }
+
+    /// Polls `get` until `pred` holds.
+    fn wait_for(&self, name: &str, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(v) = self.get(name)
+                && pred(&v)
+            {
+                return v;
+            }
+            assert!(Instant::now() < deadline, "{name} never became {what}: {:?}", self.get(name));
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+fn status(v: &Value) -> &str {
+    v["status"]["trainingJobStatus"].as_str().unwrap_or_default()
+}
+
+fn condition<'a>(v: &'a Value, type_: &str) -> Option<&'a Value> {
+    v["status"]["conditions"].as_array()?.iter().find(|c| c["type"] == type_)
+}
+
+/// Every field the manifest sets is in `actual`, with the same value.
+fn assert_subset(expected: &Value, actual: &Value, path: &str) {
+    match (expected, actual) {
+        (Value::Object(e), Value::Object(a)) => {
+            for (k, v) in e {
+                let got = a.get(k).unwrap_or_else(|| panic!("{path}.{k} is missing in SageMaker: {actual}"));
+                assert_subset(v, got, &format!("{path}.{k}"));
+            }
+        }
+        (Value::Array(e), Value::Array(a)) => {
+            assert_eq!(e.len(), a.len(), "{path} has another length in SageMaker");
+            for (i, (x, y)) in e.iter().zip(a).enumerate() {
+                assert_subset(x, y, &format!("{path}[{i}]"));
+            }
+        }
+        _ => assert_eq!(expected, actual, "{path} differs in SageMaker"),
+    }
+}
+
+fn manifest_spec(path: &Path) -> Value {
+    let v: Value = serde_yaml::from_str(&std::fs::read_to_string(path).expect("read")).expect("yaml");
+    v["spec"].clone()
+}
+
+/// DescribeTrainingJob through the real SDK against moto, in ACK naming.
+fn describe_in_moto(moto: &Moto, name: &str) -> Value {
+    use aws_sdk_sagemaker::config::{BehaviorVersion, Credentials, Region};
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let config = aws_sdk_sagemaker::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .endpoint_url(&moto.endpoint)
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
+            .build();
+        let client = aws_sdk_sagemaker::Client::from_conf(config);
+        let out = client.describe_training_job().training_job_name(name).send().await.expect("describe in moto");
+        sagemaker_schema::to_json(&out, sagemaker_schema::Naming::Ack).expect("to ACK json")
+    })
+}
+
+/// AWS calls the agent made, by operation (from its Info).
+fn agent_calls(agent: &AgentProcess) -> std::collections::HashMap<String, u64> {
+    use sagemaker_proto::v1::{InfoRequest, agent_client::AgentClient};
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let mut client = AgentClient::connect(agent.url.clone()).await.expect("connect");
+        client.info(InfoRequest {}).await.expect("info").into_inner().aws_calls
+    })
+}
+
+struct KubeSetup {
+    kube: KubeApiServer,
+    moto: Moto,
+    agent: AgentProcess,
+    cli: Cli,
+}
+
+fn kube_setup() -> KubeSetup {
+    let kube = KubeApiServer::start().expect("kube-apiserver");
+    let moto = Moto::start_with_step(1.0).expect("moto");
+    let crds = repo_root().join("manifests/crds");
+    let out = kube.kubectl().args(["apply", "-f"]).arg(&crds).output().expect("kubectl apply");
+    assert!(out.status.success(), "CRDs install: {}", String::from_utf8_lossy(&out.stderr));
+    let out = kube
+        .kubectl()
+        .args(["wait", "--for", "condition=established", "--timeout", "30s", "crd/trainingjobs.sagemaker.services.k8s.aws"])
+        .output()
+        .expect("kubectl wait");
+    assert!(out.status.success(), "CRD established: {}", String::from_utf8_lossy(&out.stderr));
+    let kubeconfig = kube.kubeconfig.display().to_string();
+    let agent = AgentProcess::start(
+        &[
+            "--kubeconfig", &kubeconfig, "--aws-backend", "aws", "--aws-endpoint-url", &moto.endpoint,
+            "--poll-min", "300ms", "--poll-max", "1s", "--aws-max-attempts", "1",
+        ],
+        &moto.aws_env(),
+    )
+    .expect("agent");
+    let cli = Cli::new(&agent, Some(kube.kubeconfig.clone()));
+    KubeSetup { kube, moto, agent, cli }
+}
+
+#[test]
+fn a_training_job_reaches_sagemaker_with_every_manifest_field_and_its_status_comes_back() {
+    let s = kube_setup();
+    let out = s.cli.ok(&["train", "-f", training_yaml().to_str().expect("path"), "--wait", "--timeout", "2m"]);
+    assert!(out.contains(&format!("trainingjob.sagemaker.services.k8s.aws/{JOB} created")), "{out}");
+
+    // AWS side: the job exists with every field of the manifest
+    let described = describe_in_moto(&s.moto, JOB);
+    assert_subset(&manifest_spec(&training_yaml()), &described, "spec");
+    assert_eq!(described["trainingJobStatus"], "Completed");
+
+    // Kubernetes side, read with plain kubectl: ACK-shaped status and conditions
+    let out = s.kube.kubectl().args(["get", "trainingjob", JOB, "-o", "json"]).output().expect("kubectl get");
+    let cr: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(status(&cr), "Completed", "{cr}");
+    assert_eq!(cr["status"]["secondaryStatus"], "Completed");
+    let meta = &cr["status"]["ackResourceMetadata"];
+    assert_eq!(meta["ownerAccountID"], "123456789012");
+    assert_eq!(meta["region"], "us-east-1");
+    assert_eq!(meta["arn"], described["trainingJobARN"]);
+    assert!(cr["status"]["modelArtifacts"]["s3ModelArtifacts"].as_str().is_some_and(|s| s.ends_with("model.tar.gz")));
+    assert_eq!(condition(&cr, "ACK.ResourceSynced").expect("synced")["status"], "True");
+    assert_eq!(condition(&cr, "Ready").expect("ready")["status"], "True");
+    assert!(condition(&cr, "ACK.Terminal").is_none());
+    assert_eq!(cr["metadata"]["finalizers"][0], "finalizers.sagemaker.services.k8s.aws/TrainingJob");
+
+    // a finished job costs no more AWS calls
+    let before = agent_calls(&s.agent);
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(agent_calls(&s.agent), before, "a completed job must not be polled");
+
+    // deleting releases the finalizer; the job record stays in SageMaker
+    s.cli.ok(&["delete", "trainingjob", JOB, "--wait"]);
+    assert!(s.cli.get(JOB).is_none());
+    let out = s.kube.kubectl().args(["get", "trainingjobs", "-o", "name"]).output().expect("kubectl get");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "");
+    assert_eq!(describe_in_moto(&s.moto, JOB)["trainingJobStatus"], "Completed");
+    drop(s.agent);
+}
+
+#[test]
+fn deleting_a_running_job_stops_it_and_retain_leaves_it_running() {
+    let s = kube_setup();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let stop = training_yaml_named(dir.path(), "stop-me", None);
+    let keep = training_yaml_named(dir.path(), "keep-me", None);
+    s.cli.ok(&["apply", "-f", stop.to_str().expect("path"), "-f", keep.to_str().expect("path")]);
+    s.cli.wait_for("stop-me", "InProgress", |v| status(v) == "InProgress");
+    s.cli.wait_for("keep-me", "InProgress", |v| status(v) == "InProgress");
+
+    s.cli.ok(&["delete", "trainingjob", "stop-me", "--wait"]);
+    assert!(s.cli.get("stop-me").is_none());
+    assert_eq!(describe_in_moto(&s.moto, "stop-me")["trainingJobStatus"], "Stopped");
+
+    s.cli.ok(&["delete", "trainingjob", "keep-me", "--retain", "--wait"]);
+    assert!(s.cli.get("keep-me").is_none());
+    let kept = describe_in_moto(&s.moto, "keep-me");
+    assert_ne!(kept["trainingJobStatus"], "Stopped", "retain must not stop the job: {kept}");
+    assert_ne!(kept["trainingJobStatus"], "Stopping");
+    assert_eq!(agent_calls(&s.agent).get("StopTrainingJob"), Some(&1));
+}
+
+fn standalone_agent(data_dir: &Path) -> AgentProcess {
+    AgentProcess::start(
+        &["--standalone", "--data-dir", data_dir.to_str().expect("path"), "--sim-step", "1s", "--poll-min", "200ms", "--poll-max", "1s"],
+        &[],
+    )
+    .expect("standalone agent")
+}
+
+#[test]
+fn standalone_mode_trains_stops_and_survives_an_agent_restart_mid_flight() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let agent = standalone_agent(data.path());
+    let cli = Cli::new(&agent, None);
+
+    // the quickstart flow
+    let out = cli.ok(&["train", "-f", training_yaml().to_str().expect("path"), "--wait"]);
+    assert!(out.contains("Completed"), "{out}");
+    let job = cli.get(JOB).expect("job");
+    assert_eq!(job["status"]["ackResourceMetadata"]["arn"], format!("arn:aws:sagemaker:us-east-1:123456789012:training-job/{JOB}"));
+    let described = cli.ok(&["describe", "trainingjob", JOB]);
+    assert!(described.contains("Completed") && described.contains("ACK.ResourceSynced"), "{described}");
+
+    // stop an InProgress job by deleting it
+    let dir = tempfile::tempdir().expect("tempdir");
+    let stop = training_yaml_named(dir.path(), "stop-me", None);
+    cli.ok(&["apply", "-f", stop.to_str().expect("path")]);
+    cli.wait_for("stop-me", "InProgress", |v| status(v) == "InProgress");
+    cli.ok(&["delete", "trainingjob", "stop-me", "--wait"]);
+    assert_eq!(agent_calls(&agent).get("StopTrainingJob"), Some(&1));
+
+    // a failing job: watch exits non-zero and says why
+    let fail = training_yaml_named(dir.path(), "fail-me", Some(("SIM_FAIL_REASON", "AlgorithmError: out of memory")));
+    cli.ok(&["apply", "-f", fail.to_str().expect("path")]);
+    let out = cli.run(&["watch", "trainingjob", "fail-me", "--timeout", "1m"]);
+    assert!(!out.status.success());
+    let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(all.contains("AlgorithmError: out of memory"), "{all}");
+
+    // restart mid-flight: the job is neither created twice nor forgotten
+    let flight = training_yaml_named(dir.path(), "in-flight", None);
+    cli.ok(&["apply", "-f", flight.to_str().expect("path")]);
+    cli.wait_for("in-flight", "InProgress", |v| status(v) == "InProgress");
+    agent.kill();
+    let agent = standalone_agent(data.path());
+    let cli = Cli::new(&agent, None);
+    cli.ok(&["watch", "trainingjob", "in-flight", "--timeout", "1m"]);
+    let job = cli.get("in-flight").expect("job after restart");
+    assert_eq!(status(&job), "Completed");
+    assert!(condition(&job, "ACK.Terminal").is_none(), "{job}");
+    assert_eq!(agent_calls(&agent).get("CreateTrainingJob"), None, "the restarted agent created nothing");
+    // completed before the restart, still there and complete after it
+    assert_eq!(status(&cli.get(JOB).expect("first job")), "Completed");
+}
+
+#[test]
+fn bad_input_is_rejected_with_a_clear_message_and_nothing_is_created() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let agent = standalone_agent(data.path());
+    let cli = Cli::new(&agent, None);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let good = std::fs::read_to_string(training_yaml()).expect("example");
+    let bad = good.replace(JOB, "second-job").replace("instanceCount: 1", "instanceCont: 1");
+    let path = dir.path().join("two.yaml");
+    std::fs::write(&path, format!("{good}---\n{bad}")).expect("write");
+    let out = cli.run(&["apply", "-f", path.to_str().expect("path")]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("error:") && stderr.contains("instanceCont"), "{stderr}");
+    assert!(stderr.contains("document 2"), "{stderr}");
+    assert!(stderr.contains("hint:") && stderr.contains("instanceCount"), "{stderr}");
+    let out = cli.run(&["get", "trainingjobs", "-o", "json"]);
+    let list: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(0), "nothing may be created: {list}");
+}
+
+#[test]
+fn kubectl_finds_the_plugin_and_it_reports_its_own_and_the_agents_version() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let agent = standalone_agent(data.path());
+    let cli = Cli::new(&agent, None);
+    let out = cli.ok(&["version"]);
+    assert!(out.contains(env!("CARGO_PKG_VERSION")), "{out}");
+    assert!(out.contains("standalone") && out.contains("sim"), "{out}");
+}
