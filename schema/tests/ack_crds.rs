@@ -1,0 +1,384 @@
+//! Conformance with ACK's published CRDs: every field ACK puts under `spec`
+//! (and the TrainingJob status fields) must exist, with the same name and
+//! type, in the OpenAPI schema walked from the SDK's own shape.
+//!
+//! The CRDs are reference material outside the repository
+//! (`../shared/reference/ack-crds` from the workspace root); the tests skip
+//! with a note when that folder is missing.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use aws_smithy_schema::serde::{SerdeError, ShapeDeserializer};
+use sagemaker_schema::openapi_schema;
+use serde_json::Value;
+
+type Walk = fn(&mut dyn ShapeDeserializer) -> Result<(), SerdeError>;
+
+/// Each SageMaker ACK kind and the SDK input its `spec` mirrors.
+///
+/// ScalableTarget and ScalingPolicy (RegisterScalableTarget, PutScalingPolicy)
+/// are not here: aws-sdk-applicationautoscaling 1.127.0, the newest release,
+/// is generated without runtime schemas (no `SCHEMA`, `deserialize` or
+/// `SerializableStruct`), so there is no shape to walk. Their field names are
+/// checked against the AWS member names in
+/// `application_autoscaling_crd_field_names_are_the_ack_names_of_aws_members`.
+fn kinds() -> Vec<(&'static str, Walk)> {
+    use aws_sdk_sagemaker::operation as sm;
+    vec![
+        ("TrainingJob", |d| {
+            sm::create_training_job::CreateTrainingJobInput::deserialize(d).map(drop)
+        }),
+        ("HyperParameterTuningJob", |d| {
+            sm::create_hyper_parameter_tuning_job::CreateHyperParameterTuningJobInput::deserialize(d)
+                .map(drop)
+        }),
+        ("TransformJob", |d| {
+            sm::create_transform_job::CreateTransformJobInput::deserialize(d).map(drop)
+        }),
+        ("ProcessingJob", |d| {
+            sm::create_processing_job::CreateProcessingJobInput::deserialize(d).map(drop)
+        }),
+        ("Model", |d| {
+            sm::create_model::CreateModelInput::deserialize(d).map(drop)
+        }),
+        ("EndpointConfig", |d| {
+            sm::create_endpoint_config::CreateEndpointConfigInput::deserialize(d).map(drop)
+        }),
+        ("Endpoint", |d| {
+            sm::create_endpoint::CreateEndpointInput::deserialize(d).map(drop)
+        }),
+        ("DataQualityJobDefinition", |d| {
+            sm::create_data_quality_job_definition::CreateDataQualityJobDefinitionInput::deserialize(d)
+                .map(drop)
+        }),
+        ("ModelBiasJobDefinition", |d| {
+            sm::create_model_bias_job_definition::CreateModelBiasJobDefinitionInput::deserialize(d).map(drop)
+        }),
+        ("ModelExplainabilityJobDefinition", |d| {
+            sm::create_model_explainability_job_definition::CreateModelExplainabilityJobDefinitionInput::deserialize(d)
+                .map(drop)
+        }),
+        ("ModelQualityJobDefinition", |d| {
+            sm::create_model_quality_job_definition::CreateModelQualityJobDefinitionInput::deserialize(d)
+                .map(drop)
+        }),
+        ("MonitoringSchedule", |d| {
+            sm::create_monitoring_schedule::CreateMonitoringScheduleInput::deserialize(d).map(drop)
+        }),
+    ]
+}
+
+/// ACK's CRDs by kind, or `None` (with a note) when the reference folder is
+/// not there.
+fn ack_crds() -> Option<BTreeMap<String, Value>> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference/ack-crds");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        println!(
+            "note: {} not found; skipping the ACK CRD conformance check",
+            dir.display()
+        );
+        return None;
+    };
+    let mut crds = BTreeMap::new();
+    for entry in entries {
+        let path = entry.expect("readable directory entry").path();
+        if path.extension().and_then(|e| e.to_str()) != Some("yaml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("readable CRD");
+        let crd: Value = serde_yaml::from_str(&text).expect("CRD is YAML");
+        let kind = crd["spec"]["names"]["kind"]
+            .as_str()
+            .expect("CRD names a kind")
+            .to_string();
+        crds.insert(kind, crd);
+    }
+    Some(crds)
+}
+
+fn root_schema(crd: &Value) -> &Value {
+    &crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+}
+
+/// Every property path in an OpenAPI schema, with the node's `type` and
+/// `format`: `a`, `a.b`, list items as `a[]`, map values as `a{}`.
+fn typed_paths(schema: &Value, prefix: &str, out: &mut BTreeMap<String, String>) {
+    if let Some(properties) = schema["properties"].as_object() {
+        for (name, property) in properties {
+            let path = if prefix.is_empty() {
+                name.clone()
+            } else {
+                format!("{prefix}.{name}")
+            };
+            out.insert(path.clone(), type_of(property));
+            typed_paths(property, &path, out);
+        }
+    }
+    if schema["items"].is_object() {
+        typed_paths(&schema["items"], &format!("{prefix}[]"), out);
+    }
+    if schema["additionalProperties"].is_object() {
+        typed_paths(&schema["additionalProperties"], &format!("{prefix}{{}}"), out);
+    }
+}
+
+/// `string`, `string/date-time`, `object`, `array of string`, `map of string`...
+fn type_of(schema: &Value) -> String {
+    let base = schema["type"].as_str().unwrap_or("any");
+    match (base, schema["format"].as_str()) {
+        ("array", _) => format!("array of {}", type_of(&schema["items"])),
+        ("object", _) if schema["additionalProperties"].is_object() => {
+            format!("map of {}", type_of(&schema["additionalProperties"]))
+        }
+        // ACK writes every AWS integer as int64 (and range-checks int32 in
+        // code); our schema leaves integer formats out, so only the JSON
+        // type is compared for integers.
+        ("integer", _) => "integer".to_string(),
+        (base, Some(format)) => format!("{base}/{format}"),
+        (base, None) => base.to_string(),
+    }
+}
+
+/// ACK adds `<field>Ref` next to fields it can resolve from another resource
+/// (ScalableTarget `roleRef`); those are ACK's, not AWS's.
+fn is_ack_reference(path: &str, ours: &BTreeMap<String, String>) -> bool {
+    let first_ref = path
+        .split('.')
+        .scan(String::new(), |prefix, segment| {
+            if !prefix.is_empty() {
+                prefix.push('.');
+            }
+            prefix.push_str(segment);
+            Some((prefix.clone(), segment.to_string()))
+        })
+        .find(|(_, segment)| segment.ends_with("Ref"));
+    match first_ref {
+        Some((ref_path, _)) => {
+            let field = ref_path.strip_suffix("Ref").unwrap_or(&ref_path);
+            ours.contains_key(field) || ours.contains_key(&format!("{field}s"))
+        }
+        None => false,
+    }
+}
+
+#[test]
+fn every_spec_field_of_the_12_sagemaker_ack_crds_exists_with_the_same_name_and_type_in_the_sdk_input() {
+    let Some(crds) = ack_crds() else { return };
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for (kind, walk) in kinds() {
+        let crd = crds
+            .get(kind)
+            .unwrap_or_else(|| panic!("ACK CRD for {kind} is in the reference folder"));
+        let mut theirs = BTreeMap::new();
+        typed_paths(&root_schema(crd)["properties"]["spec"], "", &mut theirs);
+        let mut ours = BTreeMap::new();
+        typed_paths(&openapi_schema(walk), "", &mut ours);
+        for (path, their_type) in &theirs {
+            if is_ack_reference(path, &ours) {
+                continue;
+            }
+            checked += 1;
+            match ours.get(path) {
+                None => problems.push(format!("{kind}: spec.{path} is missing")),
+                Some(our_type) if our_type != their_type => {
+                    problems.push(format!("{kind}: spec.{path} is {our_type}, ACK has {their_type}"))
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+    assert!(checked > 800, "checked only {checked} fields");
+}
+
+#[test]
+fn training_job_status_fields_of_the_ack_crd_exist_in_describe_training_job_output() {
+    let Some(crds) = ack_crds() else { return };
+    use aws_sdk_sagemaker::operation::describe_training_job::DescribeTrainingJobOutput;
+    let ours_schema = openapi_schema(|d| DescribeTrainingJobOutput::deserialize(d).map(drop));
+    let mut ours = BTreeMap::new();
+    typed_paths(&ours_schema, "", &mut ours);
+    let mut theirs = BTreeMap::new();
+    typed_paths(
+        &root_schema(&crds["TrainingJob"])["properties"]["status"],
+        "",
+        &mut theirs,
+    );
+
+    let fields = [
+        "trainingJobStatus",
+        "secondaryStatus",
+        "failureReason",
+        "modelArtifacts",
+        "debugRuleEvaluationStatuses",
+        "profilerRuleEvaluationStatuses",
+        "profilingStatus",
+        "warmPoolStatus",
+        "creationTime",
+        "lastModifiedTime",
+    ];
+    let mut problems = Vec::new();
+    for field in fields {
+        assert!(theirs.contains_key(field), "ACK's TrainingJob status has {field}");
+        let under_field = |path: &&String| {
+            path.as_str() == field
+                || path.starts_with(&format!("{field}."))
+                || path.starts_with(&format!("{field}[]"))
+        };
+        for (path, their_type) in theirs.iter().filter(|(path, _)| under_field(path)) {
+            match ours.get(path) {
+                None => problems.push(format!("status.{path} is missing")),
+                Some(our_type) if our_type != their_type => {
+                    problems.push(format!("status.{path} is {our_type}, ACK has {their_type}"))
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Every structure member name of the Application Auto Scaling API, as
+/// written on the wire (from aws-sdk-applicationautoscaling 1.127.0's JSON
+/// protocol code; that SDK has no runtime schemas to walk).
+const APPLICATION_AUTOSCALING_MEMBERS: &[&str] = &[
+    "ActivityId",
+    "AdjustmentType",
+    "AlarmARN",
+    "AlarmName",
+    "Alarms",
+    "CapacityForecast",
+    "Cause",
+    "Cooldown",
+    "CreationTime",
+    "CurrentCapacity",
+    "CustomizedCapacityMetricSpecification",
+    "CustomizedLoadMetricSpecification",
+    "CustomizedMetricSpecification",
+    "CustomizedScalingMetricSpecification",
+    "Description",
+    "Details",
+    "Dimensions",
+    "DisableScaleIn",
+    "DynamicScalingInSuspended",
+    "DynamicScalingOutSuspended",
+    "EndTime",
+    "Expression",
+    "Id",
+    "IncludeNotScaledActivities",
+    "Label",
+    "LoadForecast",
+    "MaxCapacity",
+    "MaxCapacityBreachBehavior",
+    "MaxCapacityBuffer",
+    "MaxResults",
+    "Message",
+    "Metric",
+    "MetricAggregationType",
+    "MetricDataQueries",
+    "MetricIntervalLowerBound",
+    "MetricIntervalUpperBound",
+    "MetricName",
+    "MetricSpecification",
+    "MetricSpecifications",
+    "MetricStat",
+    "Metrics",
+    "MinAdjustmentMagnitude",
+    "MinCapacity",
+    "Mode",
+    "Name",
+    "Namespace",
+    "NextToken",
+    "NotScaledReasons",
+    "PolicyARN",
+    "PolicyName",
+    "PolicyNames",
+    "PolicyType",
+    "PredefinedLoadMetricSpecification",
+    "PredefinedMetricPairSpecification",
+    "PredefinedMetricSpecification",
+    "PredefinedMetricType",
+    "PredefinedScalingMetricSpecification",
+    "PredictedCapacity",
+    "PredictiveScalingPolicyConfiguration",
+    "ResourceARN",
+    "ResourceId",
+    "ResourceIds",
+    "ResourceLabel",
+    "ResourceName",
+    "ReturnData",
+    "RoleARN",
+    "ScalableDimension",
+    "ScalableTargetARN",
+    "ScalableTargetAction",
+    "ScalableTargets",
+    "ScaleInCooldown",
+    "ScaleOutCooldown",
+    "ScalingActivities",
+    "ScalingAdjustment",
+    "ScalingPolicies",
+    "Schedule",
+    "ScheduledActionARN",
+    "ScheduledActionName",
+    "ScheduledActionNames",
+    "ScheduledActions",
+    "ScheduledScalingSuspended",
+    "SchedulingBufferTime",
+    "ServiceNamespace",
+    "StartTime",
+    "Stat",
+    "Statistic",
+    "StatusCode",
+    "StatusMessage",
+    "StepAdjustments",
+    "StepScalingPolicyConfiguration",
+    "SuspendedState",
+    "TagKeys",
+    "Tags",
+    "TargetTrackingScalingPolicyConfiguration",
+    "TargetValue",
+    "Timestamps",
+    "Timezone",
+    "Unit",
+    "UpdateTime",
+    "Value",
+    "Values",
+];
+
+#[test]
+fn application_autoscaling_crd_field_names_are_the_ack_names_of_aws_members() {
+    let Some(crds) = ack_crds() else { return };
+    let ack_names: std::collections::BTreeSet<String> = APPLICATION_AUTOSCALING_MEMBERS
+        .iter()
+        .map(|name| sagemaker_schema::ack_name(name))
+        .collect();
+    let mut problems = Vec::new();
+    for kind in ["ScalableTarget", "ScalingPolicy"] {
+        let crd = crds
+            .get(kind)
+            .unwrap_or_else(|| panic!("ACK CRD for {kind} is in the reference folder"));
+        let mut theirs = BTreeMap::new();
+        typed_paths(&root_schema(crd)["properties"]["spec"], "", &mut theirs);
+        for path in theirs.keys() {
+            // ACK's own reference fields (`roleRef: {from: {name, namespace}}`).
+            if path.split('.').any(|segment| segment.ends_with("Ref")) {
+                continue;
+            }
+            let name = path.rsplit('.').next().unwrap_or(path).trim_end_matches("[]");
+            if !ack_names.contains(name) {
+                problems.push(format!(
+                    "{kind}: spec.{path}: no AWS member has the ACK name {name:?}"
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(ack_names.contains("resourceID") && ack_names.contains("roleARN"));
+}
