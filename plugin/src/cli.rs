@@ -1,0 +1,234 @@
+//! The command line, as clap types only: the `///` comments are the help text.
+
+use std::{path::PathBuf, time::Duration};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Train, deploy and watch Amazon SageMaker resources through your cluster's sagemaker-agent.
+#[derive(Debug, Parser)]
+#[command(
+    name = "kubectl-sagemaker",
+    bin_name = "kubectl sagemaker",
+    version,
+    propagate_version = true
+)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub command: Commands,
+
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+/// The flags every command takes, named as kubectl names them.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct GlobalArgs {
+    /// Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)
+    #[arg(long, global = true, value_name = "PATH", help_heading = "Global options")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// Kubeconfig context to use (default: the current context)
+    #[arg(long, global = true, value_name = "NAME", help_heading = "Global options")]
+    pub context: Option<String>,
+
+    /// Namespace to work in (default: the context's namespace, else `default`)
+    #[arg(
+        short = 'n',
+        long,
+        global = true,
+        value_name = "NS",
+        help_heading = "Global options"
+    )]
+    pub namespace: Option<String>,
+
+    /// URL of the sagemaker-agent, e.g. http://127.0.0.1:50051
+    #[arg(
+        long,
+        global = true,
+        env = "KUBECTL_SAGEMAKER_AGENT",
+        value_name = "URL",
+        help_heading = "Global options"
+    )]
+    pub agent: Option<String>,
+
+    /// How long to wait for each call to the agent (e.g. 30s, 2m)
+    #[arg(
+        long,
+        global = true,
+        value_name = "DURATION",
+        default_value = "30s",
+        value_parser = parse_duration,
+        help_heading = "Global options"
+    )]
+    pub request_timeout: Duration,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Commands {
+    /// Start SageMaker training jobs from TrainingJob manifests
+    Train(ApplyArgs),
+    /// Create or update resources of any kind from manifests
+    Apply(ApplyArgs),
+    /// List resources of a kind, or show one
+    Get(GetArgs),
+    /// Show one resource in detail: status, failure hints, conditions and spec
+    Describe(DescribeArgs),
+    /// Delete a resource; the agent stops or deletes it in SageMaker first unless --retain
+    Delete(DeleteArgs),
+    /// Follow a resource's status until it finishes
+    Watch(WatchArgs),
+    /// Print the version of the plugin and of the agent
+    Version(VersionArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ApplyArgs {
+    /// Manifest file or directory, or - for stdin; repeat for more
+    #[arg(short = 'f', long = "filename", value_name = "FILE", required = true)]
+    pub files: Vec<String>,
+
+    /// Only validate and show what would happen; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Then follow each resource until its status is final; exit 1 unless all succeed
+    #[arg(long)]
+    pub wait: bool,
+
+    /// Give up waiting after this long (e.g. 30m); default: wait as long as it takes
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "wait")]
+    pub timeout: Option<Duration>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct GetArgs {
+    /// Kind: trainingjobs, trainingjob, tj, TrainingJob or trainingjobs.sagemaker.services.k8s.aws
+    pub kind: String,
+
+    /// Name of one resource (default: all in the namespace)
+    pub name: Option<String>,
+
+    /// Output format
+    #[arg(short = 'o', long, value_enum, value_name = "FORMAT")]
+    pub output: Option<OutputFormat>,
+
+    /// List resources in every namespace
+    #[arg(short = 'A', long, conflicts_with = "name")]
+    pub all_namespaces: bool,
+}
+
+/// How `get` prints resources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum OutputFormat {
+    /// The table with more columns: failure reason, region, account, synced
+    Wide,
+    /// The objects as YAML
+    Yaml,
+    /// The objects as JSON
+    Json,
+    /// kind/name only
+    Name,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DescribeArgs {
+    /// Kind, as for `get`
+    pub kind: String,
+    /// Name of the resource
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DeleteArgs {
+    /// Kind, as for `get`
+    pub kind: String,
+    /// Name of the resource
+    pub name: String,
+
+    /// Leave the SageMaker resource in AWS; only forget it here
+    #[arg(long)]
+    pub retain: bool,
+
+    /// Wait until the resource is gone
+    #[arg(long)]
+    pub wait: bool,
+
+    /// Give up waiting after this long (e.g. 10m)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "wait")]
+    pub timeout: Option<Duration>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct WatchArgs {
+    /// Kind, as for `get`
+    pub kind: String,
+    /// Name of the resource
+    pub name: String,
+
+    /// Give up after this long (e.g. 30m); default: until the status is final
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct VersionArgs {
+    /// Print only the plugin's version; do not contact the agent
+    #[arg(long)]
+    pub client: bool,
+}
+
+/// Parses kubectl-style durations: `30s`, `5m`, `1h30m`, `500ms`, `2d`; a bare
+/// number is seconds.
+pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
+    let invalid = || format!("invalid duration {text:?}: use a number and a unit, e.g. 30s, 5m or 2h");
+    let text = text.trim();
+    if let Ok(secs) = text.parse::<u64>() {
+        return Ok(Duration::from_secs(secs));
+    }
+    let mut total = Duration::ZERO;
+    let mut rest = text;
+    if rest.is_empty() {
+        return Err(invalid());
+    }
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).ok_or_else(invalid)?;
+        let number: u64 = rest[..digits].parse().map_err(|_| invalid())?;
+        rest = &rest[digits..];
+        let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
+        let unit = match &rest[..unit_len] {
+            "ms" => Duration::from_millis(1),
+            "s" => Duration::from_secs(1),
+            "m" => Duration::from_secs(60),
+            "h" => Duration::from_secs(3600),
+            "d" => Duration::from_secs(86_400),
+            _ => return Err(invalid()),
+        };
+        total += unit * u32::try_from(number).map_err(|_| invalid())?;
+        rest = &rest[unit_len..];
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_like_kubectl_flags() {
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("30m"), Ok(Duration::from_secs(1800)));
+        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
+        assert!(parse_duration("ten minutes").is_err());
+        assert!(parse_duration("5").is_ok());
+        assert!(parse_duration("").is_err());
+        assert!(parse_duration("m").is_err());
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,108 @@
+//! `apply -f FILE|DIR...`: create or update resources of any kind. `train`
+//! shares this flow after checking that every document is a TrainingJob.
+
+use sagemaker_core::{kinds, manifest};
+use sagemaker_proto::v1::{ApplyOutcome, ApplyRequest, ApplyResult, Manifest};
+
+use super::watch::{self, Target};
+use crate::{
+    cli::ApplyArgs,
+    connect::Session,
+    error::{AgentError, Error, ExitStatus, Result},
+    output::outln,
+};
+
+pub(super) async fn run(session: &Session, args: ApplyArgs) -> Result<ExitStatus> {
+    let documents = manifest::read_paths(&args.files)?;
+    apply_documents(session, &documents, &args).await
+}
+
+/// Sends the documents twice: first as a dry run for all of them, then for
+/// real, so that one bad document anywhere leaves nothing half applied.
+pub(super) async fn apply_documents(
+    session: &Session,
+    documents: &[manifest::Document],
+    args: &ApplyArgs,
+) -> Result<ExitStatus> {
+    let manifests: Vec<Manifest> = documents
+        .iter()
+        .map(|d| Manifest {
+            source: d.source.to_string(),
+            json: d.value.to_string(),
+        })
+        .collect();
+    let request = |dry_run| ApplyRequest {
+        manifests: manifests.clone(),
+        dry_run,
+        default_namespace: session.namespace.clone(),
+    };
+    let agent = session.connect().await?;
+
+    let checked = agent.apply(request(true)).await.map_err(|status| {
+        let source = AgentError::from_status(&status);
+        let what = source.source_.clone().unwrap_or_else(|| "the manifests".into());
+        Error::Agent {
+            action: format!("cannot apply {what}; nothing was applied"),
+            source: Box::new(source),
+        }
+    })?;
+    if args.dry_run {
+        for result in &checked.results {
+            outln(format!("{} (dry run)", result_line(result)))?;
+        }
+        return Ok(ExitStatus::Success);
+    }
+
+    let applied = agent
+        .apply(request(false))
+        .await
+        .map_err(|status| Error::agent("cannot apply the manifests", &status))?;
+    for result in &applied.results {
+        outln(result_line(result))?;
+    }
+    if !args.wait {
+        return Ok(ExitStatus::Success);
+    }
+    let targets: Vec<Target> = applied
+        .results
+        .iter()
+        .filter_map(|r| r.r#ref.as_ref())
+        .filter_map(|r| {
+            let kind = kinds::find(&r.kind).or_else(|| kinds::find(&r.qualified_kind))?;
+            let namespace = if r.namespace.is_empty() {
+                session.namespace.clone()
+            } else {
+                r.namespace.clone()
+            };
+            Some(Target {
+                kind,
+                namespace,
+                name: r.name.clone(),
+            })
+        })
+        .collect();
+    watch::wait_all(&agent, &targets, args.timeout).await
+}
+
+/// `trainingjob.sagemaker.services.k8s.aws/NAME created`, as kubectl prints it.
+fn result_line(result: &ApplyResult) -> String {
+    let (qualified, name) = match &result.r#ref {
+        Some(r) => {
+            let qualified = if r.qualified_kind.is_empty() {
+                kinds::find(&r.kind)
+                    .map(|k| k.qualified())
+                    .unwrap_or_else(|| r.kind.to_ascii_lowercase())
+            } else {
+                r.qualified_kind.clone()
+            };
+            (qualified, r.name.as_str())
+        }
+        None => ("resource".to_string(), ""),
+    };
+    let outcome = match ApplyOutcome::try_from(result.outcome) {
+        Ok(ApplyOutcome::Created) => "created",
+        Ok(ApplyOutcome::Unchanged) => "unchanged",
+        _ => "configured",
+    };
+    format!("{qualified}/{name} {outcome}")
+}

@@ -1,0 +1,188 @@
+//! `describe KIND NAME`: one resource for humans, like `kubectl describe`,
+//! with a hint at the likely fix when SageMaker says why a job failed.
+
+use chrono::{DateTime, Utc};
+use sagemaker_core::{KindInfo, Resource};
+use sagemaker_proto::v1::GetRequest;
+use serde_json::Value;
+
+use super::{find_kind, list_hint, located, read_resource, resource_ref};
+use crate::{
+    cli::DescribeArgs,
+    connect::Session,
+    error::{Error, ExitStatus, Result, failure_hint},
+    output::{Table, age, cell, out, to_yaml},
+};
+
+pub(super) async fn run(session: &Session, args: DescribeArgs) -> Result<ExitStatus> {
+    let kind = find_kind(&args.kind)?;
+    let namespace = &session.namespace;
+    let agent = session.connect().await?;
+    let request = GetRequest {
+        r#ref: Some(resource_ref(kind, namespace, &args.name)),
+    };
+    let resource = agent.get(request).await.map_err(|s| {
+        Error::agent(
+            format!("cannot describe {}", located(kind, namespace, &args.name)),
+            &s,
+        )
+        .or_hint(list_hint(kind, namespace))
+    })?;
+    let (_, resource) = read_resource(Some(&resource))?;
+    out(&render(&resource, kind, Utc::now()))?;
+    Ok(ExitStatus::Success)
+}
+
+/// The description: aligned `Label:  value` lines, the conditions as a
+/// table, then the spec as YAML.
+fn render(r: &Resource, kind: &KindInfo, now: DateTime<Utc>) -> String {
+    let text = |path: &str| r.str_at(path).filter(|s| !s.is_empty()).map(str::to_string);
+    let none = || "<none>".to_string();
+    let mut fields: Vec<(&str, String)> = vec![
+        ("Name", r.metadata.name.clone()),
+        ("Namespace", r.metadata.namespace.clone()),
+        ("Kind", r.kind.clone()),
+        ("API Version", r.api_version.clone()),
+    ];
+    let created = r.metadata.creation_timestamp.as_deref();
+    fields.push((
+        "Created",
+        created.map_or_else(none, |t| format!("{t} ({} ago)", age(Some(t), now))),
+    ));
+    if let Some(t) = r.metadata.deletion_timestamp.as_deref() {
+        fields.push(("Deleting Since", format!("{t} ({} ago)", age(Some(t), now))));
+    }
+    fields.push((
+        "Region",
+        text("status.ackResourceMetadata.region").unwrap_or_else(none),
+    ));
+    fields.push((
+        "Account",
+        text("status.ackResourceMetadata.ownerAccountID").unwrap_or_else(none),
+    ));
+    fields.push(("ARN", text("status.ackResourceMetadata.arn").unwrap_or_else(none)));
+    if let Some(field) = kind.status_field {
+        fields.push(("Status", text(&format!("status.{field}")).unwrap_or_else(none)));
+    }
+    if let Some(secondary) = text("status.secondaryStatus") {
+        fields.push(("Secondary Status", secondary));
+    }
+    // the reason SageMaker gives, else why the agent cannot go on
+    let terminal = r
+        .condition(sagemaker_core::ack::CONDITION_TERMINAL)
+        .filter(|c| c.get("status").and_then(Value::as_str) == Some("True"))
+        .and_then(|c| c.get("message").and_then(Value::as_str))
+        .map(str::to_string);
+    let failure = text("status.failureReason");
+    if let Some(reason) = &failure {
+        fields.push(("Failure Reason", reason.clone()));
+    }
+    if let Some(hint) = failure.as_deref().or(terminal.as_deref()).and_then(failure_hint) {
+        fields.push(("Hint", hint.to_string()));
+    }
+    if let Some(artifacts) = text("status.modelArtifacts.s3ModelArtifacts") {
+        fields.push(("Model Artifacts", artifacts));
+    }
+
+    let width = fields.iter().map(|(label, _)| label.len()).max().unwrap_or(0) + 2;
+    let mut out = String::new();
+    for (label, value) in &fields {
+        out.push_str(&format!("{:<width$}{value}\n", format!("{label}:")));
+    }
+
+    let conditions = r
+        .status
+        .get("conditions")
+        .and_then(Value::as_array)
+        .filter(|c| !c.is_empty());
+    match conditions {
+        None => out.push_str(&format!("{:<width$}<none>\n", "Conditions:")),
+        Some(conditions) => {
+            out.push_str("Conditions:\n");
+            let mut table = Table::new(["TYPE", "STATUS", "REASON", "MESSAGE", "SINCE"]);
+            for c in conditions {
+                let since = c.get("lastTransitionTime").and_then(Value::as_str);
+                table.push(vec![
+                    cell(c.get("type")),
+                    cell(c.get("status")),
+                    cell(c.get("reason")),
+                    cell(c.get("message")),
+                    if since.is_some() {
+                        age(since, now)
+                    } else {
+                        String::new()
+                    },
+                ]);
+            }
+            for line in table.render().lines() {
+                out.push_str(&format!("  {line}\n"));
+            }
+        }
+    }
+
+    if r.spec.is_null() {
+        out.push_str(&format!("{:<width$}<none>\n", "Spec:"));
+    } else {
+        out.push_str("Spec:\n");
+        for line in to_yaml(&r.spec).lines() {
+            out.push_str(&format!("  {line}\n"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sagemaker_core::kinds::TRAINING_JOB;
+    use serde_json::json;
+
+    #[test]
+    fn a_failed_job_is_described_with_its_reason_a_hint_and_its_conditions() {
+        let r: Resource = serde_json::from_value(json!({
+            "apiVersion": "sagemaker.services.k8s.aws/v1alpha1",
+            "kind": "TrainingJob",
+            "metadata": {"name": "x", "namespace": "ml", "creationTimestamp": "2020-01-01T00:00:00Z"},
+            "spec": {"trainingJobName": "x", "resourceConfig": {"instanceCount": 1}},
+            "status": {
+                "ackResourceMetadata": {"arn": "arn:aws:sagemaker:us-west-2:111111111111:training-job/x",
+                                        "ownerAccountID": "111111111111", "region": "us-west-2"},
+                "trainingJobStatus": "Failed",
+                "secondaryStatus": "Failed",
+                "failureReason": "ResourceLimitExceeded: quota for ml.p3.2xlarge is 0",
+                "conditions": [{"type": "ACK.ResourceSynced", "status": "True", "reason": "Final",
+                                "message": "job is final", "lastTransitionTime": "2020-01-01T00:01:00Z"}]
+            }
+        }))
+        .expect("resource");
+        let now = DateTime::parse_from_rfc3339("2020-01-01T00:03:00Z")
+            .expect("time")
+            .to_utc();
+        let text = render(&r, &TRAINING_JOB, now);
+        assert!(
+            text.starts_with("Name:             x\nNamespace:        ml\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Created:          2020-01-01T00:00:00Z (3m ago)\n"),
+            "{text}"
+        );
+        assert!(text.contains("Status:           Failed\n"), "{text}");
+        assert!(
+            text.contains("Hint:             request a SageMaker quota increase"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Conditions:\n  TYPE                 STATUS   REASON   MESSAGE        SINCE\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  ACK.ResourceSynced   True     Final    job is final   2m\n"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("Spec:\n  trainingJobName: x\n  resourceConfig:\n    instanceCount: 1\n"),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,35 @@
+//! `kubectl sagemaker`: train, deploy and watch Amazon SageMaker resources
+//! through the sagemaker-agent of a cluster.
+
+mod cli;
+mod commands;
+mod connect;
+mod error;
+mod kubeconfig;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    // a CLI stays quiet unless asked: RUST_LOG=debug shows the gRPC traffic
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .init();
+
+    let cli = cli::Cli::parse();
+    match commands::run(cli).await {
+        Ok(status) => status.into(),
+        Err(err) if err.is_broken_pipe() => ExitCode::SUCCESS,
+        Err(err) => {
+            eprint!("{}", error::render(&err));
+            err.exit_status().into()
+        }
+    }
+}

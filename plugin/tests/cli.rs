@@ -1,0 +1,722 @@
+//! The real `kubectl-sagemaker` binary against a fake agent served in-process.
+
+mod support;
+
+use serde_json::{Value, json};
+use support::{FakeAgent, Step};
+
+const BIN: &str = env!("CARGO_BIN_EXE_kubectl-sagemaker");
+
+fn fixture(name: &str) -> String {
+    format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[derive(Debug)]
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs the plugin with `args` (plus `--agent` when there is an agent), in an
+/// environment that knows no kubeconfig and no agent of its own.
+async fn run(agent: Option<&FakeAgent>, args: &[&str]) -> Run {
+    run_with_stdin(agent, args, None).await
+}
+
+async fn run_with_stdin(agent: Option<&FakeAgent>, args: &[&str], stdin: Option<&str>) -> Run {
+    use tokio::io::AsyncWriteExt;
+    let mut command = tokio::process::Command::new(BIN);
+    command
+        .args(args)
+        .env_remove("KUBECTL_SAGEMAKER_AGENT")
+        .env_remove("RUST_LOG")
+        .env("KUBECONFIG", "/nonexistent/kubeconfig")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    if let Some(agent) = agent {
+        command.args(["--agent", &agent.url]);
+    }
+    let mut child = command.spawn().expect("plugin starts");
+    let mut input = child.stdin.take().expect("stdin");
+    if let Some(text) = stdin {
+        input.write_all(text.as_bytes()).await.expect("write stdin");
+    }
+    drop(input);
+    let output = tokio::time::timeout(std::time::Duration::from_secs(30), child.wait_with_output())
+        .await
+        .expect("plugin finishes within 30s")
+        .expect("plugin runs");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// A watch line's words: elapsed time, status, secondary status, conditions.
+fn words(line: &str) -> Vec<&str> {
+    line.split_whitespace().collect()
+}
+
+fn status(job_status: &str, secondary: &str) -> Value {
+    json!({
+        "ackResourceMetadata": {"arn": "arn:aws:sagemaker:us-west-2:123456789012:training-job/x",
+                                "ownerAccountID": "123456789012", "region": "us-west-2"},
+        "trainingJobStatus": job_status,
+        "secondaryStatus": secondary,
+        "conditions": [{"type": "ACK.ResourceSynced", "status": "False", "reason": "InProgress"}]
+    })
+}
+
+#[tokio::test]
+async fn train_prints_created_and_a_second_run_prints_unchanged() {
+    let agent = FakeAgent::start().await;
+    let first = run(Some(&agent), &["train", "-f", &fixture("training.yaml")]).await;
+    assert_eq!(first.code, 0, "{first:?}");
+    assert_eq!(
+        first.stdout,
+        "trainingjob.sagemaker.services.k8s.aws/ack-xgboost-training-job-7420 created\n"
+    );
+    assert!(
+        agent
+            .resource("default", "ack-xgboost-training-job-7420")
+            .is_some()
+    );
+
+    let second = run(Some(&agent), &["train", "-f", &fixture("training.yaml")]).await;
+    assert_eq!(second.code, 0, "{second:?}");
+    assert_eq!(
+        second.stdout,
+        "trainingjob.sagemaker.services.k8s.aws/ack-xgboost-training-job-7420 unchanged\n"
+    );
+}
+
+#[tokio::test]
+async fn every_apply_is_checked_by_a_dry_run_first() {
+    let agent = FakeAgent::start().await;
+    let result = run(
+        Some(&agent),
+        &["apply", "-f", &fixture("training.yaml"), "-n", "ml"],
+    )
+    .await;
+    assert_eq!(result.code, 0, "{result:?}");
+    let applies: Vec<(bool, String)> = agent
+        .calls()
+        .into_iter()
+        .filter(|c| c.method == "apply")
+        .map(|c| (c.dry_run, c.namespace))
+        .collect();
+    assert_eq!(applies, [(true, "ml".to_string()), (false, "ml".to_string())]);
+}
+
+#[tokio::test]
+async fn train_reads_manifests_from_stdin() {
+    let agent = FakeAgent::start().await;
+    let text = std::fs::read_to_string(fixture("training.yaml")).expect("fixture");
+    let result = run_with_stdin(Some(&agent), &["train", "-f", "-"], Some(&text)).await;
+    assert_eq!(result.code, 0, "{result:?}");
+    assert!(
+        result
+            .stdout
+            .ends_with("/ack-xgboost-training-job-7420 created\n"),
+        "{result:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_file_with_one_bad_document_applies_nothing() {
+    let agent = FakeAgent::start().await;
+    let result = run(Some(&agent), &["apply", "-f", &fixture("one-bad-document.yaml")]).await;
+    assert_eq!(result.code, 1, "{result:?}");
+    assert_eq!(result.stdout, "");
+    assert!(
+        result.stderr.starts_with("error: cannot apply ")
+            && result
+                .stderr
+                .contains("one-bad-document.yaml (document 2, line 14); nothing was applied\n"),
+        "{}",
+        result.stderr
+    );
+    assert!(
+        result
+            .stderr
+            .contains("  Caused by: spec.resourceConfig.instanceCount: must be at least 1\n")
+    );
+    assert!(
+        result
+            .stderr
+            .contains("hint: set spec.resourceConfig.instanceCount to 1 or more\n")
+    );
+    assert_eq!(agent.writes(), 0, "the fake saw a write: {:?}", agent.calls());
+    assert!(agent.resource("default", "good-job").is_none());
+}
+
+#[tokio::test]
+async fn dry_run_prints_what_would_happen_and_writes_nothing() {
+    let agent = FakeAgent::start().await;
+    let result = run(
+        Some(&agent),
+        &["train", "--dry-run", "-f", &fixture("training.yaml")],
+    )
+    .await;
+    assert_eq!(result.code, 0, "{result:?}");
+    assert_eq!(
+        result.stdout,
+        "trainingjob.sagemaker.services.k8s.aws/ack-xgboost-training-job-7420 created (dry run)\n"
+    );
+    assert_eq!(agent.writes(), 0);
+}
+
+#[tokio::test]
+async fn train_refuses_other_kinds_and_points_to_apply() {
+    let agent = FakeAgent::start().await;
+    let result = run(Some(&agent), &["train", "-f", &fixture("endpoint.yaml")]).await;
+    assert_eq!(result.code, 1, "{result:?}");
+    assert!(
+        result
+            .stderr
+            .contains("endpoint.yaml (document 1, line 1) is of kind Endpoint, not TrainingJob"),
+        "{}",
+        result.stderr
+    );
+    assert!(result.stderr.contains(
+        "hint: `kubectl sagemaker train` takes TrainingJob manifests only; use `kubectl sagemaker apply -f`"
+    ));
+    assert!(agent.calls().is_empty(), "{:?}", agent.calls());
+}
+
+#[tokio::test]
+async fn malformed_yaml_names_the_file_document_line_and_column_and_sends_nothing() {
+    let agent = FakeAgent::start().await;
+    let result = run(Some(&agent), &["train", "-f", &fixture("malformed.yaml")]).await;
+    assert_eq!(result.code, 1, "{result:?}");
+    let first = result.stderr.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with("error: ")
+            && first.contains("malformed.yaml (document 2) is not valid YAML at line 13, column 5"),
+        "{}",
+        result.stderr
+    );
+    assert!(result.stderr.contains("\nhint: "), "{}", result.stderr);
+    assert!(agent.calls().is_empty(), "{:?}", agent.calls());
+}
+
+#[tokio::test]
+async fn train_wait_follows_the_job_until_it_completes() {
+    let agent = FakeAgent::start().await;
+    agent.script(
+        "ack-xgboost-training-job-7420",
+        vec![
+            Step::Status(json!({"secondaryStatus": "Downloading"})),
+            Step::Status(json!({"secondaryStatus": "Training"})),
+            Step::Status(json!({"trainingJobStatus": "Completed", "secondaryStatus": "Completed"})),
+        ],
+    );
+    let result = run(
+        Some(&agent),
+        &[
+            "train",
+            "-f",
+            &fixture("training.yaml"),
+            "--wait",
+            "--timeout",
+            "20s",
+        ],
+    )
+    .await;
+    assert_eq!(result.code, 0, "{result:?}");
+    let lines: Vec<&str> = result.stdout.lines().collect();
+    assert_eq!(
+        lines[0],
+        "trainingjob.sagemaker.services.k8s.aws/ack-xgboost-training-job-7420 created"
+    );
+    assert_eq!(words(lines[1])[1..], ["InProgress", "Starting", "Synced=False"]);
+    let last = lines.last().copied().unwrap_or_default();
+    assert_eq!(words(last)[1..], ["Completed", "Completed", "Synced=False"]);
+}
+
+#[tokio::test]
+async fn watch_exits_0_when_the_job_completes() {
+    let agent = FakeAgent::start().await;
+    agent.insert("default", "xgb", status("InProgress", "Starting"));
+    agent.script(
+        "xgb",
+        vec![
+            Step::Status(json!({"secondaryStatus": "Training"})),
+            Step::Status(json!({"secondaryStatus": "Training"})), // no change, no line
+            Step::Status(
+                json!({"trainingJobStatus": "Completed", "secondaryStatus": "Completed",
+                                "modelArtifacts": {"s3ModelArtifacts": "s3://b/model.tar.gz"}}),
+            ),
+        ],
+    );
+    let result = run(Some(&agent), &["watch", "tj", "xgb"]).await;
+    assert_eq!(result.code, 0, "{result:?}");
+    let lines: Vec<&str> = result.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    // the elapsed time, right-aligned, then aligned columns
+    assert!(
+        lines[0].starts_with("   0s  InProgress  Starting   "),
+        "{lines:?}"
+    );
+    assert_eq!(words(lines[1])[1..3], ["InProgress", "Training"]);
+    assert_eq!(words(lines[2])[1..3], ["Completed", "Completed"]);
+}
+
+#[tokio::test]
+async fn watch_exits_1_with_the_failure_reason_and_a_hint_when_the_job_fails() {
+    let agent = FakeAgent::start().await;
+    agent.insert("default", "xgb", status("InProgress", "Downloading"));
+    agent.script(
+        "xgb",
+        vec![Step::Status(json!({
+            "trainingJobStatus": "Failed",
+            "secondaryStatus": "Failed",
+            "failureReason": "ClientError: Data download failed: NoSuchKey: abalone.train"
+        }))],
+    );
+    let result = run(Some(&agent), &["watch", "trainingjob", "xgb"]).await;
+    assert_eq!(result.code, 1, "{result:?}");
+    let last = result.stdout.lines().last().unwrap_or_default();
+    assert_eq!(words(last)[1..3], ["Failed", "Failed"], "{result:?}");
+    assert_eq!(
+        result.stderr,
+        "error: trainingjob.sagemaker.services.k8s.aws/xgb ended with status Failed\n\
+         \x20 Caused by: ClientError: Data download failed: NoSuchKey: abalone.train\n\
+         hint: check the s3URI of each input channel (spec.inputDataConfig) and that the execution role can read it\n"
+    );
+}
+
+#[tokio::test]
+async fn watch_exits_1_when_the_resource_is_deleted() {
+    let agent = FakeAgent::start().await;
+    agent.insert("default", "xgb", status("InProgress", "Training"));
+    agent.script("xgb", vec![Step::Delete]);
+    let result = run(Some(&agent), &["watch", "tj", "xgb"]).await;
+    assert_eq!(result.code, 1, "{result:?}");
+    assert!(result.stdout.ends_with("deleted\n"), "{result:?}");
+    assert!(
+        result
+            .stderr
+            .starts_with("error: trainingjob.sagemaker.services.k8s.aws/xgb was deleted")
+    );
+}
+
+#[tokio::test]
+async fn watch_exits_1_when_the_resource_turns_terminal() {
+    let agent = FakeAgent::start().await;
+    agent.insert("default", "xgb", status("InProgress", "Starting"));
+    agent.script(
+        "xgb",
+        vec![Step::Status(json!({"conditions": [
+            {"type": "ACK.Terminal", "status": "True", "message": "ValidationException: Could not assume role arn:aws:iam::1:role/x"}
+        ]}))],
+    );
+    let result = run(Some(&agent), &["watch", "tj", "xgb"]).await;
+    assert_eq!(result.code, 1, "{result:?}");
+    let last = result.stdout.lines().last().unwrap_or_default();
+    assert_eq!(words(last)[1..], ["InProgress", "Starting", "Terminal"]);
+    assert!(
+        result
+            .stderr
+            .contains("Caused by: ValidationException: Could not assume role"),
+        "{}",
+        result.stderr
+    );
+}
+
+#[tokio::test]
+async fn watch_of_a_missing_resource_is_an_error_with_a_hint() {
+    let agent = FakeAgent::start().await;
+    let result = run(Some(&agent), &["watch", "tj", "nope"]).await;
+    assert_eq!(result.code, 1, "{result:?}");
+    assert!(
+        result
+            .stderr
+            .contains("Caused by: trainingjobs.sagemaker.services.k8s.aws \"nope\" not found")
+    );
+    assert!(
+        result
+            .stderr
+            .contains("hint: `kubectl sagemaker get trainingjobs -n default` lists what exists")
+    );
+}
+
+#[tokio::test]
+async fn get_prints_a_table_with_printer_columns_and_age() {
+    let agent = FakeAgent::start().await;
+    agent.insert("default", "job-a", status("InProgress", "Training"));
+    agent.insert("default", "job-b", status("Completed", "Completed"));
+    agent.insert("ml", "job-c", status("Failed", "Failed"));
+    let result = run(Some(&agent), &["get", "trainingjobs"]).await;
+    assert_eq!(result.code, 0, "{result:?}");
+    assert_eq!(
+        result.stdout,
+        "NAME    STATUS       SECONDARY-STATUS   AGE\n\
+         job-a   InProgress   Training           5m\n\
+         job-b   Completed    Completed          5m\n"
+    );
+}
+
+#[tokio::test]
+async fn get_accepts_every_alias_of_a_kind() {
+    let agent = FakeAgent::start().await;
+    agent.insert("default", "job-a", status("InProgress", "Training"));
+    for kind in [
+        "trainingjobs",
+        "trainingjob",
+        "tj",
+        "TrainingJob",
+        "trainingjobs.sagemaker.services.k8s.aws",
+    ] {
+        let result = run(Some(&agent), &["get", kind, "-o", "name"]).await;
+        assert_eq!(result.code, 0, "{kind}: {result:?}");
+        assert_eq!(
+            result.stdout, "trainingjob.sagemaker.services.k8s.aws/job-a\n",
+            "{kind}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn get_wide_adds_failure_reason_region_account_and_synced() {
+    let agent = FakeAgent::start().await;
+    agent.insert("default", "job-a", status("InProgress", "Training"));
+    let result = run(Some(&agent), &["get", "tj", "-o", "wide"]).await;
+    assert_eq!(result.code, 0, "{result:?}");
+    let header: Vec<&str> = result
+        .stdout
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    assert_eq!(
+        header,
+        [
+            "NAME",
+            "STATUS",
+            "SECONDARY-STATUS",
+            "FAILURE-REASON",
+            "REGION",
+            "ACCOUNT",
+            "SYNCED",
+            "AGE"
+        ]
+    );
+    assert!(
+        result.stdout.contains("us-west-2   123456789012   False    5m"),
+        "{}",
+        result.stdout
+    );
+}
+
+#[tokio::test]
+async fn get_json_prints_a_list_and_a_named_object_alone() {
+    let agent = FakeAgent::start().await;
+    agent.insert("default", "job-a", status("InProgress", "Training"));
+    agent.insert("default", "job-b", status("Completed", "Completed"));
+    let list = run(Some(&agent), &["get", "tj", "-o", "json"]).await;
+    assert_eq!(list.code, 0, "{list:?}");
+    let value: Value = serde_json::from_str(&list.stdout).expect("json");
+    assert_eq!(value["apiVersion"], "v1");
+    assert_eq!(value["kind"], "List");
+    assert_eq!(value["items"].as_array().map(Vec::len), Some(2));
+
+    let one = run(Some(&agent), &["get", "tj", "job-b", "-o", "json"]).await;
+    let value: Value = serde_json::from_str(&one.stdout).expect("json");
+    assert_eq!(value["kind"], "TrainingJob");
+    assert_eq!(value["status"]["trainingJobStatus"], "Completed");
+
+    let yaml = run(Some(&agent), &["get", "tj", "job-b", "-o", "yaml"]).await;
+    assert!(
+        yaml.stdout
+            .starts_with("apiVersion: sagemaker.services.k8s.aws/v1alpha1\nkind: TrainingJob\n"),
+        "{}",
+        yaml.stdout
+    );
+}
+
+#[tokio::test]
+async fn get_all_namespaces_adds_a_namespace_column() {
+    let agent = FakeAgent::start().await;
+    agent.insert("default", "job-a", status("InProgress", "Training"));
+    agent.insert("ml", "job-c", status("Failed", "Failed"));
+    let result = run(Some(&agent), &["get", "tj", "-A"]).await;
+    assert_eq!(result.code, 0, "{result:?}");
+    assert_eq!(
+        result.stdout,
+        "NAMESPACE   NAME    STATUS       SECONDARY-STATUS   AGE\n\
+         default     job-a   InProgress   Training           5m\n\
+         ml          job-c   Failed       Failed             5m\n"
+    );
+}
+
+#[tokio::test]
+async fn get_in_an_empty_namespace_says_no_resources_found() {
+    let agent = FakeAgent::start().await;
+    let result = run(Some(&agent), &["get", "tj", "-n", "empty"]).await;
+    assert_eq!(result.code, 0, "{result:?}");
+    assert_eq!(result.stdout, "");
+    assert_eq!(result.stderr, "No resources found in empty namespace.\n");
+}
+
+#[tokio::test]
+async fn get_of_a_missing_name_is_a_user_error() {
+    let agent = FakeAgent::start().await;
+    let result = run(Some(&agent), &["get", "tj", "nope"]).await;
+    assert_eq!(result.code, 1, "{result:?}");
+    assert_eq!(
+        result.stderr,
+        "error: cannot get trainingjob.sagemaker.services.k8s.aws/nope in namespace default\n\
+         \x20 Caused by: trainingjobs.sagemaker.services.k8s.aws \"nope\" not found\n\
+         hint: `kubectl sagemaker get trainingjobs -n default` lists what exists\n"
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_kind_errors_with_a_hint_listing_the_known_kinds() {
+    let agent = FakeAgent::start().await;
+    let result = run(Some(&agent), &["get", "pods"]).await;
+    assert_eq!(result.code, 1, "{result:?}");
+    assert_eq!(
+        result.stderr,
+        "error: unknown kind \"pods\"\nhint: known kinds: trainingjobs (tj)\n"
+    );
+    assert!(agent.calls().is_empty());
+}
+
+#[tokio::test]
+async fn agent_errors_are_user_errors_or_unexpected_by_their_code() {
+    let agent = FakeAgent::start().await;
+    let denied = run(Some(&agent), &["get", "tj", "-n", "forbidden"]).await;
+    assert_eq!(denied.code, 1, "{denied:?}");
+    assert!(
+        denied
+            .stderr
+            .contains("Caused by: user may not list trainingjobs in forbidden\n")
+    );
+    assert!(
+        denied
+            .stderr
+            .ends_with("hint: ask for a RoleBinding in forbidden\n"),
+        "{}",
+        denied.stderr
+    );
+
+    let broken = run(Some(&agent), &["get", "tj", "-n", "broken"]).await;
+    assert_eq!(broken.code, 2, "{broken:?}");
+    assert_eq!(
+        broken.stderr,
+        "error: cannot list trainingjobs\n  Caused by: store exploded\n"
+    );
+}
+
+#[tokio::test]
+async fn describe_shows_conditions_and_a_hint_for_the_failure() {
+    let agent = FakeAgent::start().await;
+    agent.insert(
+        "default",
+        "xgb",
+        json!({
+            "ackResourceMetadata": {"arn": "arn:aws:sagemaker:us-west-2:123456789012:training-job/xgb",
+                                    "ownerAccountID": "123456789012", "region": "us-west-2"},
+            "trainingJobStatus": "Failed",
+            "secondaryStatus": "Failed",
+            "failureReason": "ClientError: AccessDenied: User is not authorized to perform s3:GetObject",
+            "conditions": [
+                {"type": "ACK.ResourceSynced", "status": "True", "reason": "Final", "message": "training job failed"},
+                {"type": "ACK.Terminal", "status": "False"}
+            ]
+        }),
+    );
+    let result = run(Some(&agent), &["describe", "tj", "xgb"]).await;
+    assert_eq!(result.code, 0, "{result:?}");
+    let text = &result.stdout;
+    assert!(
+        text.starts_with("Name:             xgb\nNamespace:        default\nKind:             TrainingJob\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("ARN:              arn:aws:sagemaker:us-west-2:123456789012:training-job/xgb\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Failure Reason:   ClientError: AccessDenied"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Hint:             check the execution role (spec.roleARN)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Conditions:\n  TYPE                 STATUS   REASON   MESSAGE               SINCE\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  ACK.ResourceSynced   True     Final    training job failed\n"),
+        "{text}"
+    );
+    assert!(text.contains("Spec:\n  trainingJobName: xgb\n"), "{text}");
+}
+
+#[tokio::test]
+async fn delete_of_a_finished_job_prints_deleted() {
+    let agent = FakeAgent::start().await;
+    agent.insert("default", "done", status("Completed", "Completed"));
+    let result = run(Some(&agent), &["delete", "tj", "done"]).await;
+    assert_eq!(result.code, 0, "{result:?}");
+    assert_eq!(
+        result.stdout,
+        "trainingjob.sagemaker.services.k8s.aws/done deleted\n"
+    );
+    assert!(agent.resource("default", "done").is_none());
+}
+
+#[tokio::test]
+async fn delete_wait_of_a_running_job_waits_until_it_is_gone() {
+    let agent = FakeAgent::start().await;
+    agent.insert("default", "running", status("InProgress", "Training"));
+    let result = run(
+        Some(&agent),
+        &["delete", "tj", "running", "--wait", "--timeout", "20s"],
+    )
+    .await;
+    assert_eq!(result.code, 0, "{result:?}");
+    let lines: Vec<&str> = result.stdout.lines().collect();
+    assert_eq!(
+        lines[0],
+        "trainingjob.sagemaker.services.k8s.aws/running deletion started; the agent is stopping the job in SageMaker"
+    );
+    assert!(
+        lines.last().is_some_and(|l| l.ends_with("s  deleted")),
+        "{lines:?}"
+    );
+    assert!(agent.resource("default", "running").is_none());
+}
+
+#[tokio::test]
+async fn version_prints_the_plugin_and_the_agent() {
+    let agent = FakeAgent::start().await;
+    let result = run(Some(&agent), &["version"]).await;
+    assert_eq!(result.code, 0, "{result:?}");
+    let expected = format!(
+        "kubectl-sagemaker {}\n\
+         Agent:         {}\n\
+         Agent Version: 0.1.0-fake\n\
+         API Version:   sagemaker.agent.v1\n\
+         Mode:          standalone\n\
+         AWS Backend:   sim\n\
+         Region:        us-west-2\n\
+         Account:       123456789012\n",
+        env!("CARGO_PKG_VERSION"),
+        agent.url
+    );
+    assert_eq!(result.stdout, expected);
+}
+
+#[tokio::test]
+async fn version_client_does_not_need_an_agent() {
+    let result = run(None, &["version", "--client"]).await;
+    assert_eq!(result.code, 0, "{result:?}");
+    assert_eq!(
+        result.stdout,
+        format!("kubectl-sagemaker {}\n", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_agent_is_named_with_a_hint() {
+    // a port that was just free: nothing listens there
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let result = run(None, &["version", "--agent", &url]).await;
+    assert_eq!(result.code, 1, "{result:?}");
+    assert!(result.stdout.starts_with("kubectl-sagemaker "));
+    assert!(
+        result
+            .stderr
+            .starts_with(&format!("error: cannot reach the agent at {url}\n  Caused by: ")),
+        "{}",
+        result.stderr
+    );
+    assert!(result.stderr.ends_with(
+        "hint: check that the agent is running and listening there, e.g. `sagemaker-agent --standalone`\n"
+    ));
+}
+
+#[tokio::test]
+async fn without_an_agent_the_user_is_told_how_to_name_one() {
+    let result = run(None, &["get", "tj"]).await;
+    assert_eq!(result.code, 1, "{result:?}");
+    assert_eq!(
+        result.stderr,
+        "error: no agent to talk to\n\
+         hint: pass --agent URL or set KUBECTL_SAGEMAKER_AGENT to the address of a running sagemaker-agent\n"
+    );
+}
+
+#[tokio::test]
+async fn the_kubeconfig_gives_the_namespace_and_a_bearer_token_that_is_never_printed() {
+    let agent = FakeAgent::start().await;
+    let kubeconfig = fixture("kubeconfig.yaml");
+    let result = run(Some(&agent), &["get", "tj", "--kubeconfig", &kubeconfig]).await;
+    assert_eq!(result.code, 0, "{result:?}");
+    assert_eq!(result.stderr, "No resources found in ml namespace.\n");
+    let call = agent.calls().pop().expect("a call");
+    assert_eq!(call.namespace, "ml");
+    assert_eq!(call.authorization.as_deref(), Some("Bearer test-token-5f3a9c"));
+
+    // -n wins over the context; a context without a token sends none
+    let other = run(
+        Some(&agent),
+        &[
+            "get",
+            "tj",
+            "--kubeconfig",
+            &kubeconfig,
+            "--context",
+            "other",
+            "-n",
+            "x",
+        ],
+    )
+    .await;
+    assert_eq!(other.code, 0, "{other:?}");
+    let call = agent.calls().pop().expect("a call");
+    assert_eq!((call.namespace.as_str(), call.authorization), ("x", None));
+
+    // and an error path does not leak it either
+    let failed = run(Some(&agent), &["get", "tj", "nope", "--kubeconfig", &kubeconfig]).await;
+    for text in [&result.stdout, &result.stderr, &failed.stdout, &failed.stderr] {
+        assert!(!text.contains("test-token-5f3a9c"), "{text}");
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_context_is_a_user_error() {
+    let result = run(
+        None,
+        &[
+            "get",
+            "tj",
+            "--kubeconfig",
+            &fixture("kubeconfig.yaml"),
+            "--context",
+            "prod",
+        ],
+    )
+    .await;
+    assert_eq!(result.code, 1, "{result:?}");
+    assert_eq!(
+        result.stderr,
+        "error: context \"prod\" is not in the kubeconfig\n\
+         hint: `kubectl config get-contexts` lists the contexts of your kubeconfig\n"
+    );
+}
