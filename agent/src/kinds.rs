@@ -176,3 +176,4 @@ impl std::fmt::Debug for AwsKind {
         f.debug_struct("AwsKind").field("kind", &self.info.kind).finish_non_exhaustive()
     }
 }
+

@@ -225,8 +225,11 @@ fn deleting_a_running_job_stops_it_and_retain_leaves_it_running() {
     let stop = training_yaml_named(dir.path(), "stop-me", None);
     let keep = training_yaml_named(dir.path(), "keep-me", None);
     s.cli.ok(&["apply", "-f", stop.to_str().expect("path"), "-f", keep.to_str().expect("path")]);
-    s.cli.wait_for("stop-me", "InProgress", |v| status(v) == "InProgress");
-    s.cli.wait_for("keep-me", "InProgress", |v| status(v) == "InProgress");
+    let in_progress = |v: &Value| status(v) == "InProgress";
+    if std::panic::catch_unwind(|| s.cli.wait_for("stop-me", "InProgress", in_progress)).is_err() {
+        panic!("agent log:\n{}", s.agent.log());
+    }
+    s.cli.wait_for("keep-me", "InProgress", in_progress);
 
     s.cli.ok(&["delete", "trainingjob", "stop-me", "--wait"]);
     assert!(s.cli.get("stop-me").is_none());

@@ -131,10 +131,11 @@ impl Store for KubeStore {
         }
         let api = self.api(kind, Some(&resource.metadata.namespace));
         let params = PatchParams { field_manager: Some(AGENT_MANAGER.into()), ..Default::default() };
-        let o = api
-            .patch_status(&resource.metadata.name, &params, &Patch::Merge(json!({ "status": status })))
-            .await
-            .map_err(|e| kube_err(e, &resource.key()))?;
+        let body = json!({ "status": status });
+        let o = api.patch_status(&resource.metadata.name, &params, &Patch::Merge(&body)).await.map_err(|e| {
+            tracing::debug!(%body, "status patch refused");
+            kube_err(e, &resource.key())
+        })?;
         to_resource(o)
     }
 
