@@ -916,50 +916,6 @@ impl Drop for Moto {
     }
 }
 
-#[cfg(test)]
-mod unit {
-    use super::*;
-
-    #[test]
-    fn base64_matches_known_vectors() {
-        assert_eq!(base64(b""), "");
-        assert_eq!(base64(b"f"), "Zg==");
-        assert_eq!(base64(b"fo"), "Zm8=");
-        assert_eq!(base64(b"foo"), "Zm9v");
-        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
-    }
-
-    #[test]
-    fn missing_binary_error_says_to_run_test_deps() {
-        let e = resolve_binary(
-            "etcd",
-            "SAGEMAKER_TEST_ETCD",
-            None,
-            &[PathBuf::from("/nonexistent/etcd")],
-        )
-        .unwrap_err();
-        assert!(e.to_string().contains("scripts/test-deps.sh"), "{e}");
-        let e =
-            resolve_binary("etcd", "SAGEMAKER_TEST_ETCD", Some("/nonexistent/x".into()), &[]).unwrap_err();
-        assert!(
-            e.to_string().contains("scripts/test-deps.sh") && e.to_string().contains("SAGEMAKER_TEST_ETCD"),
-            "{e}"
-        );
-    }
-
-    #[test]
-    fn free_ports_are_distinct() {
-        let [a, b, c] = free_ports::<3>();
-        assert!(a != b && b != c && a != c);
-    }
-
-    #[test]
-    fn repo_root_holds_the_workspace_manifest() {
-        assert!(repo_root().join("Cargo.toml").is_file());
-        assert!(repo_root().join("tests/support/moto_sagemaker.py").is_file());
-    }
-}
-
 /// A binary of this workspace (`sagemaker-agent`, `kubectl-sagemaker`), from
 /// the same target directory as the running test. The test command builds
 /// them first (`cargo build --workspace --bins`).
@@ -1033,5 +989,49 @@ impl Drop for AgentProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+#[cfg(test)]
+mod unit {
+    use super::*;
+
+    #[test]
+    fn base64_matches_known_vectors() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+
+    #[test]
+    fn missing_binary_error_says_to_run_test_deps() {
+        let e = resolve_binary(
+            "etcd",
+            "SAGEMAKER_TEST_ETCD",
+            None,
+            &[PathBuf::from("/nonexistent/etcd")],
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("scripts/test-deps.sh"), "{e}");
+        let e =
+            resolve_binary("etcd", "SAGEMAKER_TEST_ETCD", Some("/nonexistent/x".into()), &[]).unwrap_err();
+        assert!(
+            e.to_string().contains("scripts/test-deps.sh") && e.to_string().contains("SAGEMAKER_TEST_ETCD"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn free_ports_are_distinct() {
+        let [a, b, c] = free_ports::<3>();
+        assert!(a != b && b != c && a != c);
+    }
+
+    #[test]
+    fn repo_root_holds_the_workspace_manifest() {
+        assert!(repo_root().join("Cargo.toml").is_file());
+        assert!(repo_root().join("tests/support/moto_sagemaker.py").is_file());
     }
 }
