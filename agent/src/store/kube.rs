@@ -8,7 +8,7 @@ use futures::{StreamExt, stream::BoxStream};
 use kube::{
     Api, Client,
     api::{ApiResource, DeleteParams, DynamicObject, ListParams, Patch, PatchParams},
-    runtime::watcher,
+    runtime::{WatchStreamExt, watcher},
 };
 use sagemaker_core::{KindInfo, Resource};
 use serde_json::{Value, json};
@@ -183,13 +183,14 @@ impl Store for KubeStore {
     fn watch(&self, kind: &'static KindInfo) -> BoxStream<'static, Event> {
         let api = self.api(kind, None);
         watcher(api, watcher::Config::default())
+            // back off on errors instead of re-listing in a tight loop
+            .default_backoff()
             .filter_map(|e| async move {
                 match e {
                     Ok(watcher::Event::Apply(o) | watcher::Event::InitApply(o)) => to_resource(o).ok().map(Event::Applied),
                     Ok(watcher::Event::Delete(o)) => to_resource(o).ok().map(Event::Deleted),
                     Ok(_) => None,
                     Err(e) => {
-                        // the watcher backs off and re-lists on its own
                         tracing::warn!(error = %e, "watch error");
                         None
                     }
