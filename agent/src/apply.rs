@@ -29,16 +29,16 @@ fn known_kinds() -> String {
 /// Checks one manifest document. `default_namespace` fills a missing namespace.
 pub fn validate(source: &str, json: &str, default_namespace: &str) -> Result<Validated> {
     let invalid = |field: Option<&str>, msg: String, hint: Option<String>| Error::invalid(source, field, msg, hint);
-    let value: Value = serde_json::from_str(json).map_err(|e| invalid(None, format!("{source} is not valid JSON: {e}"), None))?;
+    let value: Value = serde_json::from_str(json).map_err(|e| invalid(None, format!("the document is not valid JSON: {e}"), None))?;
     let Some(obj) = value.as_object() else {
-        return Err(invalid(None, format!("{source} is not an object"), None));
+        return Err(invalid(None, "the document is not an object".to_string(), None));
     };
     let text = |f: &str| obj.get(f).and_then(Value::as_str);
     let (Some(api_version), Some(kind_name)) = (text("apiVersion"), text("kind")) else {
         let missing = if text("apiVersion").is_none() { "apiVersion" } else { "kind" };
         return Err(invalid(
             Some(missing),
-            format!("{source}: {missing} is missing"),
+            format!("{missing} is missing"),
             Some(format!("a manifest starts with apiVersion and kind, e.g. apiVersion: {}", kinds::TRAINING_JOB.api_version())),
         ));
     };
@@ -50,24 +50,24 @@ pub fn validate(source: &str, json: &str, default_namespace: &str) -> Result<Val
         } else {
             format!("supported kinds: {}", known_kinds())
         };
-        return Err(invalid(Some("kind"), format!("{source}: unknown kind {kind_name} in apiVersion {api_version}"), Some(hint)));
+        return Err(invalid(Some("kind"), format!("unknown kind {kind_name} in apiVersion {api_version}"), Some(hint)));
     };
     let kind = for_info(info).ok_or_else(|| invalid(Some("kind"), format!("{kind_name} is not served by this agent"), None))?;
     if let Some(extra) = obj.keys().find(|k| !TOP_LEVEL.contains(&k.as_str())) {
         return Err(invalid(
             Some(extra),
-            format!("{source}: unknown top-level field {extra:?}"),
+            format!("unknown top-level field {extra:?}"),
             Some("a manifest has only apiVersion, kind, metadata and spec at the top level".into()),
         ));
     }
     let mut resource: Resource = serde_json::from_value(value.clone())
-        .map_err(|e| invalid(Some("metadata"), format!("{source}: metadata is malformed: {e}"), None))?;
+        .map_err(|e| invalid(Some("metadata"), format!("metadata is malformed: {e}"), None))?;
     resource.status = Value::Null;
     check_kubernetes_name(&resource.metadata.name).map_err(|p| {
         let msg = if resource.metadata.name.is_empty() {
-            format!("{source}: metadata.name is missing")
+            "metadata.name is missing".to_string()
         } else {
-            format!("{source}: metadata.name {:?} is invalid: {p}", resource.metadata.name)
+            format!("metadata.name {:?} is invalid: {p}", resource.metadata.name)
         };
         invalid(Some("metadata.name"), msg, Some("Kubernetes names are lower-case letters, digits, '-' and '.'".into()))
     })?;
@@ -75,7 +75,7 @@ pub fn validate(source: &str, json: &str, default_namespace: &str) -> Result<Val
         resource.metadata.namespace = default_namespace.to_string();
     }
     check_kubernetes_name(&resource.metadata.namespace).map_err(|p| {
-        invalid(Some("metadata.namespace"), format!("{source}: namespace {:?} is invalid: {p}", resource.metadata.namespace), None)
+        invalid(Some("metadata.namespace"), format!("namespace {:?} is invalid: {p}", resource.metadata.namespace), None)
     })?;
     validate_spec(source, info, kind, &resource.spec)?;
     Ok(Validated { kind, resource, source: source.to_string() })
@@ -84,13 +84,13 @@ pub fn validate(source: &str, json: &str, default_namespace: &str) -> Result<Val
 fn validate_spec(source: &str, info: &KindInfo, kind: &AwsKind, spec: &Value) -> Result<()> {
     let invalid = |field: &str, msg: String, hint: Option<String>| Error::invalid(source, Some(field), msg, hint);
     let Some(obj) = spec.as_object() else {
-        return Err(invalid("spec", format!("{source}: spec is missing or not an object"), None));
+        return Err(invalid("spec", "spec is missing or not an object".to_string(), None));
     };
     for required in info.required_fields {
         if obj.get(*required).is_none_or(Value::is_null) {
             return Err(invalid(
                 &format!("spec.{required}"),
-                format!("{source}: spec.{required} is required"),
+                format!("spec.{required} is required"),
                 Some(format!("a {} needs {}", info.kind, info.required_fields.join(", "))),
             ));
         }
@@ -99,12 +99,14 @@ fn validate_spec(source: &str, info: &KindInfo, kind: &AwsKind, spec: &Value) ->
     if let Some(name) = obj.get(id) {
         let name = name.as_str().unwrap_or_default();
         check_sagemaker_name(name).map_err(|p| {
-            invalid(&format!("spec.{id}"), format!("{source}: spec.{id} {name:?} is invalid: {p}"), Some("SageMaker names match ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$".into()))
+            invalid(&format!("spec.{id}"), format!("spec.{id} {name:?} is invalid: {p}"), Some("SageMaker names match ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$".into()))
         })?;
     }
     (kind.create_input)(spec).map_err(|e| {
-        let field = if e.path.is_empty() { "spec".to_string() } else { format!("spec.{}", e.path) };
-        invalid(&field, format!("{source}: spec.{e}"), e.hint.clone())
+        let mut e = e.under("spec");
+        // the hint travels on its own, so the plugin prints it once, as `hint:`
+        let hint = e.hint.take();
+        invalid(&e.path, e.to_string(), hint)
     })?;
     Ok(())
 }
@@ -122,7 +124,7 @@ pub fn check_update(v: &Validated, existing: &Resource) -> Result<()> {
     if existing.is_deleting() {
         return Err(refused(
             "metadata.deletionTimestamp".into(),
-            format!("{}: {} {} is being deleted", v.source, info.kind, existing.key()),
+            format!("{} {} is being deleted", info.kind, existing.key()),
             "wait until it is gone, then apply again".into(),
         ));
     }
@@ -139,7 +141,7 @@ pub fn check_update(v: &Validated, existing: &Resource) -> Result<()> {
     } else {
         format!("only {} can change after creation", v.kind.updatable_fields.join(", "))
     };
-    Err(refused(path.clone(), format!("{}: {path} cannot be changed on {} {}", v.source, info.kind, existing.key()), hint))
+    Err(refused(path.clone(), format!("{path} cannot be changed on {} {}", info.kind, existing.key()), hint))
 }
 
 /// The path of the first difference between two JSON values.

@@ -345,7 +345,7 @@ impl Engine {
                 } else {
                     self.store.set_finalizer(kind.info, res, &finalizer, true).await?
                 };
-                let input = (kind.create_input)(&res.spec).map_err(|e| Failure::Terminal(format!("spec.{e}")))?;
+                let input = (kind.create_input)(&res.spec).map_err(|e| Failure::Terminal(e.under("spec").to_string()))?;
                 let out = self.aws.call(&target, kind.create_op, input).await.map_err(|e| aws_failure(kind, e))?;
                 let arn = out.get(kind.create_arn_member).and_then(Value::as_str).unwrap_or_default().to_string();
                 tracing::info!(%arn, account = %target.account, region = %target.region, "created");

@@ -34,22 +34,30 @@ impl Error {
         }
     }
 
+    /// What the user can do about it.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Error::Invalid { hint, .. } | Error::Refused { hint, .. } => hint.clone(),
+            Error::Store(StoreError::MissingCrd(_)) => {
+                Some("install the CRDs first: sagemaker-agent crds | kubectl apply -f -".into())
+            }
+            Error::Store(StoreError::Conflict(_)) => Some("retry the command".into()),
+            _ => None,
+        }
+    }
+
     /// The gRPC status the plugin receives.
     pub fn to_status(&self) -> Status {
-        let (code, source, field, hint) = match self {
-            Error::Invalid { source_, field, hint, .. } => (Code::InvalidArgument, source_, field, hint.clone()),
-            Error::Refused { source_, field, hint, .. } => (Code::FailedPrecondition, source_, field, hint.clone()),
-            Error::NotFound(_) => (Code::NotFound, &None, &None, None),
-            Error::Store(StoreError::MissingCrd(_)) => (
-                Code::FailedPrecondition,
-                &None,
-                &None,
-                Some("install the CRDs: sagemaker-agent crds | kubectl apply -f -".into()),
-            ),
-            Error::Store(StoreError::Invalid(_)) => (Code::InvalidArgument, &None, &None, None),
-            Error::Store(StoreError::Conflict(_)) => (Code::Aborted, &None, &None, Some("retry the command".into())),
-            Error::Store(_) | Error::Startup(_) => (Code::Unavailable, &None, &None, None),
+        let (code, source, field) = match self {
+            Error::Invalid { source_, field, .. } => (Code::InvalidArgument, source_, field),
+            Error::Refused { source_, field, .. } => (Code::FailedPrecondition, source_, field),
+            Error::NotFound(_) => (Code::NotFound, &None, &None),
+            Error::Store(StoreError::MissingCrd(_)) => (Code::FailedPrecondition, &None, &None),
+            Error::Store(StoreError::Invalid(_)) => (Code::InvalidArgument, &None, &None),
+            Error::Store(StoreError::Conflict(_)) => (Code::Aborted, &None, &None),
+            Error::Store(_) | Error::Startup(_) => (Code::Unavailable, &None, &None),
         };
+        let hint = self.hint();
         let mut message = self.to_string();
         let mut source_err: Option<&dyn std::error::Error> = std::error::Error::source(self);
         while let Some(e) = source_err {

@@ -92,34 +92,41 @@ impl Agent for AgentService {
             }
             validated.push(v);
         }
-        // then a server-side dry run of each (the API server checks the CRD schema too)
+        // then a server-side dry run of each (the API server checks the CRD
+        // schema too); a dry-run request stops there and reports it
+        let mut outcomes = Vec::new();
         for v in &validated {
-            self.store.apply(v.kind.info, &v.resource, true).await.map_err(|e| {
+            let dry = self.store.apply(v.kind.info, &v.resource, true).await.map_err(|e| {
                 let mut s = status(e);
                 if let Ok(src) = sagemaker_core::wire::ascii(&v.source).parse() {
                     s.metadata_mut().insert(sagemaker_core::wire::SOURCE, src);
                 }
                 s
             })?;
+            outcomes.push(dry);
         }
-        let mut results = Vec::new();
-        for v in &validated {
-            let (stored, outcome) = if req.dry_run {
-                self.store.apply(v.kind.info, &v.resource, true).await.map_err(status)?
-            } else {
-                self.store.apply(v.kind.info, &v.resource, false).await.map_err(status)?
-            };
-            let outcome = match outcome {
-                ApplyOutcome::Created => PbOutcome::Created,
-                ApplyOutcome::Configured => PbOutcome::Configured,
-                ApplyOutcome::Unchanged => PbOutcome::Unchanged,
-            };
-            results.push(pb::ApplyResult {
-                r#ref: Some(reference(v.kind.info, &stored)),
-                outcome: outcome as i32,
-                resource: Some(to_pb(&stored)),
-            });
+        if !req.dry_run {
+            outcomes.clear();
+            for v in &validated {
+                outcomes.push(self.store.apply(v.kind.info, &v.resource, false).await.map_err(status)?);
+            }
         }
+        let results = validated
+            .iter()
+            .zip(outcomes)
+            .map(|(v, (stored, outcome))| {
+                let outcome = match outcome {
+                    ApplyOutcome::Created => PbOutcome::Created,
+                    ApplyOutcome::Configured => PbOutcome::Configured,
+                    ApplyOutcome::Unchanged => PbOutcome::Unchanged,
+                };
+                pb::ApplyResult {
+                    r#ref: Some(reference(v.kind.info, &stored)),
+                    outcome: outcome as i32,
+                    resource: Some(to_pb(&stored)),
+                }
+            })
+            .collect();
         Ok(Response::new(pb::ApplyResponse { results }))
     }
 

@@ -16,8 +16,8 @@ async fn main() -> ExitCode {
                 eprintln!("  Caused by: {s}");
                 source = s.source();
             }
-            if let sagemaker_agent::error::Error::Store(sagemaker_agent::store::StoreError::MissingCrd(_)) = e {
-                eprintln!("hint: install the CRDs first: sagemaker-agent crds | kubectl apply -f -");
+            if let Some(hint) = e.hint() {
+                eprintln!("hint: {hint}");
             }
             ExitCode::FAILURE
         }

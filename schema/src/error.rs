@@ -59,6 +59,18 @@ impl MappingError {
         }
     }
 
+    /// The same error with its path rooted at `prefix`, for callers that map
+    /// a part of a larger document (`spec` of a manifest): the message then
+    /// names the field as the user wrote it (`spec.resourceConfig.instanceCount`).
+    pub fn under(mut self, prefix: &str) -> Self {
+        self.path = match self.path.as_str() {
+            "" => prefix.to_string(),
+            p if p.starts_with('[') => format!("{prefix}{p}"),
+            p => format!("{prefix}.{p}"),
+        };
+        self
+    }
+
     pub(crate) fn with_hint(mut self, hint: Option<String>) -> Self {
         self.hint = hint;
         self
@@ -108,6 +120,19 @@ pub(crate) fn json_type(value: &serde_json::Value) -> &'static str {
         serde_json::Value::String(_) => "string",
         serde_json::Value::Array(_) => "list",
         serde_json::Value::Object(_) => "object",
+    }
+}
+
+#[cfg(test)]
+mod under_tests {
+    use super::*;
+
+    #[test]
+    fn an_error_rooted_under_a_prefix_names_the_full_path() {
+        let e = MappingError::new("resourceConfig.instanceCount", MappingErrorKind::Other("x".into()));
+        assert_eq!(e.under("spec").path, "spec.resourceConfig.instanceCount");
+        assert_eq!(MappingError::new("", MappingErrorKind::Other("x".into())).under("spec").path, "spec");
+        assert_eq!(MappingError::new("[2].a", MappingErrorKind::Other("x".into())).under("tags").path, "tags[2].a");
     }
 }
 
