@@ -2,7 +2,7 @@
 //! through the SDK's schemas, and the edits SageMaker cannot apply.
 
 use sagemaker_core::{
-    KindInfo, Resource, kinds,
+    KindInfo, Resource, ack, kinds,
     names::{check_kubernetes_name, check_sagemaker_name},
 };
 use serde_json::Value;
@@ -111,9 +111,10 @@ fn validate_spec(source: &str, info: &KindInfo, kind: &AwsKind, spec: &Value) ->
     Ok(())
 }
 
-/// Refuses edits SageMaker cannot apply to an existing resource, naming the
-/// first field that differs and what to do instead (ACK only turns Terminal later).
-pub fn check_update(v: &Validated, existing: &Resource) -> Result<()> {
+/// Refuses edits SageMaker cannot apply to an existing resource, naming every
+/// field that cannot change and what to do instead (ACK only turns Terminal
+/// later). `default_region` is where a resource without a region annotation goes.
+pub fn check_update(v: &Validated, existing: &Resource, default_region: &str) -> Result<()> {
     let info = v.kind.info;
     let refused = |field: String, message: String, hint: String| Error::Refused {
         source_: Some(v.source.clone()),
@@ -128,11 +129,40 @@ pub fn check_update(v: &Validated, existing: &Resource) -> Result<()> {
             "wait until it is gone, then apply again".into(),
         ));
     }
-    let Some(path) = first_difference(&existing.spec, &v.resource.spec, "spec") else { return Ok(()) };
-    let top = path.trim_start_matches("spec.").split(['.', '[']).next().unwrap_or_default();
-    if v.kind.updatable_fields.contains(&top) {
+    // where it lives is fixed once it exists in AWS, like its name
+    if let Some(recorded) = existing.str_at("status.ackResourceMetadata.region") {
+        let wanted = v.resource.annotation(ack::ANNOTATION_REGION).unwrap_or(default_region);
+        if wanted != recorded {
+            let field = format!("metadata.annotations[{:?}]", ack::ANNOTATION_REGION);
+            return Err(refused(
+                field,
+                format!(
+                    "{} {} exists in region {recorded}; the manifest asks for region {wanted}",
+                    info.kind,
+                    existing.key()
+                ),
+                format!(
+                    "a resource cannot move between regions: keep `{}: {recorded}`, or create a new resource with another metadata.name",
+                    ack::ANNOTATION_REGION
+                ),
+            ));
+        }
+    }
+    // nothing reached AWS yet (creation failed, or has not started): the spec
+    // may still change freely, which is how a rejected spec gets fixed
+    if !reached_aws(existing) {
         return Ok(());
     }
+    let mut paths = Vec::new();
+    differences(&existing.spec, &v.resource.spec, "spec", &mut paths);
+    let immutable: Vec<String> = paths
+        .into_iter()
+        .filter(|path| {
+            let top = path.trim_start_matches("spec.").split(['.', '[']).next().unwrap_or_default();
+            !v.kind.updatable_fields.contains(&top)
+        })
+        .collect();
+    let Some(first) = immutable.first() else { return Ok(()) };
     let hint = if v.kind.updatable_fields.is_empty() {
         format!(
             "a {} cannot change after it is created; create a new one with a new metadata.name and {} (names are permanent in SageMaker)",
@@ -141,26 +171,105 @@ pub fn check_update(v: &Validated, existing: &Resource) -> Result<()> {
     } else {
         format!("only {} can change after creation", v.kind.updatable_fields.join(", "))
     };
-    Err(refused(path.clone(), format!("{path} cannot be changed on {} {}", info.kind, existing.key()), hint))
+    let message = format!("{} cannot be changed on {} {}", immutable.join(", "), info.kind, existing.key());
+    Err(refused(first.clone(), message, hint))
 }
 
-/// The path of the first difference between two JSON values.
-fn first_difference(a: &Value, b: &Value, path: &str) -> Option<String> {
+/// Whether the resource has (or may have) an AWS counterpart: an ARN was
+/// recorded, or a creation may be under way (the finalizer goes on before
+/// the create call) and did not end Terminal.
+fn reached_aws(r: &Resource) -> bool {
+    if r.str_at("status.ackResourceMetadata.arn").is_some() {
+        return true;
+    }
+    let terminal = r.condition(ack::CONDITION_TERMINAL).is_some_and(|c| c["status"] == "True");
+    !r.metadata.finalizers.is_empty() && !terminal
+}
+
+/// The paths where two JSON values differ, in document order.
+fn differences(a: &Value, b: &Value, path: &str, out: &mut Vec<String>) {
     match (a, b) {
         (Value::Object(x), Value::Object(y)) => {
-            let keys = x.keys().chain(y.keys().filter(|k| !x.contains_key(*k)));
-            for k in keys {
+            for k in x.keys().chain(y.keys().filter(|k| !x.contains_key(*k))) {
                 let (va, vb) = (x.get(k).unwrap_or(&Value::Null), y.get(k).unwrap_or(&Value::Null));
-                if let Some(p) = first_difference(va, vb, &format!("{path}.{k}")) {
-                    return Some(p);
-                }
+                differences(va, vb, &format!("{path}.{k}"), out);
             }
-            None
         }
         (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
-            x.iter().zip(y).enumerate().find_map(|(i, (va, vb))| first_difference(va, vb, &format!("{path}[{i}]")))
+            for (i, (va, vb)) in x.iter().zip(y).enumerate() {
+                differences(va, vb, &format!("{path}[{i}]"), out);
+            }
         }
-        _ if a == b => None,
-        _ => Some(path.to_string()),
+        _ if a == b => {}
+        _ => out.push(path.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const JOB: &str = r#"{
+        "apiVersion": "sagemaker.services.k8s.aws/v1alpha1", "kind": "TrainingJob",
+        "metadata": {"name": "j", "namespace": "default"},
+        "spec": {
+            "trainingJobName": "j", "roleARN": "arn:aws:iam::111111111111:role/sm",
+            "algorithmSpecification": {"trainingImage": "img", "trainingInputMode": "File"},
+            "outputDataConfig": {"s3OutputPath": "s3://b/out"},
+            "resourceConfig": {"instanceType": "ml.m5.large", "instanceCount": 1, "volumeSizeInGB": 5},
+            "stoppingCondition": {"maxRuntimeInSeconds": 3600}
+        }
+    }"#;
+
+    fn validated(edit: impl FnOnce(&mut Value)) -> Validated {
+        let mut v: Value = serde_json::from_str(JOB).expect("json");
+        edit(&mut v);
+        validate("job.yaml (document 1)", &v.to_string(), "default").expect("valid")
+    }
+
+    /// The stored resource after the engine created it in `region`.
+    fn created_in(region: &str) -> Resource {
+        let mut r = validated(|_| {}).resource;
+        r.metadata.finalizers = vec![ack::finalizer(r.api_version.split('/').next().unwrap_or_default(), "TrainingJob")];
+        r.status = json!({"ackResourceMetadata": {"arn": "arn:aws:sagemaker:x", "region": region, "ownerAccountID": "1"}});
+        r
+    }
+
+    #[test]
+    fn moving_an_existing_resource_to_another_region_is_refused_naming_the_annotation() {
+        let moved = validated(|v| v["metadata"]["annotations"] = json!({ack::ANNOTATION_REGION: "eu-west-1"}));
+        let err = check_update(&moved, &created_in("us-east-1"), "us-east-1").expect_err("refused");
+        let Error::Refused { field, message, hint, .. } = &err else { panic!("{err:?}") };
+        assert_eq!(field.as_deref(), Some("metadata.annotations[\"services.k8s.aws/region\"]"));
+        assert!(message.contains("exists in region us-east-1") && message.contains("eu-west-1"), "{message}");
+        assert!(hint.as_deref().unwrap_or_default().contains("services.k8s.aws/region: us-east-1"), "{hint:?}");
+        // the same region, spelt out or by default, is fine
+        let same = validated(|v| v["metadata"]["annotations"] = json!({ack::ANNOTATION_REGION: "us-east-1"}));
+        check_update(&same, &created_in("us-east-1"), "us-east-1").expect("same region");
+        check_update(&validated(|_| {}), &created_in("us-east-1"), "us-east-1").expect("default region");
+    }
+
+    #[test]
+    fn every_field_that_cannot_change_is_named_not_only_the_first() {
+        let edited = validated(|v| {
+            v["spec"]["resourceConfig"]["instanceCount"] = json!(2);
+            v["spec"]["stoppingCondition"]["maxRuntimeInSeconds"] = json!(60);
+        });
+        let err = check_update(&edited, &created_in("us-east-1"), "us-east-1").expect_err("refused");
+        let Error::Refused { field, message, .. } = &err else { panic!("{err:?}") };
+        assert_eq!(field.as_deref(), Some("spec.resourceConfig.instanceCount"));
+        assert!(
+            message.starts_with("spec.resourceConfig.instanceCount, spec.stoppingCondition.maxRuntimeInSeconds cannot be changed"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_resource_whose_creation_was_rejected_can_still_be_fixed() {
+        let mut rejected = created_in("us-east-1");
+        rejected.status = json!({"conditions": [{"type": ack::CONDITION_TERMINAL, "status": "True", "message": "ValidationException"}]});
+        let fixed = validated(|v| v["spec"]["roleARN"] = json!("arn:aws:iam::111111111111:role/other"));
+        check_update(&fixed, &rejected, "us-east-1").expect("nothing reached AWS, so the spec may change");
     }
 }

@@ -3,15 +3,30 @@
 use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
 use clap::{Parser, Subcommand, ValueEnum};
+use tonic::transport::{Certificate, Identity, ServerTlsConfig};
 use tracing_subscriber::EnvFilter;
 
 use crate::{
+    auth::TokenFile,
     aws::{Aws, Backend, sdk::SdkBackend, sim::Simulator},
     engine::{Engine, Settings},
     error::{Error, Result},
     grpc::{AgentInfo, AgentService},
-    store::{Store, embedded::EmbeddedStore, kube::KubeStore},
+    store::{
+        Store,
+        embedded::{DataDirLock, EmbeddedStore},
+        kube::KubeStore,
+    },
 };
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// One line of text per event; coloured only on a terminal.
+    Text,
+    /// One JSON object per event, with the span's fields (for log collectors).
+    Json,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum AwsBackend {
@@ -34,9 +49,23 @@ pub struct Args {
     /// Where standalone mode keeps its state (and the simulator's).
     #[arg(long, env = "SAGEMAKER_AGENT_DATA_DIR", default_value = ".sagemaker-agent")]
     data_dir: PathBuf,
-    /// gRPC listen address. Standalone defaults to loopback.
+    /// gRPC listen address. Standalone mode refuses a non-loopback address
+    /// unless callers must authenticate (--token-file or --tls-client-ca).
     #[arg(long, default_value = "127.0.0.1:50051")]
     listen: SocketAddr,
+    /// Callers must send this file's content as `authorization: Bearer`
+    /// (the plugin's --token); checked on every call, re-read when it changes.
+    #[arg(long, value_name = "FILE")]
+    token_file: Option<PathBuf>,
+    /// Serve gRPC over TLS with this certificate chain (PEM).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Require client certificates signed by this CA (PEM).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_client_ca: Option<PathBuf>,
     /// Which AWS to talk to; standalone defaults to the simulator.
     #[arg(long, value_enum)]
     aws_backend: Option<AwsBackend>,
@@ -73,6 +102,9 @@ pub struct Args {
     /// Log filter (tracing's EnvFilter syntax).
     #[arg(long, env = "SAGEMAKER_AGENT_LOG", default_value = "info")]
     log_level: String,
+    /// Log line format.
+    #[arg(long, env = "SAGEMAKER_AGENT_LOG_FORMAT", value_enum, default_value = "text")]
+    log_format: LogFormat,
 }
 
 #[derive(Debug, Subcommand)]
@@ -104,8 +136,7 @@ impl Args {
             }
             return Ok(());
         }
-        let filter = EnvFilter::try_new(&self.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
-        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+        init_logging(&self.log_level, self.log_format);
 
         let backend_kind = self.aws_backend.unwrap_or(if self.standalone { AwsBackend::Sim } else { AwsBackend::Aws });
         let region = match (&self.aws_region, backend_kind) {
@@ -115,11 +146,22 @@ impl Args {
                 return Err(Error::Startup("no default region: pass --aws-region or set AWS_REGION".into()));
             }
         };
-        if self.standalone {
+        if self.standalone
+            && !self.listen.ip().is_loopback()
+            && self.token_file.is_none()
+            && self.tls_client_ca.is_none()
+        {
+            return Err(Error::Unprotected { listen: self.listen });
+        }
+        // held until the process ends: one agent per data dir
+        let _lock = if self.standalone {
             std::fs::create_dir_all(&self.data_dir).map_err(|e| {
                 Error::Startup(format!("cannot create data dir {}: {e}", self.data_dir.display()))
             })?;
-        }
+            Some(DataDirLock::acquire(&self.data_dir)?)
+        } else {
+            None
+        };
         let backend: Arc<dyn Backend> = match backend_kind {
             AwsBackend::Sim => {
                 let dir = self.standalone.then(|| self.data_dir.clone());
@@ -138,9 +180,21 @@ impl Args {
             .map_err(|e| Error::Startup(format!("cannot determine the AWS account (STS GetCallerIdentity): {e}")))?;
 
         let store: Arc<dyn Store> = if self.standalone {
-            Arc::new(EmbeddedStore::open(&self.data_dir).map_err(|e| {
-                Error::Startup(format!("cannot open the store in {}: {e}", self.data_dir.display()))
-            })?)
+            let (store, recovery) = EmbeddedStore::open(&self.data_dir).map_err(Error::Store)?;
+            for (file, why) in &recovery.quarantined {
+                tracing::warn!(
+                    file = %file.display(), reason = %why,
+                    "a resource file could not be read and was set aside; the agent serves the others. \
+                     Fix it and rename it back to .json, or delete it (apply the manifest again to recreate it)"
+                );
+            }
+            if recovery.rolled_forward {
+                tracing::info!("completed an apply that was interrupted after it committed");
+            }
+            if recovery.removed_temp_files > 0 {
+                tracing::info!(count = recovery.removed_temp_files, "removed temp files of writes that never committed");
+            }
+            Arc::new(store)
         } else {
             let client = kube_client(self.kubeconfig.as_deref(), self.context.as_deref()).await?;
             let infos: Vec<_> = crate::kinds::KINDS.iter().map(|k| k.info).collect();
@@ -162,18 +216,52 @@ impl Args {
         tracing::info!(mode = store.mode(), aws = aws.backend_name(), %region, %account, listen = %self.listen, "starting");
         Engine::start(store.clone(), aws.clone(), settings);
         let service = AgentService::new(store, aws, AgentInfo { default_region: region, account });
+        let token = match &self.token_file {
+            Some(path) => Some(TokenFile::open(path.clone()).map_err(|e| {
+                Error::Startup(format!("cannot read the token file {}: {e}", path.display()))
+            })?),
+            None => None,
+        };
+        let mut server = tonic::transport::Server::builder();
+        if let Some(cert) = &self.tls_cert {
+            let read = |p: &PathBuf| {
+                std::fs::read(p).map_err(|e| Error::Startup(format!("cannot read {}: {e}", p.display())))
+            };
+            let key = self.tls_key.as_ref().map(read).transpose()?.unwrap_or_default();
+            let mut tls = ServerTlsConfig::new().identity(Identity::from_pem(read(cert)?, key));
+            if let Some(ca) = &self.tls_client_ca {
+                tls = tls.client_ca_root(Certificate::from_pem(read(ca)?));
+            }
+            server = server.tls_config(tls).map_err(|e| Error::Startup(format!("bad TLS configuration: {e}")))?;
+        }
         let listener = tokio::net::TcpListener::bind(self.listen)
             .await
             .map_err(|e| Error::Startup(format!("cannot listen on {}: {e}", self.listen)))?;
         // print the bound address (the port may have been 0) for scripts and tests
         println!("listening on {}", listener.local_addr().map_err(|e| Error::Startup(e.to_string()))?);
-        tonic::transport::Server::builder()
+        let authenticate = move |request: tonic::Request<()>| match &token {
+            Some(token) => token.check(&request).map(|()| request),
+            None => Ok(request),
+        };
+        server
+            .layer(tonic::service::InterceptorLayer::new(authenticate))
             .add_service(service)
             .serve_with_incoming_shutdown(tokio_stream::wrappers::TcpListenerStream::new(listener), async {
                 let _ = tokio::signal::ctrl_c().await;
             })
             .await
             .map_err(|e| Error::Startup(format!("gRPC server failed: {e}")))
+    }
+}
+
+fn init_logging(level: &str, format: LogFormat) {
+    use std::io::IsTerminal;
+    let filter = EnvFilter::try_new(level).unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        // colour codes are noise in a file or a log collector
+        LogFormat::Text => builder.with_ansi(std::io::stderr().is_terminal()).init(),
+        LogFormat::Json => builder.json().with_current_span(true).with_span_list(false).init(),
     }
 }
 

@@ -23,9 +23,10 @@ use futures::StreamExt;
 use sagemaker_core::{Resource, ack};
 use serde_json::{Map, Value, json};
 use tokio::{sync::mpsc, time::Instant};
+use tracing::Instrument;
 
 use crate::{
-    aws::{Aws, AwsError, Target},
+    aws::{Aws, AwsError, ErrorClass, Target},
     kinds::{self, AwsKind},
     store::{Event, Store, StoreError},
 };
@@ -78,15 +79,48 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     s
 }
 
+/// A failed AWS call as a reconcile outcome: a request the service rejects
+/// will not succeed on retry (Terminal); anything else is retried with backoff,
+/// loudly when only a person can fix it (permissions, quotas).
 fn aws_failure(kind: &AwsKind, e: AwsError) -> Failure {
     let msg = format!("{}: {}", e.code, e.message);
-    if kind.terminal_codes.contains(&e.code.as_str()) { Failure::Terminal(msg) } else { Failure::Recoverable(msg) }
+    if kind.terminal_codes.contains(&e.code.as_str()) {
+        return Failure::Terminal(msg);
+    }
+    match e.class() {
+        ErrorClass::Rejected => Failure::Terminal(msg),
+        ErrorClass::Transient => Failure::Recoverable(msg),
+        ErrorClass::AccessDenied => {
+            tracing::error!(operation = %e.operation, code = %e.code, "AWS denied the agent's credentials; retrying");
+            Failure::Recoverable(format!(
+                "{msg} (retrying: the agent's AWS credentials may not call {}; grant it to the agent's role, the resource needs no change)",
+                e.operation
+            ))
+        }
+        ErrorClass::Quota => {
+            tracing::error!(operation = %e.operation, code = %e.code, "AWS quota exceeded; retrying");
+            Failure::Recoverable(format!(
+                "{msg} (retrying: request a quota increase in Service Quotas, or wait for capacity to free up)"
+            ))
+        }
+    }
 }
+
+/// What about a resource decides whether it needs reconciling: its spec
+/// generation, its deletion, and the annotations that say where and how it is
+/// managed. Status writes (our own) and unrelated metadata do not count.
+fn signature(r: &Resource) -> Signature {
+    let annotations =
+        ack::RECONCILE_ANNOTATIONS.iter().map(|a| r.annotation(a).map(str::to_string)).collect();
+    (r.metadata.generation, r.is_deleting(), annotations)
+}
+
+type Signature = (Option<i64>, bool, Vec<Option<String>>);
 
 #[derive(Debug, Default)]
 struct KeyState {
-    /// Generation and deletion seen last, to ignore our own status writes.
-    seen: Option<(Option<i64>, bool)>,
+    /// What triggered the last reconcile, to ignore our own status writes.
+    seen: Option<Signature>,
     /// Last observed AWS status, to adapt the poll interval.
     observed: Option<String>,
     interval: Option<Duration>,
@@ -145,14 +179,15 @@ impl Engine {
                     self.keys.lock().unwrap_or_else(|p| p.into_inner()).remove(&key);
                 }
                 Event::Applied(r) => {
-                    // only spec changes, deletion and new resources trigger a
-                    // reconcile (ACK's GenerationChangedPredicate); our own
+                    // spec changes, deletion, new resources and the annotations
+                    // that matter trigger a reconcile (ACK's
+                    // GenerationChangedPredicate, plus annotations); our own
                     // status writes must not
-                    let sig = (r.metadata.generation, r.is_deleting());
+                    let sig = signature(r);
                     let changed = {
                         let mut keys = self.keys.lock().unwrap_or_else(|p| p.into_inner());
                         let state = keys.entry(key.clone()).or_default();
-                        let changed = state.seen != Some(sig);
+                        let changed = state.seen.as_ref() != Some(&sig);
                         state.seen = Some(sig);
                         changed
                     };
@@ -223,10 +258,15 @@ impl Engine {
     }
 
     async fn reconcile(self: &Arc<Self>, key: &Key) -> Next {
+        // the span goes with the future, not the thread: a guard held across
+        // `.await` would tag other resources' lines with this one's name
+        let span = tracing::info_span!("reconcile", kind = key.0, namespace = %key.1, name = %key.2);
+        self.reconcile_in_span(key).instrument(span).await
+    }
+
+    async fn reconcile_in_span(self: &Arc<Self>, key: &Key) -> Next {
         let Some(kind) = kinds::KINDS.iter().copied().find(|k| k.info.kind == key.0) else { return Next::Done };
         let (ns, name) = (&key.1, &key.2);
-        let span = tracing::info_span!("reconcile", kind = kind.info.kind, namespace = %ns, name = %name);
-        let _enter = span.enter();
         let res = match self.store.get(kind.info, ns, name).await {
             Ok(Some(r)) => r,
             Ok(None) => return Next::Done,
@@ -235,7 +275,15 @@ impl Engine {
                 return Next::After(self.backoff(key));
             }
         };
-        let result = if res.is_deleting() { self.finalize(kind, &res).await } else { self.sync(kind, &res).await };
+        let result = if res.is_deleting() {
+            // nothing blocks a delete for good: retry until AWS lets go
+            self.finalize(kind, &res).await.map_err(|f| match f {
+                Failure::Terminal(m) => Failure::Recoverable(m),
+                f => f,
+            })
+        } else {
+            self.sync(kind, &res).await
+        };
         match result {
             Ok(next) => {
                 self.state(key, |s| s.failures = 0);
@@ -313,11 +361,13 @@ impl Engine {
         let key: Key = (kind.info.kind, res.metadata.namespace.clone(), res.metadata.name.clone());
         let arn = res.str_at("status.ackResourceMetadata.arn");
         let status = kind.info.status_field.and_then(|f| res.str_at(&format!("status.{f}")));
+        // where it lives is checked even for a finished resource: a moved
+        // region annotation must be reported, not silently ignored
+        let target = self.target(kind, res)?;
         // a finished resource costs nothing: nothing in AWS will change again
         if arn.is_some() && status.is_some_and(|s| kind.info.is_final(s)) && res.condition(ack::CONDITION_TERMINAL).is_none() {
             return Ok(Next::Done);
         }
-        let target = self.target(kind, res)?;
         let name = res.spec.get(kind.info.identifier_field).and_then(Value::as_str).unwrap_or_default().to_string();
         let finalizer = ack::finalizer(kind.info.group, kind.info.kind);
         let observed = match self.describe(kind, &target, &name).await? {
@@ -376,7 +426,17 @@ impl Engine {
             Some(s) => format!("{} is in {s} status.", kind.info.kind),
             None => format!("{} is being created.", kind.info.kind),
         };
-        let conditions = Conditions { synced: (!modifying, synced_msg), terminal: None, recoverable: None };
+        // a job that ended without success is synced (nothing more to do) but
+        // not Ready: `kubectl wait --for=condition=Ready` must not pass on a failure
+        let unsuccessful = aws_status.filter(|s| kind.info.is_final(s) && !kind.info.success_statuses.contains(s)).map(|s| {
+            let reason = kind.info.failure_field.and_then(|f| observed.get(f)).and_then(Value::as_str);
+            match reason {
+                Some(r) => (s.to_string(), format!("{} is in {s} status: {r}", kind.info.kind)),
+                None => (s.to_string(), format!("{} is in {s} status.", kind.info.kind)),
+            }
+        });
+        let conditions =
+            Conditions { synced: (!modifying, synced_msg), terminal: None, recoverable: None, unsuccessful };
         let status = build_status(kind, res, target, Some(observed), conditions);
         if status != res.status {
             self.store.write_status(kind.info, res, status).await?;
@@ -433,7 +493,7 @@ impl Engine {
             None => (None, "Unable to determine if desired resource state matches latest observed state".into()),
         };
         tracing::warn!(terminal = ?terminal, recoverable = ?recoverable, "reconcile failed");
-        let conditions = Conditions { synced: (synced.unwrap_or(false), msg), terminal, recoverable };
+        let conditions = Conditions { synced: (synced.unwrap_or(false), msg), terminal, recoverable, unsuccessful: None };
         let target = self.target(kind, res).unwrap_or(Target {
             account: self.settings.account.clone(),
             region: self.settings.default_region.clone(),
@@ -456,6 +516,8 @@ struct Conditions {
     synced: (bool, String),
     terminal: Option<String>,
     recoverable: Option<String>,
+    /// A final status that is not a success: (status, message) for Ready.
+    unsuccessful: Option<(String, String)>,
 }
 
 /// The full status: ACK's metadata and conditions plus the kind's status
@@ -476,21 +538,24 @@ fn build_status(kind: &AwsKind, res: &Resource, target: &Target, observed: Optio
     }
     let prev_conditions = prev.get("conditions").cloned().unwrap_or(Value::Null);
     let mut conditions = Vec::new();
-    let mut cond = |type_: &str, state: &str, message: &str| {
-        conditions.push(condition(&prev_conditions, type_, state, message));
+    let mut cond = |type_: &str, state: &str, reason: Option<&str>, message: &str| {
+        conditions.push(condition(&prev_conditions, type_, state, reason, message));
     };
     if let Some(t) = &c.terminal {
-        cond(ack::CONDITION_TERMINAL, "True", t);
+        cond(ack::CONDITION_TERMINAL, "True", None, t);
     }
     if let Some(r) = &c.recoverable {
-        cond(ack::CONDITION_RECOVERABLE, "True", r);
+        cond(ack::CONDITION_RECOVERABLE, "True", None, r);
     }
     let synced = if c.synced.0 { "True" } else { "False" };
-    cond(ack::CONDITION_SYNCED, synced, &c.synced.1);
-    // Ready: Terminal, else Recoverable, else a copy of ResourceSynced (RT ensureConditions)
-    match (&c.terminal, &c.recoverable) {
-        (Some(m), _) | (None, Some(m)) => cond(ack::CONDITION_READY, "False", m),
-        _ => cond(ack::CONDITION_READY, synced, &c.synced.1),
+    cond(ack::CONDITION_SYNCED, synced, None, &c.synced.1);
+    // Ready: Terminal, else Recoverable, else (unlike ACK, which copies
+    // ResourceSynced) False for a job that ended without success, else a
+    // copy of ResourceSynced
+    match (&c.terminal, &c.recoverable, &c.unsuccessful) {
+        (Some(m), _, _) | (None, Some(m), _) => cond(ack::CONDITION_READY, "False", None, m),
+        (None, None, Some((status, m))) => cond(ack::CONDITION_READY, "False", Some(status), m),
+        _ => cond(ack::CONDITION_READY, synced, None, &c.synced.1),
     }
     status.insert("conditions".into(), Value::Array(conditions));
     for field in kind.status_fields {
@@ -506,14 +571,18 @@ fn build_status(kind: &AwsKind, res: &Resource, target: &Target, observed: Optio
 }
 
 /// A condition, keeping its transition time when nothing about it changed.
-fn condition(prev: &Value, type_: &str, state: &str, message: &str) -> Value {
+fn condition(prev: &Value, type_: &str, state: &str, reason: Option<&str>, message: &str) -> Value {
     let old = prev.as_array().and_then(|a| a.iter().find(|c| c["type"] == type_));
     let unchanged = old.is_some_and(|o| o["status"] == state && o["message"] == message);
     let time = match old {
         Some(o) if unchanged => o["lastTransitionTime"].clone(),
         _ => json!(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
     };
-    json!({ "type": type_, "status": state, "message": message, "lastTransitionTime": time })
+    let mut c = json!({ "type": type_, "status": state, "message": message, "lastTransitionTime": time });
+    if let Some(reason) = reason {
+        c["reason"] = json!(reason);
+    }
+    c
 }
 
 fn set_condition_status(status: &mut Value, type_: &str, state: &str) {
@@ -545,6 +614,140 @@ fn strip_nulls(v: &mut Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{
+        aws::sim::{FAIL_REASON_ENV, Simulator},
+        store::embedded::EmbeddedStore,
+    };
+    use sagemaker_core::kinds::TRAINING_JOB;
+
+    /// An engine over the embedded store and a fast simulator.
+    struct Rig {
+        store: Arc<EmbeddedStore>,
+        sim: Arc<Simulator>,
+        _dir: tempfile::TempDir,
+    }
+
+    fn rig() -> Rig {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Arc::new(EmbeddedStore::open(dir.path()).expect("store").0);
+        let sim = Arc::new(Simulator::new("111111111111", Duration::from_millis(20), None).expect("sim"));
+        let aws = Arc::new(Aws::new(sim.clone(), 1000.0));
+        let settings = Settings {
+            default_region: "us-east-1".into(),
+            account: "111111111111".into(),
+            poll_min: Duration::from_millis(10),
+            poll_max: Duration::from_millis(50),
+            concurrency: 4,
+        };
+        Engine::start(store.clone(), aws, settings);
+        Rig { store, sim, _dir: dir }
+    }
+
+    fn job(name: &str, env: Value) -> Resource {
+        serde_json::from_value(json!({
+            "apiVersion": TRAINING_JOB.api_version(), "kind": "TrainingJob",
+            "metadata": { "name": name, "namespace": "default" },
+            "spec": {
+                "trainingJobName": name,
+                "roleARN": "arn:aws:iam::111111111111:role/sm",
+                "algorithmSpecification": { "trainingImage": "img", "trainingInputMode": "File" },
+                "outputDataConfig": { "s3OutputPath": "s3://b/out" },
+                "resourceConfig": { "instanceType": "ml.m5.large", "instanceCount": 1, "volumeSizeInGB": 5 },
+                "stoppingCondition": { "maxRuntimeInSeconds": 3600 },
+                "environment": env,
+            }
+        }))
+        .expect("job")
+    }
+
+    impl Rig {
+        /// Waits (up to 10 s of real time, a bound and not a measurement)
+        /// until the stored resource satisfies `pred`.
+        async fn until(&self, name: &str, what: &str, pred: impl Fn(&Resource) -> bool) -> Resource {
+            let deadline = std::time::Instant::now() + Duration::from_secs(10);
+            loop {
+                if let Some(r) = self.store.get(&TRAINING_JOB, "default", name).await.expect("get")
+                    && pred(&r)
+                {
+                    return r;
+                }
+                assert!(std::time::Instant::now() < deadline, "{name} never became {what}");
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        }
+    }
+
+    fn condition_status<'a>(r: &'a Resource, type_: &str) -> Option<&'a str> {
+        r.condition(type_).and_then(|c| c["status"].as_str())
+    }
+
+    #[tokio::test]
+    async fn a_request_aws_rejects_as_invalid_turns_terminal_at_once_instead_of_retrying_forever() {
+        let rig = rig();
+        let invalid = AwsError::new(
+            "CreateTrainingJob",
+            "ValidationException",
+            "1 validation error detected: Value 'not-an-arn' at 'roleArn' failed to satisfy constraint",
+        );
+        rig.sim.inject("CreateTrainingJob", invalid, 1);
+        rig.store.apply(&TRAINING_JOB, &job("bad-role", json!({})), false).await.expect("apply");
+        let r = rig.until("bad-role", "terminal", |r| condition_status(r, ack::CONDITION_TERMINAL) == Some("True")).await;
+        let message = r.condition(ack::CONDITION_TERMINAL).and_then(|c| c["message"].as_str()).unwrap_or_default();
+        assert!(message.contains("ValidationException") && message.contains("roleArn"), "{message}");
+        assert_eq!(condition_status(&r, ack::CONDITION_READY), Some("False"));
+    }
+
+    #[tokio::test]
+    async fn throttling_is_retried_and_the_job_still_gets_created() {
+        let rig = rig();
+        rig.sim.inject("CreateTrainingJob", AwsError::new("CreateTrainingJob", "ThrottlingException", "Rate exceeded"), 1);
+        rig.store.apply(&TRAINING_JOB, &job("throttled", json!({})), false).await.expect("apply");
+        let r = rig
+            .until("throttled", "recoverable", |r| condition_status(r, ack::CONDITION_RECOVERABLE) == Some("True"))
+            .await;
+        assert_eq!(condition_status(&r, ack::CONDITION_TERMINAL), None);
+        // the error backoff starts at 2 s
+        let r = tokio::time::timeout(Duration::from_secs(10), rig.until("throttled", "created", |r| r.str_at("status.ackResourceMetadata.arn").is_some()))
+            .await
+            .expect("created after the backoff");
+        assert_eq!(condition_status(&r, ack::CONDITION_RECOVERABLE), None);
+    }
+
+    #[tokio::test]
+    async fn a_failed_job_is_synced_but_not_ready_and_says_why() {
+        let rig = rig();
+        rig.store
+            .apply(&TRAINING_JOB, &job("fails", json!({ FAIL_REASON_ENV: "AlgorithmError: boom" })), false)
+            .await
+            .expect("apply");
+        rig.until("fails", "failed", |r| r.str_at("status.trainingJobStatus") == Some("Failed")).await;
+        let r = rig.until("fails", "ready=false", |r| condition_status(r, ack::CONDITION_READY).is_some()).await;
+        assert_eq!(condition_status(&r, ack::CONDITION_SYNCED), Some("True"));
+        let ready = r.condition(ack::CONDITION_READY).expect("ready");
+        assert_eq!(ready["status"], "False");
+        assert_eq!(ready["reason"], "Failed");
+        assert!(ready["message"].as_str().unwrap_or_default().contains("AlgorithmError: boom"), "{ready}");
+    }
+
+    #[tokio::test]
+    async fn a_completed_job_is_ready() {
+        let rig = rig();
+        rig.store.apply(&TRAINING_JOB, &job("works", json!({})), false).await.expect("apply");
+        let r = rig.until("works", "completed", |r| r.str_at("status.trainingJobStatus") == Some("Completed")).await;
+        assert_eq!(condition_status(&r, ack::CONDITION_READY), Some("True"));
+    }
+
+    #[tokio::test]
+    async fn a_region_annotation_moved_away_turns_terminal_and_restoring_it_recovers_without_a_restart() {
+        let rig = rig();
+        rig.store.apply(&TRAINING_JOB, &job("pinned", json!({})), false).await.expect("apply");
+        rig.until("pinned", "created", |r| r.str_at("status.ackResourceMetadata.region") == Some("us-east-1")).await;
+        rig.store.annotate(&TRAINING_JOB, "default", "pinned", ack::ANNOTATION_REGION, "eu-west-1").await.expect("annotate");
+        let r = rig.until("pinned", "terminal", |r| condition_status(r, ack::CONDITION_TERMINAL) == Some("True")).await;
+        assert_eq!(r.str_at("status.ackResourceMetadata.region"), Some("us-east-1"));
+        rig.store.annotate(&TRAINING_JOB, "default", "pinned", ack::ANNOTATION_REGION, "us-east-1").await.expect("restore");
+        rig.until("pinned", "recovered", |r| r.condition(ack::CONDITION_TERMINAL).is_none()).await;
+    }
 
     #[test]
     fn nulls_empty_strings_and_objects_left_empty_are_dropped_from_aws_answers() {

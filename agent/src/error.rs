@@ -4,7 +4,7 @@
 use sagemaker_core::wire;
 use tonic::{Code, Status, metadata::MetadataValue};
 
-use crate::store::StoreError;
+use crate::store::{StoreError, embedded::LockError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -18,11 +18,31 @@ pub enum Error {
     NotFound(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A multi-document apply stopped part way (stores without transactions).
+    #[error(transparent)]
+    PartialApply(Box<PartialApplyError>),
     #[error("cannot start the agent: {0}")]
     Startup(String),
+    #[error("refusing to listen on {listen} without authentication: in standalone mode anyone who reaches that address could act with the agent's AWS credentials")]
+    Unprotected { listen: std::net::SocketAddr },
+    #[error(transparent)]
+    Lock(#[from] LockError),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Which documents of an apply were written before a later one failed.
+#[derive(Debug, thiserror::Error)]
+#[error("only {applied} of {total} documents were applied ({written}); {failed} and the rest were not")]
+pub struct PartialApplyError {
+    pub applied: usize,
+    pub total: usize,
+    /// The sources of the documents that were written.
+    pub written: String,
+    pub failed: String,
+    #[source]
+    pub source: StoreError,
+}
 
 impl Error {
     pub fn invalid(source: &str, field: Option<&str>, message: impl Into<String>, hint: Option<String>) -> Self {
@@ -42,6 +62,22 @@ impl Error {
                 Some("install the CRDs first: sagemaker-agent crds | kubectl apply -f -".into())
             }
             Error::Store(StoreError::Conflict(_)) => Some("retry the command".into()),
+            Error::Store(StoreError::Io { source, .. }) => io_hint(source),
+            Error::PartialApply(p) => Some(format!(
+                "{}apply the same files again: the documents already applied show as unchanged",
+                match &p.source {
+                    StoreError::Io { source, .. } => io_hint(source).map(|h| format!("{h}; then ")).unwrap_or_default(),
+                    _ => "fix the cause, then ".to_string(),
+                }
+            )),
+            Error::Unprotected { .. } => Some(
+                "listen on 127.0.0.1 (the default), or require callers to authenticate: --token-file FILE \
+                 (with --tls-cert/--tls-key so the token never crosses the network in clear) or --tls-client-ca CA"
+                    .into(),
+            ),
+            Error::Lock(LockError::Held { .. }) => Some(
+                "stop the other agent, or give this one its own --data-dir; the plugin can use the agent already running".into(),
+            ),
             _ => None,
         }
     }
@@ -55,7 +91,13 @@ impl Error {
             Error::Store(StoreError::MissingCrd(_)) => (Code::FailedPrecondition, &None, &None),
             Error::Store(StoreError::Invalid(_)) => (Code::InvalidArgument, &None, &None),
             Error::Store(StoreError::Conflict(_)) => (Code::Aborted, &None, &None),
-            Error::Store(_) | Error::Startup(_) => (Code::Unavailable, &None, &None),
+            Error::Store(StoreError::Io { source, .. }) if source.kind() == std::io::ErrorKind::StorageFull => {
+                (Code::ResourceExhausted, &None, &None)
+            }
+            Error::Store(StoreError::Io { .. }) | Error::PartialApply(_) => (Code::Internal, &None, &None),
+            Error::Store(_) | Error::Startup(_) | Error::Lock(_) | Error::Unprotected { .. } => {
+                (Code::Unavailable, &None, &None)
+            }
         };
         let hint = self.hint();
         let mut message = self.to_string();
@@ -75,5 +117,18 @@ impl Error {
             }
         }
         status
+    }
+}
+
+/// The fix for a failed write of the agent's own files, by cause.
+fn io_hint(e: &std::io::Error) -> Option<String> {
+    match e.kind() {
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => Some(
+            "the disk holding the agent's --data-dir is full: free some space, then apply again (nothing was written)".into(),
+        ),
+        std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem => Some(
+            "the agent may not write its --data-dir: check that directory's owner and permissions (nothing was written)".into(),
+        ),
+        _ => None,
     }
 }

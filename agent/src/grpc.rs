@@ -35,6 +35,8 @@ pub struct AgentService {
 impl AgentService {
     pub fn new(store: Arc<dyn Store>, aws: Arc<Aws>, info: AgentInfo) -> AgentServer<Self> {
         AgentServer::new(AgentService { store, aws, info })
+            .max_decoding_message_size(sagemaker_core::wire::MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(sagemaker_core::wire::MAX_MESSAGE_BYTES)
     }
 }
 
@@ -88,7 +90,7 @@ impl Agent for AgentService {
             let existing =
                 self.store.get(v.kind.info, &v.resource.metadata.namespace, &v.resource.metadata.name).await.map_err(status)?;
             if let Some(existing) = existing {
-                apply::check_update(&v, &existing).map_err(status)?;
+                apply::check_update(&v, &existing, &self.info.default_region).map_err(status)?;
             }
             validated.push(v);
         }
@@ -106,10 +108,25 @@ impl Agent for AgentService {
             outcomes.push(dry);
         }
         if !req.dry_run {
-            outcomes.clear();
-            for v in &validated {
-                outcomes.push(self.store.apply(v.kind.info, &v.resource, false).await.map_err(status)?);
-            }
+            let manifests: Vec<_> = validated.iter().map(|v| (v.kind.info, &v.resource)).collect();
+            outcomes = self.store.apply_all(&manifests).await.map_err(|p| {
+                let failed = validated.get(p.applied).map(|v| v.source.clone()).unwrap_or_default();
+                if p.applied == 0 {
+                    let mut s = status(p.error);
+                    if let Ok(src) = sagemaker_core::wire::ascii(&failed).parse() {
+                        s.metadata_mut().insert(sagemaker_core::wire::SOURCE, src);
+                    }
+                    return s;
+                }
+                let written: Vec<&str> = validated[..p.applied].iter().map(|v| v.source.as_str()).collect();
+                status(Error::PartialApply(Box::new(crate::error::PartialApplyError {
+                    applied: p.applied,
+                    total: validated.len(),
+                    written: written.join(", "),
+                    failed,
+                    source: p.error,
+                })))
+            })?;
         }
         let results = validated
             .iter()

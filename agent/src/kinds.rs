@@ -49,8 +49,11 @@ pub fn convert<T: Shape>(value: &Value, from: Naming, to: Naming) -> Result<Valu
     sagemaker_schema::to_json(&typed, to)
 }
 
+/// A spec as the AWS input, enforcing the service model's constraints on the
+/// way (what SageMaker would reject is rejected at apply, naming the field).
 fn ack_to_aws<T: Shape>(value: &Value) -> Result<Value, MappingError> {
-    convert::<T>(value, Naming::Ack, Naming::Aws)
+    let typed = sagemaker_schema::from_json_validated(value, Naming::Ack, T::read)?;
+    sagemaker_schema::to_json(&typed, Naming::Aws)
 }
 
 fn aws_to_ack<T: Shape>(value: &Value) -> Result<Value, MappingError> {

@@ -5,6 +5,7 @@
 
 pub mod apply;
 pub mod args;
+pub mod auth;
 pub mod aws;
 pub mod crd;
 pub mod engine;

@@ -20,6 +20,10 @@ pub const ANNOTATION_DEFAULT_REGION: &str = "services.k8s.aws/default-region";
 /// Namespace annotation: AWS account (CARM).
 pub const ANNOTATION_OWNER_ACCOUNT_ID: &str = "services.k8s.aws/owner-account-id";
 
+/// Resource annotations that change where or how the agent manages a
+/// resource: a change to one is reconciled like a spec change.
+pub const RECONCILE_ANNOTATIONS: &[&str] = &[ANNOTATION_REGION, ANNOTATION_DELETION_POLICY];
+
 /// The value of [`ANNOTATION_DELETION_POLICY`] that keeps the AWS resource.
 pub const DELETION_POLICY_RETAIN: &str = "retain";
 

@@ -34,6 +34,8 @@ pub struct KindInfo {
     pub final_statuses: &'static [&'static str],
     /// AWS statuses that count as success for `--wait` and `watch`.
     pub success_statuses: &'static [&'static str],
+    /// The status field where AWS says why the resource failed, if any.
+    pub failure_field: Option<&'static str>,
     pub printer_columns: &'static [PrinterColumn],
 }
 
@@ -105,6 +107,7 @@ pub const TRAINING_JOB: KindInfo = KindInfo {
     status_field: Some("trainingJobStatus"),
     final_statuses: &["Completed", "Failed", "Stopped"],
     success_statuses: &["Completed"],
+    failure_field: Some("failureReason"),
     printer_columns: &[
         col("STATUS", "status.trainingJobStatus", false),
         col("SECONDARY-STATUS", "status.secondaryStatus", false),

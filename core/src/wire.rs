@@ -22,3 +22,13 @@ pub fn ascii(value: &str) -> String {
         .map(|c| if c.is_ascii() && !c.is_ascii_control() { c } else { '?' })
         .collect()
 }
+
+/// The largest gRPC message either side accepts. A Kubernetes object is at
+/// most about 1.5 MiB (etcd's request limit), so this fits a multi-document
+/// apply of many large manifests; the plugin refuses a larger request
+/// before sending it, naming the documents.
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
+
+/// The largest manifest document Kubernetes can store (etcd's default
+/// request limit, which the API server enforces per object).
+pub const MAX_OBJECT_BYTES: usize = 1_572_864;

@@ -51,6 +51,27 @@ pub(crate) struct GlobalArgs {
     )]
     pub agent: Option<String>,
 
+    /// CA certificate (PEM) to trust for an https:// agent URL (default: the system's roots)
+    #[arg(
+        long,
+        global = true,
+        env = "KUBECTL_SAGEMAKER_AGENT_CA",
+        value_name = "FILE",
+        help_heading = "Global options"
+    )]
+    pub agent_ca: Option<PathBuf>,
+
+    /// Bearer token to send to the agent (default: the kubeconfig user's)
+    #[arg(
+        long,
+        global = true,
+        env = "KUBECTL_SAGEMAKER_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true,
+        help_heading = "Global options"
+    )]
+    pub token: Option<String>,
+
     /// How long to wait for each call to the agent (e.g. 30s, 2m)
     #[arg(
         long,

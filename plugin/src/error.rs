@@ -42,11 +42,21 @@ pub(crate) enum Error {
         #[source]
         source: tonic::transport::Error,
     },
-    #[error("cannot reach the agent at {url}")]
-    Unreachable {
+    #[error("the agent URL {url:?} must start with http:// or https://")]
+    AgentScheme { url: String },
+    #[error("no sagemaker-agent answered at {url}")]
+    NoAnswer {
         url: String,
         #[source]
-        source: tonic::transport::Error,
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error("refusing to send your credentials to {url} in clear text")]
+    PlaintextCredential { url: String },
+    #[error("cannot read the agent CA certificate {path}")]
+    AgentCa {
+        path: String,
+        #[source]
+        source: std::io::Error,
     },
     #[error("cannot read the kubeconfig {path}")]
     Kubeconfig {
@@ -185,10 +195,18 @@ impl Error {
                     .into(),
             ),
             Error::AgentUrl { .. } => Some("give the agent as a URL like http://HOST:PORT".into()),
-            Error::Unreachable { .. } => Some(
-                "check that the agent is running and listening there, e.g. `sagemaker-agent --standalone`"
+            Error::AgentScheme { .. } => Some("give the agent as http://HOST:PORT or https://HOST:PORT".into()),
+            Error::NoAnswer { .. } => Some(
+                "check that the agent is running and listening there, e.g. `sagemaker-agent --standalone`; \
+                 use https:// for an agent started with --tls-cert, http:// otherwise"
                     .into(),
             ),
+            Error::PlaintextCredential { .. } => Some(
+                "use an https:// URL (start the agent with --tls-cert/--tls-key; pass --agent-ca FILE unless its \
+                 certificate is from a public CA), or reach the agent over loopback"
+                    .into(),
+            ),
+            Error::AgentCa { .. } => Some("pass a PEM file with --agent-ca".into()),
             Error::Kubeconfig { .. } => Some("fix the file, or pass another one with --kubeconfig".into()),
             Error::UnknownContext(_) => {
                 Some("`kubectl config get-contexts` lists the contexts of your kubeconfig".into())
@@ -234,7 +252,16 @@ impl Error {
                 _ => ExitStatus::Error,
             },
             Error::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitStatus::Success,
-            Error::WatchEnded { .. } | Error::BadResource(_) | Error::Output(_) => ExitStatus::Error,
+            // 2: the agent could not be reached or used at all
+            Error::NoAgent
+            | Error::AgentUrl { .. }
+            | Error::AgentScheme { .. }
+            | Error::NoAnswer { .. }
+            | Error::PlaintextCredential { .. }
+            | Error::AgentCa { .. }
+            | Error::WatchEnded { .. }
+            | Error::BadResource(_)
+            | Error::Output(_) => ExitStatus::Error,
             _ => ExitStatus::Failure,
         }
     }

@@ -637,24 +637,134 @@ async fn an_unreachable_agent_is_named_with_a_hint() {
         .port();
     let url = format!("http://127.0.0.1:{port}");
     let result = run(None, &["version", "--agent", &url]).await;
-    assert_eq!(result.code, 1, "{result:?}");
+    assert_eq!(result.code, 2, "{result:?}");
     assert!(result.stdout.starts_with("kubectl-sagemaker "));
     assert!(
         result
             .stderr
-            .starts_with(&format!("error: cannot reach the agent at {url}\n  Caused by: ")),
+            .starts_with(&format!("error: no sagemaker-agent answered at {url}\n  Caused by: ")),
         "{}",
         result.stderr
     );
-    assert!(result.stderr.ends_with(
-        "hint: check that the agent is running and listening there, e.g. `sagemaker-agent --standalone`\n"
-    ));
+    assert!(
+        result
+            .stderr
+            .contains("hint: check that the agent is running and listening there"),
+        "{}",
+        result.stderr
+    );
+}
+
+/// A TCP server on loopback that records what it receives and answers with
+/// `reply` (nothing at all when `None`), holding each connection open.
+fn capture_server(reply: Option<&'static [u8]>) -> (String, std::sync::Arc<std::sync::Mutex<Vec<u8>>>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let record = record.clone();
+            std::thread::spawn(move || {
+                if let Some(reply) = reply {
+                    let _ = stream.write_all(reply);
+                }
+                let mut buf = [0u8; 4096];
+                while let Ok(n) = stream.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    record.lock().expect("lock").extend_from_slice(&buf[..n]);
+                }
+            });
+        }
+    });
+    (addr.to_string(), seen)
+}
+
+#[tokio::test]
+async fn an_https_url_means_tls_and_a_plaintext_server_there_never_sees_the_token() {
+    let (addr, seen) = capture_server(None);
+    let url = format!("https://{addr}");
+    let result = run(
+        None,
+        &["version", "--agent", &url, "--token", "s3cret-token", "--request-timeout", "2s"],
+    )
+    .await;
+    assert_eq!(result.code, 2, "{result:?}");
+    assert!(
+        result
+            .stderr
+            .starts_with(&format!("error: no sagemaker-agent answered at {url}\n")),
+        "{}",
+        result.stderr
+    );
+    let seen = seen.lock().expect("lock").clone();
+    assert!(!seen.is_empty(), "the plugin connected");
+    assert_eq!(seen[0], 0x16, "the first byte is a TLS handshake record");
+    assert!(
+        !String::from_utf8_lossy(&seen).contains("s3cret-token"),
+        "the token went out in clear text"
+    );
+}
+
+#[tokio::test]
+async fn an_https_url_to_a_plaintext_agent_fails_clearly_and_reaches_no_method() {
+    let agent = FakeAgent::start().await;
+    let url = agent.url.replace("http://", "https://");
+    let result = run(None, &["version", "--agent", &url, "--request-timeout", "3s"]).await;
+    assert_eq!(result.code, 2, "{result:?}");
+    assert!(
+        result
+            .stderr
+            .starts_with(&format!("error: no sagemaker-agent answered at {url}\n")),
+        "{}",
+        result.stderr
+    );
+    assert!(agent.calls().is_empty(), "{:?}", agent.calls());
+}
+
+#[tokio::test]
+async fn a_credential_is_never_sent_in_clear_text_beyond_loopback() {
+    let result = run(
+        None,
+        &["get", "tj", "--agent", "http://192.0.2.10:50051", "--token", "s3cret-token"],
+    )
+    .await;
+    assert_eq!(result.code, 2, "{result:?}");
+    assert_eq!(
+        result.stderr.lines().next(),
+        Some("error: refusing to send your credentials to http://192.0.2.10:50051 in clear text")
+    );
+    assert!(result.stderr.contains("hint: use an https:// URL"), "{}", result.stderr);
+    assert!(!result.stderr.contains("s3cret-token"));
+}
+
+#[tokio::test]
+async fn a_silent_port_or_a_server_that_is_not_grpc_is_no_agent_and_is_named() {
+    let (silent, _) = capture_server(None);
+    let (http1, _) = capture_server(Some(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi"));
+    for addr in [silent, http1] {
+        let url = format!("http://{addr}");
+        let result = run(None, &["get", "tj", "--agent", &url, "--request-timeout", "2s"]).await;
+        assert_eq!(result.code, 2, "{result:?}");
+        assert!(
+            result
+                .stderr
+                .starts_with(&format!("error: no sagemaker-agent answered at {url}\n  Caused by: ")),
+            "{}",
+            result.stderr
+        );
+        assert!(!result.stderr.contains("h2 protocol error"), "{}", result.stderr);
+    }
 }
 
 #[tokio::test]
 async fn without_an_agent_the_user_is_told_how_to_name_one() {
     let result = run(None, &["get", "tj"]).await;
-    assert_eq!(result.code, 1, "{result:?}");
+    assert_eq!(result.code, 2, "{result:?}");
     assert_eq!(
         result.stderr,
         "error: no agent to talk to\n\

@@ -25,6 +25,8 @@ use crate::{Naming, path};
 /// message up to [`crate::from_json`], which returns the kept error.
 pub(crate) struct Context {
     pub(crate) naming: Naming,
+    /// Enforce the service model's constraints (inputs only).
+    pub(crate) validate: bool,
     error: RefCell<Option<MappingError>>,
 }
 
@@ -32,6 +34,7 @@ impl Context {
     pub(crate) fn new(naming: Naming) -> Self {
         Self {
             naming,
+            validate: false,
             error: RefCell::new(None),
         }
     }
@@ -90,6 +93,30 @@ impl<'a> ValueDeserializer<'a> {
 
     fn fail(&self, kind: MappingErrorKind) -> SerdeError {
         self.cx.fail(MappingError::new(self.path.clone(), kind))
+    }
+
+    /// Fails when the value breaks what the service model states about the
+    /// member `schema` (when validating).
+    fn constrain(&self, schema: &Schema<'_>) -> Result<(), SerdeError> {
+        if !self.cx.validate {
+            return Ok(());
+        }
+        let Some(violation) = crate::constraints::of(schema.shape_id().as_str()).and_then(|c| c.check(self.value))
+        else {
+            return Ok(());
+        };
+        let hint = match (&violation, self.value) {
+            (crate::constraints::Violation::NotInEnum(values), Value::String(found)) => {
+                crate::error::closest(found, values.iter().map(String::as_str)).map(|v| format!("did you mean {v:?}?"))
+            }
+            _ => None,
+        };
+        let kind = MappingErrorKind::Constraint(Box::new(crate::error::ConstraintError {
+            value: self.value.clone(),
+            violation,
+        }));
+        let error = MappingError::new(self.path.clone(), kind).with_hint(hint);
+        Err(self.cx.fail(error))
     }
 
     fn wrong_type(&self, expected: &'static str) -> SerdeError {
@@ -231,12 +258,13 @@ impl ShapeDeserializer for ValueDeserializer<'_> {
 
     fn read_list(
         &mut self,
-        _schema: &Schema<'_>,
+        schema: &Schema<'_>,
         state: &mut dyn FnMut(&mut dyn ShapeDeserializer) -> Result<(), SerdeError>,
     ) -> Result<(), SerdeError> {
         let Value::Array(items) = self.value else {
             return Err(self.wrong_type("list"));
         };
+        self.constrain(schema)?;
         for (index, item) in items.iter().enumerate() {
             let mut child = self.child(item, path::index(&self.path, index));
             if let Err(error) = state(&mut child) {
@@ -254,6 +282,7 @@ impl ShapeDeserializer for ValueDeserializer<'_> {
         let Value::Object(entries) = self.value else {
             return Err(self.wrong_type(map_label(schema)));
         };
+        self.constrain(schema)?;
         // Keys are data (hyperparameter names, environment variables): they
         // are passed through untouched, never renamed.
         for (key, value) in entries {
@@ -279,13 +308,16 @@ impl ShapeDeserializer for ValueDeserializer<'_> {
         i16::try_from(value).map_err(|e| self.invalid(e.to_string()))
     }
 
-    fn read_integer(&mut self, _schema: &Schema<'_>) -> Result<i32, SerdeError> {
+    fn read_integer(&mut self, schema: &Schema<'_>) -> Result<i32, SerdeError> {
         let value = self.integer("integer (int32)", i32::MIN.into(), i32::MAX.into())?;
+        self.constrain(schema)?;
         i32::try_from(value).map_err(|e| self.invalid(e.to_string()))
     }
 
-    fn read_long(&mut self, _schema: &Schema<'_>) -> Result<i64, SerdeError> {
-        self.integer("long (int64)", i64::MIN, i64::MAX)
+    fn read_long(&mut self, schema: &Schema<'_>) -> Result<i64, SerdeError> {
+        let value = self.integer("long (int64)", i64::MIN, i64::MAX)?;
+        self.constrain(schema)?;
+        Ok(value)
     }
 
     fn read_float(&mut self, _schema: &Schema<'_>) -> Result<f32, SerdeError> {
@@ -299,8 +331,10 @@ impl ShapeDeserializer for ValueDeserializer<'_> {
         Ok(value as f32)
     }
 
-    fn read_double(&mut self, _schema: &Schema<'_>) -> Result<f64, SerdeError> {
-        self.float("number (double)")
+    fn read_double(&mut self, schema: &Schema<'_>) -> Result<f64, SerdeError> {
+        let value = self.float("number (double)")?;
+        self.constrain(schema)?;
+        Ok(value)
     }
 
     fn read_big_integer(&mut self, _schema: &Schema<'_>) -> Result<BigInteger, SerdeError> {
@@ -315,9 +349,12 @@ impl ShapeDeserializer for ValueDeserializer<'_> {
             .map_err(|_| self.invalid(format!("{text:?} is not a decimal number")))
     }
 
-    fn read_string(&mut self, _schema: &Schema<'_>) -> Result<String, SerdeError> {
+    fn read_string(&mut self, schema: &Schema<'_>) -> Result<String, SerdeError> {
         match self.value {
-            Value::String(text) => Ok(text.clone()),
+            Value::String(text) => {
+                self.constrain(schema)?;
+                Ok(text.clone())
+            }
             _ => Err(self.wrong_type("string")),
         }
     }

@@ -19,6 +19,14 @@ pub struct MappingError {
     pub hint: Option<String>,
 }
 
+/// A value and the constraint it breaks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConstraintError {
+    /// The value as written.
+    pub value: serde_json::Value,
+    pub violation: crate::constraints::Violation,
+}
+
 /// What went wrong, without the location.
 #[derive(Debug, Clone, PartialEq)]
 pub enum MappingErrorKind {
@@ -45,6 +53,10 @@ pub enum MappingErrorKind {
         /// The member's type, e.g. `"integer (int32)"`.
         expected: &'static str,
     },
+    /// A value the service model does not allow (enum, range, length, item
+    /// count, pattern), found when validating an input.
+    /// Boxed: the rare case should not make every error large.
+    Constraint(Box<ConstraintError>),
     /// Anything else: a malformed timestamp or base64 blob, a union with more
     /// or fewer than one member, an error reported by the SDK's own code.
     Other(String),
@@ -100,6 +112,27 @@ impl fmt::Display for MappingErrorKind {
             Self::WrongType { expected, found } => write!(f, "expected {expected}, found {found}"),
             Self::OutOfRange { value, expected } => {
                 write!(f, "{value} is out of range for {expected}")
+            }
+            Self::Constraint(c) => {
+                let ConstraintError { value, violation } = c.as_ref();
+                let shown = match value {
+                    serde_json::Value::String(s) if s.chars().count() > 60 => {
+                        format!("a {}-character string", s.chars().count())
+                    }
+                    serde_json::Value::Array(a) => format!("{} entries", a.len()),
+                    serde_json::Value::Object(o) => format!("{} entries", o.len()),
+                    v => v.to_string(),
+                };
+                match violation {
+                    // 225 instance types do not fit on a line
+                    crate::constraints::Violation::NotInEnum(values) if values.len() > 12 => write!(
+                        f,
+                        "{shown} is not a valid value ({} allowed, e.g. {})",
+                        values.len(),
+                        values[..6].join(", ")
+                    ),
+                    _ => write!(f, "{shown} is not allowed: {violation}"),
+                }
             }
             Self::Other(message) => f.write_str(message),
         }
@@ -162,6 +195,17 @@ pub(crate) fn suggest<'a>(field: &str, candidates: impl Iterator<Item = &'a str>
     } else {
         Some(format!("known fields: {}", known.join(", ")))
     }
+}
+
+/// The candidate closest to `found` within a small edit distance, if any.
+pub(crate) fn closest<'a>(found: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let normalized = normalize(found);
+    let budget = (found.chars().count() / 4).clamp(1, 3);
+    candidates
+        .map(|c| (edit_distance(&normalized, &normalize(c)), c))
+        .filter(|(distance, _)| *distance <= budget)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, c)| c)
 }
 
 fn normalize(name: &str) -> String {

@@ -34,6 +34,7 @@
 //! aws-sdk-applicationautoscaling 1.127 (the newest at the time of writing)
 //! is not, so its types have no `deserialize` to pass here.
 
+pub mod constraints;
 mod de;
 mod error;
 mod names;
@@ -44,7 +45,7 @@ mod walk;
 use aws_smithy_schema::serde::{SerdeError, SerializableStruct, ShapeDeserializer};
 use serde_json::Value;
 
-pub use error::{MappingError, MappingErrorKind};
+pub use error::{ConstraintError, MappingError, MappingErrorKind};
 pub use names::ack_name;
 
 /// Which JSON field names (and timestamp encoding) to use.
@@ -75,7 +76,29 @@ pub fn from_json<T>(
     naming: Naming,
     read: impl FnOnce(&mut dyn ShapeDeserializer) -> Result<T, SerdeError>,
 ) -> Result<T, MappingError> {
-    let cx = de::Context::new(naming);
+    read_json(value, de::Context::new(naming), read)
+}
+
+/// Like [`from_json`], and also enforces what the service model states about
+/// every value: enums, numeric ranges, string lengths, item counts and
+/// patterns ([`constraints`]), so an input SageMaker would reject is
+/// rejected here first, naming the field. For inputs only: AWS's answers may
+/// carry values newer than the model.
+pub fn from_json_validated<T>(
+    value: &Value,
+    naming: Naming,
+    read: impl FnOnce(&mut dyn ShapeDeserializer) -> Result<T, SerdeError>,
+) -> Result<T, MappingError> {
+    let mut cx = de::Context::new(naming);
+    cx.validate = true;
+    read_json(value, cx, read)
+}
+
+fn read_json<T>(
+    value: &Value,
+    cx: de::Context,
+    read: impl FnOnce(&mut dyn ShapeDeserializer) -> Result<T, SerdeError>,
+) -> Result<T, MappingError> {
     let mut deserializer = de::ValueDeserializer {
         value,
         path: String::new(),

@@ -933,6 +933,30 @@ pub fn workspace_binary(name: &str) -> Result<PathBuf, Error> {
     Ok(path)
 }
 
+/// A CA and a certificate it signed for `localhost` and 127.0.0.1, made with
+/// openssl, for TLS tests: `(ca.pem, cert.pem, key.pem)` in `dir`.
+pub fn tls_files(dir: &Path) -> Result<(PathBuf, PathBuf, PathBuf), Error> {
+    let (ca, ca_key) = (dir.join("ca.pem"), dir.join("ca-key.pem"));
+    let (cert, key, csr, ext) = (dir.join("cert.pem"), dir.join("key.pem"), dir.join("cert.csr"), dir.join("ext.cnf"));
+    let p = |p: &PathBuf| p.display().to_string();
+    let openssl = openssl_bin()?;
+    let mut cmd = Command::new(&openssl);
+    cmd.args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2"])
+        .args(["-subj", "/CN=test-ca", "-keyout", &p(&ca_key), "-out", &p(&ca)]);
+    run_checked(cmd, "openssl: CA")?;
+    let mut cmd = Command::new(&openssl);
+    cmd.args(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"])
+        .args(["-subj", "/CN=localhost", "-keyout", &p(&key), "-out", &p(&csr)]);
+    run_checked(cmd, "openssl: key")?;
+    std::fs::write(&ext, "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n")
+        .map_err(io_err(ext.display()))?;
+    let mut cmd = Command::new(&openssl);
+    cmd.args(["x509", "-req", "-days", "2", "-in", &p(&csr), "-CA", &p(&ca), "-CAkey", &p(&ca_key)])
+        .args(["-CAcreateserial", "-extfile", &p(&ext), "-out", &p(&cert)]);
+    run_checked(cmd, "openssl: sign")?;
+    Ok((ca, cert, key))
+}
+
 /// A running `sagemaker-agent`, stopped on drop.
 pub struct AgentProcess {
     /// `http://127.0.0.1:PORT`, for `--agent`.
@@ -946,13 +970,19 @@ impl AgentProcess {
     /// Starts the agent with `args` (plus `--listen 127.0.0.1:0`) and `env`,
     /// and waits until it listens.
     pub fn start(args: &[&str], env: &[(&str, String)]) -> Result<Self, Error> {
+        Self::start_on("127.0.0.1:0", args, env)
+    }
+
+    /// Like [`AgentProcess::start`], listening on `listen`; `url` then names
+    /// the port on 127.0.0.1 (`https://` when `args` has `--tls-cert`).
+    pub fn start_on(listen: &str, args: &[&str], env: &[(&str, String)]) -> Result<Self, Error> {
         use std::io::BufRead;
         let bin = workspace_binary("sagemaker-agent")?;
         let dir = tempfile::tempdir().map_err(|e| Error::new(format!("tempdir: {e}")))?;
         let log = dir.path().join("agent.log");
         let log_file = std::fs::File::create(&log).map_err(|e| Error::new(format!("{}: {e}", log.display())))?;
         let mut cmd = Command::new(bin);
-        cmd.args(args).args(["--listen", "127.0.0.1:0"]).stdout(Stdio::piped()).stderr(log_file);
+        cmd.args(args).args(["--listen", listen]).stdout(Stdio::piped()).stderr(log_file);
         cmd.env("SAGEMAKER_AGENT_LOG", "info,sagemaker_agent=debug");
         for (k, v) in env {
             cmd.env(k, v);
@@ -969,7 +999,9 @@ impl AgentProcess {
             let text = std::fs::read_to_string(&log).unwrap_or_default();
             return Err(Error::new(format!("sagemaker-agent did not start:\n{text}")));
         };
-        Ok(AgentProcess { url: format!("http://{addr}"), child, log, _dir: dir })
+        let port = addr.rsplit(':').next().unwrap_or_default();
+        let scheme = if args.contains(&"--tls-cert") { "https" } else { "http" };
+        Ok(AgentProcess { url: format!("{scheme}://127.0.0.1:{port}"), child, log, _dir: dir })
     }
 
     /// The agent's log so far (for assertion messages).

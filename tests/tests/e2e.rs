@@ -10,7 +10,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use sagemaker_testsupport::{AgentProcess, KubeApiServer, Moto, repo_root, workspace_binary};
+use sagemaker_testsupport::{AgentProcess, KubeApiServer, Moto, repo_root, tls_files, workspace_binary};
 use serde_json::Value;
 
 const JOB: &str = "ack-xgboost-training-job-7420";
@@ -326,4 +326,76 @@ fn kubectl_finds_the_plugin_and_it_reports_its_own_and_the_agents_version() {
     let out = cli.ok(&["version"]);
     assert!(out.contains(env!("CARGO_PKG_VERSION")), "{out}");
     assert!(out.contains("standalone") && out.contains("sim"), "{out}");
+}
+
+/// The agent binary run to completion (for starts that must fail).
+fn agent_refuses(args: &[&str]) -> (Option<i32>, String) {
+    let out = Command::new(workspace_binary("sagemaker-agent").expect("agent built"))
+        .args(args)
+        .output()
+        .expect("run sagemaker-agent");
+    assert!(out.stdout.is_empty(), "it must not listen: {}", String::from_utf8_lossy(&out.stdout));
+    (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn a_standalone_agent_refuses_a_network_address_unless_callers_must_authenticate() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let dir = data.path().to_str().expect("path");
+    let (code, stderr) = agent_refuses(&["--standalone", "--data-dir", dir, "--listen", "0.0.0.0:0"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("error: refusing to listen on 0.0.0.0:0 without authentication"), "{stderr}");
+    assert!(stderr.contains("hint:") && stderr.contains("--token-file"), "{stderr}");
+
+    // with a token file and TLS it serves, and only callers with the token
+    let (ca, cert, key) = tls_files(data.path()).expect("certificates");
+    let token = data.path().join("token");
+    std::fs::write(&token, "correct-horse-battery\n").expect("token");
+    let (token, cert, key) = (token.to_str().expect("p"), cert.to_str().expect("p"), key.to_str().expect("p"));
+    let agent = AgentProcess::start_on(
+        "0.0.0.0:0",
+        &["--standalone", "--data-dir", dir, "--token-file", token, "--tls-cert", cert, "--tls-key", key],
+        &[],
+    )
+    .expect("agent with token and TLS");
+    assert!(agent.url.starts_with("https://"), "{}", agent.url);
+    let cli = Cli::new(&agent, None);
+    let ca = ca.to_str().expect("path");
+    let out = cli.ok(&["version", "--agent-ca", ca, "--token", "correct-horse-battery"]);
+    assert!(out.contains("standalone"), "{out}");
+
+    let out = cli.run(&["version", "--agent-ca", ca, "--token", "wrong"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("refused the call") && stderr.contains("not accepted"), "{stderr}");
+    let out = cli.run(&["version", "--agent-ca", ca]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("requires a bearer token"), "{out:?}");
+
+    // the same agent reached without TLS: nothing answers gRPC there, and the
+    // token is refused before it could be sent to a non-loopback address
+    let plain = agent.url.replace("https://127.0.0.1", "http://localhost");
+    let out = Command::new("kubectl")
+        .args(["sagemaker", "version", "--agent", &plain, "--request-timeout", "3s"])
+        .env("PATH", &cli.path)
+        .env("KUBECONFIG", "/nonexistent")
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(&format!("error: no sagemaker-agent answered at {plain}")), "{stderr}");
+}
+
+#[test]
+fn a_second_agent_on_the_same_data_dir_refuses_to_start_naming_the_first() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let first = standalone_agent(data.path());
+    let dir = data.path().to_str().expect("path");
+    let (code, stderr) = agent_refuses(&["--standalone", "--data-dir", dir, "--listen", "127.0.0.1:0"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    let pid = std::fs::read_to_string(data.path().join("agent.lock")).expect("lock file");
+    assert!(
+        stderr.contains(&format!("another sagemaker-agent (PID {}) is using the data dir", pid.trim())),
+        "{stderr}"
+    );
+    drop(first);
 }

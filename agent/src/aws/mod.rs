@@ -52,6 +52,44 @@ impl AwsError {
     pub fn is_throttling(&self) -> bool {
         THROTTLING_CODES.contains(&self.code.as_str())
     }
+
+    /// What this error means for the resource, decided once here so that
+    /// every kind and every caller classifies AWS errors the same way.
+    pub fn class(&self) -> ErrorClass {
+        let code = self.code.as_str();
+        if self.transient {
+            ErrorClass::Transient
+        } else if ACCESS_CODES.contains(&code) {
+            ErrorClass::AccessDenied
+        } else if QUOTA_CODES.contains(&code) {
+            ErrorClass::Quota
+        } else if RETRYABLE_CLIENT_CODES.contains(&code) {
+            ErrorClass::Transient
+        } else {
+            // ValidationException, ResourceInUse, InvalidParameterValue, ...:
+            // the service rejected the request itself, and sending the same
+            // request again gets the same answer
+            ErrorClass::Rejected
+        }
+    }
+}
+
+/// How a failed AWS call bears on the resource it was made for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    /// Throttling, 5xx, network, a concurrent change: retried with backoff
+    /// (`ACK.Recoverable`); nothing is wrong with the spec.
+    Transient,
+    /// The agent's credentials may not do this: retried (a policy can be fixed
+    /// without touching the resource), but logged as an error and shown with
+    /// a hint, since it will not go away by itself.
+    AccessDenied,
+    /// An account quota is used up: retried (quotas are raised or freed
+    /// outside the spec), shown with a hint.
+    Quota,
+    /// The service rejected the request as invalid: it will not succeed
+    /// until the spec changes (`ACK.Terminal`).
+    Rejected,
 }
 
 const THROTTLING_CODES: &[&str] = &[
@@ -61,6 +99,25 @@ const THROTTLING_CODES: &[&str] = &[
     "RequestLimitExceeded",
     "ProvisionedThroughputExceededException",
 ];
+
+/// Credentials or permissions: the request was fine, the caller may not make it.
+const ACCESS_CODES: &[&str] = &[
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedOperation",
+    "UnrecognizedClientException",
+    "InvalidClientTokenId",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "SignatureDoesNotMatch",
+    "IncompleteSignature",
+];
+
+/// Account limits that are raised or freed outside the spec.
+const QUOTA_CODES: &[&str] = &["ResourceLimitExceeded", "LimitExceededException", "ServiceQuotaExceededException"];
+
+/// 4xx codes that describe a moment, not the request: the same call can succeed later.
+const RETRYABLE_CLIENT_CODES: &[&str] = &["ConflictException", "ConcurrentUpdateException"];
 
 fn is_transient_code(code: &str) -> bool {
     THROTTLING_CODES.contains(&code)
@@ -195,6 +252,21 @@ mod tests {
         aws.call(&target("1"), "A", Value::Null).await.expect("echo");
         aws.call(&target("2"), "A", Value::Null).await.expect("echo");
         assert!(start.elapsed() < Duration::from_millis(10));
+    }
+
+    #[test]
+    fn a_request_the_service_rejects_is_terminal_and_access_or_quota_errors_are_retried() {
+        let class = |code: &str| AwsError::new("X", code, "m").class();
+        assert_eq!(class("ValidationException"), ErrorClass::Rejected);
+        assert_eq!(class("ResourceInUse"), ErrorClass::Rejected);
+        assert_eq!(class("InvalidParameterValue"), ErrorClass::Rejected);
+        assert_eq!(class("ThrottlingException"), ErrorClass::Transient);
+        assert_eq!(class("InternalFailure"), ErrorClass::Transient);
+        assert_eq!(class("DispatchFailure"), ErrorClass::Transient);
+        assert_eq!(class("ConflictException"), ErrorClass::Transient);
+        assert_eq!(class("AccessDeniedException"), ErrorClass::AccessDenied);
+        assert_eq!(class("ExpiredTokenException"), ErrorClass::AccessDenied);
+        assert_eq!(class("ResourceLimitExceeded"), ErrorClass::Quota);
     }
 
     #[test]

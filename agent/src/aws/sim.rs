@@ -16,7 +16,10 @@ use std::{
 };
 
 use async_trait::async_trait;
-use aws_sdk_sagemaker::operation::describe_training_job::DescribeTrainingJobOutput;
+use aws_sdk_sagemaker::operation::{
+    create_training_job::CreateTrainingJobInput, describe_training_job::DescribeTrainingJobOutput,
+};
+use sagemaker_schema::{MappingError, MappingErrorKind, Naming};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
@@ -194,8 +197,9 @@ fn now() -> f64 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs_f64()
 }
 
-/// What SageMaker itself rejects at create time, so the simulator does not
-/// accept what AWS would not.
+/// What SageMaker itself rejects at create time, with SageMaker's words: the
+/// service model's constraints (the same table apply enforces) and required
+/// members, so the simulator never accepts what AWS would not.
 fn validate_training_input(op: &str, input: &Value) -> Result<(), AwsError> {
     for member in ["TrainingJobName", "RoleArn", "OutputDataConfig", "ResourceConfig", "StoppingCondition"] {
         if input.get(member).is_none() {
@@ -206,15 +210,29 @@ fn validate_training_input(op: &str, input: &Value) -> Result<(), AwsError> {
             ));
         }
     }
-    let role = input["RoleArn"].as_str().unwrap_or_default();
-    if !role.starts_with("arn:aws") || !role.contains(":role/") {
-        return Err(AwsError::new(
-            op,
-            "ValidationException",
-            format!("1 validation error detected: Value '{role}' at 'roleArn' failed to satisfy constraint: Member must satisfy regular expression pattern: ^arn:aws[a-z\\-]*:iam::\\d{{12}}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$"),
-        ));
+    sagemaker_schema::from_json_validated(input, Naming::Aws, CreateTrainingJobInput::deserialize)
+        .map(|_| ())
+        .map_err(|e| AwsError::new(op, "ValidationException", validation_message(&e)))
+}
+
+/// A mapping error as SageMaker's ValidationException message.
+fn validation_message(e: &MappingError) -> String {
+    let path: Vec<String> = e.path.split('.').map(lower_first).collect();
+    match &e.kind {
+        MappingErrorKind::Constraint(c) => {
+            let (value, violation) = (&c.value, &c.violation);
+            let value = match value {
+                Value::String(s) => s.clone(),
+                v => v.to_string(),
+            };
+            format!(
+                "1 validation error detected: Value '{value}' at '{}' failed to satisfy constraint: {}",
+                path.join("."),
+                violation.aws_constraint()
+            )
+        }
+        _ => format!("1 validation error detected: {e}"),
     }
-    Ok(())
 }
 
 fn lower_first(s: &str) -> String {
@@ -416,10 +434,36 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_simulator_rejects_what_sagemaker_rejects_with_sagemakers_message() {
+        let sim = Simulator::new("1", Duration::from_secs(1), None).expect("sim");
+        let t = Target { account: "1".into(), region: "us-east-1".into(), role_arn: None };
+        let input = |count: i64, mode: &str| json!({
+            "TrainingJobName": "j", "RoleArn": "arn:aws:iam::111111111111:role/r",
+            "AlgorithmSpecification": { "TrainingImage": "img", "TrainingInputMode": mode },
+            "OutputDataConfig": { "S3OutputPath": "s3://b/o" },
+            "ResourceConfig": { "InstanceType": "ml.m5.large", "InstanceCount": count, "VolumeSizeInGB": 5 },
+            "StoppingCondition": { "MaxRuntimeInSeconds": 60 },
+        });
+        let e = sim.call(&t, "CreateTrainingJob", input(-1, "File")).await.expect_err("negative count");
+        assert_eq!(e.code, "ValidationException");
+        assert_eq!(
+            e.message,
+            "1 validation error detected: Value '-1' at 'resourceConfig.instanceCount' failed to satisfy constraint: \
+             Member must have value greater than or equal to 0"
+        );
+        let e = sim.call(&t, "CreateTrainingJob", input(1, "Filez")).await.expect_err("bad mode");
+        assert!(e.message.contains("at 'algorithmSpecification.trainingInputMode'") && e.message.contains("enum value set"), "{}", e.message);
+        let mut bogus = input(1, "File");
+        bogus["ResourceConfig"]["InstanceType"] = json!("ml.bogus.huge");
+        assert!(sim.call(&t, "CreateTrainingJob", bogus).await.is_err());
+        sim.call(&t, "CreateTrainingJob", input(1, "File")).await.expect("valid");
+    }
+
+    #[tokio::test]
     async fn state_survives_a_restart() {
         let dir = tempfile::tempdir().expect("tempdir");
         let input = json!({
-            "TrainingJobName": "j", "RoleArn": "arn:aws:iam::1:role/r",
+            "TrainingJobName": "j", "RoleArn": "arn:aws:iam::111111111111:role/r",
             "OutputDataConfig": {}, "ResourceConfig": {}, "StoppingCondition": {},
         });
         let t = Target { account: "1".into(), region: "r".into(), role_arn: None };

@@ -1,9 +1,20 @@
 //! The embedded store for standalone mode: Kubernetes semantics (resource
 //! versions, generations, finalizers, deletion timestamps, watches) over one
-//! JSON file per resource, written atomically, so a restart loses nothing.
+//! JSON file per resource, so a restart loses nothing.
+//!
+//! Writes are crash-safe: a single resource is written to a temp file and
+//! renamed over the old one; a multi-document apply is one transaction: every
+//! new file is written as a temp file first, then a commit record listing them
+//! is renamed into place (the commit point), then the temp files are renamed.
+//! At start a commit record is rolled forward, and temp files without one are
+//! removed, so an apply is either fully there or not at all. A file that
+//! cannot be read is set aside (quarantined) with a warning, never a reason to
+//! refuse to start.
 
 use std::{
     collections::BTreeMap,
+    fs::File,
+    io::Write as _,
     path::{Path, PathBuf},
     sync::Mutex,
 };
@@ -15,14 +26,22 @@ use serde_json::Value;
 use tokio::sync::broadcast;
 use tokio_stream::wrappers::BroadcastStream;
 
-use super::{ApplyOutcome, Event, Result, Store, StoreError, outcome};
+use super::{ApplyOutcome, Event, PartialApply, Result, Store, StoreError, outcome};
 
 type Key = (String, String, String);
+
+/// Where a multi-document apply records its commit.
+const COMMIT: &str = ".commit.json";
+/// The suffix of files not yet committed.
+const TMP: &str = ".tmp";
 
 pub struct EmbeddedStore {
     dir: PathBuf,
     inner: Mutex<Inner>,
     events: broadcast::Sender<Event>,
+    /// Tests make writes fail after this many more files, as a full disk would.
+    #[cfg(test)]
+    fail_after: Mutex<Option<usize>>,
 }
 
 struct Inner {
@@ -30,51 +49,168 @@ struct Inner {
     version: u64,
 }
 
+/// What opening the store found and repaired.
+#[derive(Debug, Default)]
+pub struct Recovery {
+    /// Files that could not be read, renamed to `*.corrupt`, with why.
+    pub quarantined: Vec<(PathBuf, String)>,
+    /// Leftover temp files of writes that never committed, removed.
+    pub removed_temp_files: usize,
+    /// Whether an interrupted multi-document apply was completed.
+    pub rolled_forward: bool,
+}
+
+fn io_at(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io { path: path.to_path_buf(), source }
+}
+
 impl EmbeddedStore {
-    /// Opens (or creates) the store under `dir`, loading every saved resource.
-    pub fn open(dir: &Path) -> std::io::Result<Self> {
+    /// Opens (or creates) the store under `dir`: finishes or discards
+    /// interrupted writes, quarantines unreadable files, loads the rest.
+    pub fn open(dir: &Path) -> Result<(Self, Recovery)> {
         let dir = dir.join("resources");
-        std::fs::create_dir_all(&dir)?;
+        std::fs::create_dir_all(&dir).map_err(io_at(&dir))?;
+        let mut recovery = Recovery { rolled_forward: roll_forward(&dir)?, ..Default::default() };
         let mut objects = BTreeMap::new();
         let mut version = 0;
-        for plural in std::fs::read_dir(&dir)? {
-            for ns in std::fs::read_dir(plural?.path())? {
-                for file in std::fs::read_dir(ns?.path())? {
-                    let path = file?.path();
-                    if path.extension().and_then(|e| e.to_str()) != Some("json") {
-                        continue;
-                    }
-                    let r: Resource = serde_json::from_slice(&std::fs::read(&path)?)
-                        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("{}: {e}", path.display())))?;
-                    let rv = r.metadata.resource_version.as_deref().and_then(|v| v.parse().ok()).unwrap_or(0);
-                    version = version.max(rv);
-                    objects.insert((r.kind.clone(), r.metadata.namespace.clone(), r.metadata.name.clone()), r);
-                }
+        for path in files_under(&dir)? {
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            if name.ends_with(TMP) {
+                std::fs::remove_file(&path).map_err(io_at(&path))?;
+                recovery.removed_temp_files += 1;
+                continue;
             }
+            if !name.ends_with(".json") || name == COMMIT {
+                continue;
+            }
+            let parsed = std::fs::read(&path)
+                .map_err(|e| e.to_string())
+                .and_then(|bytes| serde_json::from_slice::<Resource>(&bytes).map_err(|e| e.to_string()));
+            let r = match parsed {
+                Ok(r) if !r.metadata.name.is_empty() => r,
+                Ok(_) => {
+                    recovery.quarantined.push((quarantine(&path)?, "it names no resource".into()));
+                    continue;
+                }
+                Err(why) => {
+                    recovery.quarantined.push((quarantine(&path)?, why));
+                    continue;
+                }
+            };
+            let rv = r.metadata.resource_version.as_deref().and_then(|v| v.parse().ok()).unwrap_or(0);
+            version = version.max(rv);
+            objects.insert((r.kind.clone(), r.metadata.namespace.clone(), r.metadata.name.clone()), r);
         }
         let (events, _) = broadcast::channel(1024);
-        Ok(EmbeddedStore { dir, inner: Mutex::new(Inner { objects, version }), events })
+        let store = EmbeddedStore {
+            dir,
+            inner: Mutex::new(Inner { objects, version }),
+            events,
+            #[cfg(test)]
+            fail_after: Mutex::new(None),
+        };
+        Ok((store, recovery))
     }
 
     fn path(&self, kind: &KindInfo, ns: &str, name: &str) -> PathBuf {
         self.dir.join(kind.plural).join(ns).join(format!("{name}.json"))
     }
 
-    fn persist(&self, kind: &KindInfo, r: &Resource) -> Result<()> {
-        let path = self.path(kind, &r.metadata.namespace, &r.metadata.name);
-        let io = StoreError::Io;
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(io)?;
+    fn path_of(&self, r: &Resource) -> Result<PathBuf> {
+        let kind = sagemaker_core::kinds::by_api_version(&r.api_version, &r.kind)
+            .ok_or_else(|| StoreError::Invalid(format!("unknown kind {}", r.kind)))?;
+        Ok(self.path(kind, &r.metadata.namespace, &r.metadata.name))
+    }
+
+    /// Writes `r` to `path` + `.tmp`, flushed to disk.
+    fn write_temp(&self, path: &Path, r: &Resource) -> Result<PathBuf> {
+        #[cfg(test)]
+        if let Some(n) = self.fail_after.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
+            if *n == 0 {
+                return Err(StoreError::Io {
+                    path: path.to_path_buf(),
+                    source: std::io::Error::from(std::io::ErrorKind::StorageFull),
+                });
+            }
+            *n -= 1;
         }
-        let tmp = path.with_extension("json.tmp");
-        let bytes = serde_json::to_vec_pretty(r).map_err(|e| io(e.into()))?;
-        std::fs::write(&tmp, bytes).map_err(io)?;
-        std::fs::rename(&tmp, &path).map_err(io)
+        let tmp = temp_path(path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(io_at(parent))?;
+        }
+        let bytes = serde_json::to_vec_pretty(r).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let written = File::create(&tmp).and_then(|mut f| {
+            f.write_all(&bytes)?;
+            f.sync_all()
+        });
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(StoreError::Io { path: path.to_path_buf(), source: e });
+        }
+        Ok(tmp)
+    }
+
+    fn persist(&self, r: &Resource) -> Result<()> {
+        let path = self.path_of(r)?;
+        let tmp = self.write_temp(&path, r)?;
+        std::fs::rename(&tmp, &path).map_err(io_at(&path))
+    }
+
+    /// Writes several resources all or nothing (see the module docs).
+    fn persist_all(&self, resources: &[&Resource]) -> Result<()> {
+        if let [one] = resources {
+            return self.persist(one);
+        }
+        let mut written: Vec<(PathBuf, PathBuf)> = Vec::new();
+        let discard = |written: &[(PathBuf, PathBuf)]| {
+            for (tmp, _) in written {
+                let _ = std::fs::remove_file(tmp);
+            }
+        };
+        for r in resources {
+            let path = match self.path_of(r) {
+                Ok(p) => p,
+                Err(e) => {
+                    discard(&written);
+                    return Err(e);
+                }
+            };
+            match self.write_temp(&path, r) {
+                Ok(tmp) => written.push((tmp, path)),
+                Err(e) => {
+                    discard(&written);
+                    return Err(e);
+                }
+            }
+        }
+        let record: Vec<String> = written
+            .iter()
+            .filter_map(|(_, p)| p.strip_prefix(&self.dir).ok().map(|p| p.display().to_string()))
+            .collect();
+        let commit = self.dir.join(COMMIT);
+        let commit_tmp = temp_path(&commit);
+        let committed = File::create(&commit_tmp)
+            .and_then(|mut f| {
+                f.write_all(&serde_json::to_vec(&record).unwrap_or_default())?;
+                f.sync_all()
+            })
+            .and_then(|()| std::fs::rename(&commit_tmp, &commit));
+        if let Err(e) = committed {
+            let _ = std::fs::remove_file(&commit_tmp);
+            discard(&written);
+            return Err(StoreError::Io { path: commit, source: e });
+        }
+        // committed: from here on a failure is finished at the next start
+        for (tmp, path) in &written {
+            std::fs::rename(tmp, path).map_err(io_at(path))?;
+        }
+        std::fs::remove_file(&commit).map_err(io_at(&commit))
     }
 
     fn remove_file(&self, kind: &KindInfo, r: &Resource) -> Result<()> {
-        match std::fs::remove_file(self.path(kind, &r.metadata.namespace, &r.metadata.name)) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(StoreError::Io(e)),
+        let path = self.path(kind, &r.metadata.namespace, &r.metadata.name);
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(StoreError::Io { path, source: e }),
             _ => Ok(()),
         }
     }
@@ -93,18 +229,178 @@ impl EmbeddedStore {
         let key = (kind.kind.to_string(), ns.to_string(), name.to_string());
         let mut r = inner.objects.get(&key).cloned().ok_or_else(|| not_found(kind, ns, name))?;
         change(&mut r)?;
-        inner.version += 1;
-        r.metadata.resource_version = Some(inner.version.to_string());
+        r.metadata.resource_version = Some((inner.version + 1).to_string());
         if r.is_deleting() && r.metadata.finalizers.is_empty() {
             self.remove_file(kind, &r)?;
+            inner.version += 1;
             inner.objects.remove(&key);
             let _ = self.events.send(Event::Deleted(r.clone()));
         } else {
-            self.persist(kind, &r)?;
+            self.persist(&r)?;
+            inner.version += 1;
             inner.objects.insert(key, r.clone());
             let _ = self.events.send(Event::Applied(r.clone()));
         }
         Ok(r)
+    }
+
+    /// The resource a manifest makes, and what applying it does.
+    fn applied(existing: Option<Resource>, manifest: &Resource) -> (Resource, ApplyOutcome) {
+        let result = outcome(existing.as_ref(), manifest);
+        let r = match existing {
+            Some(r) if result == ApplyOutcome::Unchanged => r,
+            Some(mut r) => {
+                if r.spec != manifest.spec {
+                    r.metadata.generation = Some(r.metadata.generation.unwrap_or(1) + 1);
+                }
+                r.spec = manifest.spec.clone();
+                r.metadata.labels.extend(manifest.metadata.labels.clone());
+                r.metadata.annotations.extend(manifest.metadata.annotations.clone());
+                r
+            }
+            None => {
+                let mut r = manifest.clone();
+                r.status = Value::Null;
+                r.metadata.uid = Some(uid());
+                r.metadata.generation = Some(1);
+                r.metadata.creation_timestamp = Some(now());
+                r.metadata.finalizers.clear();
+                r.metadata.deletion_timestamp = None;
+                r
+            }
+        };
+        (r, result)
+    }
+
+    /// Applies manifests as one transaction: all are written, or none.
+    fn apply_transaction(
+        &self,
+        manifests: &[(&'static KindInfo, &Resource)],
+        dry_run: bool,
+    ) -> Result<Vec<(Resource, ApplyOutcome)>> {
+        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let mut results = Vec::with_capacity(manifests.len());
+        let mut version = inner.version;
+        for (kind, manifest) in manifests {
+            let key = (kind.kind.to_string(), manifest.metadata.namespace.clone(), manifest.metadata.name.clone());
+            let (mut r, result) = Self::applied(inner.objects.get(&key).cloned(), manifest);
+            if result != ApplyOutcome::Unchanged && !dry_run {
+                version += 1;
+                r.metadata.resource_version = Some(version.to_string());
+            }
+            results.push((r, result));
+        }
+        if dry_run {
+            return Ok(results);
+        }
+        let changed: Vec<&Resource> =
+            results.iter().filter(|(_, o)| *o != ApplyOutcome::Unchanged).map(|(r, _)| r).collect();
+        if changed.is_empty() {
+            return Ok(results);
+        }
+        self.persist_all(&changed)?;
+        inner.version = version;
+        for r in changed {
+            inner.objects.insert((r.kind.clone(), r.metadata.namespace.clone(), r.metadata.name.clone()), r.clone());
+            let _ = self.events.send(Event::Applied(r.clone()));
+        }
+        Ok(results)
+    }
+}
+
+fn temp_path(path: &Path) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(TMP);
+    PathBuf::from(s)
+}
+
+/// Every file below `dir` (kind/namespace/name.json), plus files at its top.
+fn files_under(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).map_err(io_at(&d))? {
+            let path = entry.map_err(io_at(&d))?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Finishes a multi-document apply whose commit record was written.
+fn roll_forward(dir: &Path) -> Result<bool> {
+    let commit = dir.join(COMMIT);
+    let Ok(bytes) = std::fs::read(&commit) else { return Ok(false) };
+    let paths: Vec<String> = serde_json::from_slice(&bytes).unwrap_or_default();
+    for p in paths {
+        let path = dir.join(p);
+        let tmp = temp_path(&path);
+        if tmp.exists() {
+            std::fs::rename(&tmp, &path).map_err(io_at(&path))?;
+        }
+    }
+    std::fs::remove_file(&commit).map_err(io_at(&commit))?;
+    Ok(true)
+}
+
+/// Sets an unreadable file aside as `NAME.corrupt` (numbered if taken).
+fn quarantine(path: &Path) -> Result<PathBuf> {
+    let mut target = path.with_extension("json.corrupt");
+    let mut n = 1;
+    while target.exists() {
+        target = path.with_extension(format!("json.corrupt.{n}"));
+        n += 1;
+    }
+    std::fs::rename(path, &target).map_err(io_at(path))?;
+    Ok(target)
+}
+
+/// An exclusive claim on a data directory, held for the life of the agent:
+/// two agents on one directory would each see part of the resources and
+/// overwrite each other's simulator state.
+#[derive(Debug)]
+pub struct DataDirLock {
+    _file: File,
+}
+
+/// Why the data directory could not be claimed.
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    #[error("another sagemaker-agent (PID {pid}) is using the data dir {dir}")]
+    Held { dir: PathBuf, pid: String },
+    #[error("cannot lock the data dir {dir}")]
+    Io {
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl DataDirLock {
+    /// Takes the lock (`DIR/agent.lock`, holding our PID), or says who holds it.
+    pub fn acquire(dir: &Path) -> std::result::Result<Self, LockError> {
+        let io = |source| LockError::Io { dir: dir.to_path_buf(), source };
+        let path = dir.join("agent.lock");
+        let mut file =
+            std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path).map_err(io)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let pid = std::fs::read_to_string(&path).unwrap_or_default().trim().to_string();
+                let pid = if pid.is_empty() { "unknown".to_string() } else { pid };
+                return Err(LockError::Held { dir: dir.to_path_buf(), pid });
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
+        }
+        file.set_len(0).map_err(io)?;
+        write!(file, "{}", std::process::id()).map_err(io)?;
+        file.sync_all().map_err(io)?;
+        Ok(DataDirLock { _file: file })
     }
 }
 
@@ -137,43 +433,16 @@ impl Store for EmbeddedStore {
     }
 
     async fn apply(&self, kind: &'static KindInfo, manifest: &Resource, dry_run: bool) -> Result<(Resource, ApplyOutcome)> {
-        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        let key = (kind.kind.to_string(), manifest.metadata.namespace.clone(), manifest.metadata.name.clone());
-        let existing = inner.objects.get(&key).cloned();
-        let result = outcome(existing.as_ref(), manifest);
-        let mut r = match existing {
-            Some(mut r) => {
-                if result == ApplyOutcome::Unchanged {
-                    return Ok((r, result));
-                }
-                if r.spec != manifest.spec {
-                    r.metadata.generation = Some(r.metadata.generation.unwrap_or(1) + 1);
-                }
-                r.spec = manifest.spec.clone();
-                r.metadata.labels.extend(manifest.metadata.labels.clone());
-                r.metadata.annotations.extend(manifest.metadata.annotations.clone());
-                r
-            }
-            None => {
-                let mut r = manifest.clone();
-                r.status = Value::Null;
-                r.metadata.uid = Some(uid());
-                r.metadata.generation = Some(1);
-                r.metadata.creation_timestamp = Some(now());
-                r.metadata.finalizers.clear();
-                r.metadata.deletion_timestamp = None;
-                r
-            }
-        };
-        if dry_run {
-            return Ok((r, result));
-        }
-        inner.version += 1;
-        r.metadata.resource_version = Some(inner.version.to_string());
-        self.persist(kind, &r)?;
-        inner.objects.insert(key, r.clone());
-        let _ = self.events.send(Event::Applied(r.clone()));
-        Ok((r, result))
+        let mut results = self.apply_transaction(&[(kind, manifest)], dry_run)?;
+        results.pop().ok_or_else(|| StoreError::Invalid("nothing was applied".into()))
+    }
+
+    async fn apply_all(
+        &self,
+        manifests: &[(&'static KindInfo, &Resource)],
+    ) -> std::result::Result<Vec<(Resource, ApplyOutcome)>, PartialApply> {
+        // one transaction: on failure nothing was written
+        self.apply_transaction(manifests, false).map_err(|error| PartialApply { applied: 0, error })
     }
 
     async fn write_status(&self, kind: &'static KindInfo, resource: &Resource, status: Value) -> Result<Resource> {
@@ -267,13 +536,13 @@ mod tests {
     #[tokio::test]
     async fn resources_finalizers_and_status_survive_reopening_the_store() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = EmbeddedStore::open(dir.path()).expect("open");
+        let store = EmbeddedStore::open(dir.path()).expect("open").0;
         let (r, outcome) = store.apply(&TRAINING_JOB, &manifest("a", json!({"x": 1})), false).await.expect("apply");
         assert_eq!(outcome, ApplyOutcome::Created);
         let r = store.set_finalizer(&TRAINING_JOB, &r, "f", true).await.expect("finalizer");
         store.write_status(&TRAINING_JOB, &r, json!({"s": "InProgress"})).await.expect("status");
         drop(store);
-        let store = EmbeddedStore::open(dir.path()).expect("reopen");
+        let store = EmbeddedStore::open(dir.path()).expect("reopen").0;
         let r = store.get(&TRAINING_JOB, "default", "a").await.expect("get").expect("present");
         assert_eq!(r.metadata.finalizers, ["f"]);
         assert_eq!(r.status, json!({"s": "InProgress"}));
@@ -284,7 +553,7 @@ mod tests {
     #[tokio::test]
     async fn a_resource_with_a_finalizer_is_only_marked_deleting_until_the_finalizer_goes() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = EmbeddedStore::open(dir.path()).expect("open");
+        let store = EmbeddedStore::open(dir.path()).expect("open").0;
         let (r, _) = store.apply(&TRAINING_JOB, &manifest("a", json!({})), false).await.expect("apply");
         let r = store.set_finalizer(&TRAINING_JOB, &r, "f", true).await.expect("finalizer");
         let deleting = store.delete(&TRAINING_JOB, "default", "a").await.expect("delete").expect("was there");
@@ -299,10 +568,86 @@ mod tests {
         let _ = r;
     }
 
+    fn files(dir: &Path) -> Vec<String> {
+        files_under(dir).expect("list").iter().map(|p| p.strip_prefix(dir).expect("under").display().to_string()).collect()
+    }
+
+    #[tokio::test]
+    async fn a_multi_document_apply_that_hits_a_full_disk_writes_nothing_and_leaves_no_temp_files() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = EmbeddedStore::open(dir.path()).expect("open").0;
+        let manifests: Vec<Resource> = (0..30).map(|i| manifest(&format!("job-{i}"), json!({"i": i}))).collect();
+        let items: Vec<_> = manifests.iter().map(|m| (&TRAINING_JOB, m)).collect();
+        // the disk fills up after 9 files
+        *store.fail_after.lock().expect("lock") = Some(9);
+        let err = store.apply_all(&items).await.expect_err("disk full");
+        assert_eq!(err.applied, 0, "one transaction: nothing counts as applied");
+        assert!(matches!(&err.error, StoreError::Io { source, .. } if source.kind() == std::io::ErrorKind::StorageFull));
+        assert!(store.list(&TRAINING_JOB, None).await.expect("list").is_empty());
+        assert_eq!(files(dir.path()), Vec::<String>::new(), "no file of the failed apply is left");
+        // with space again the same apply goes through whole
+        *store.fail_after.lock().expect("lock") = None;
+        store.apply_all(&items).await.expect("applies");
+        drop(store);
+        let store = EmbeddedStore::open(dir.path()).expect("reopen").0;
+        assert_eq!(store.list(&TRAINING_JOB, None).await.expect("list").len(), 30);
+    }
+
+    #[tokio::test]
+    async fn an_apply_interrupted_after_its_commit_is_completed_at_start_and_one_before_it_is_discarded() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = EmbeddedStore::open(dir.path()).expect("open").0;
+        let (a, b) = (manifest("a", json!({})), manifest("b", json!({})));
+        store.apply_all(&[(&TRAINING_JOB, &a), (&TRAINING_JOB, &b)]).await.expect("apply");
+        let res = dir.path().join("resources");
+        let a_path = res.join("trainingjobs/default/a.json");
+        let b_path = res.join("trainingjobs/default/b.json");
+        // a crash after the commit record, before the renames
+        std::fs::rename(&a_path, temp_path(&a_path)).expect("unrename a");
+        std::fs::write(res.join(COMMIT), r#"["trainingjobs/default/a.json"]"#).expect("commit record");
+        // and a temp file of a write that never committed
+        std::fs::write(temp_path(&b_path), b"{half").expect("half-written temp");
+        let (store, recovery) = EmbeddedStore::open(dir.path()).expect("reopen");
+        assert!(recovery.rolled_forward);
+        assert_eq!(recovery.removed_temp_files, 1);
+        assert_eq!(store.list(&TRAINING_JOB, None).await.expect("list").len(), 2);
+        assert_eq!(files(&res), ["trainingjobs/default/a.json", "trainingjobs/default/b.json"]);
+    }
+
+    #[tokio::test]
+    async fn a_corrupt_resource_file_is_quarantined_and_the_rest_are_served() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = EmbeddedStore::open(dir.path()).expect("open").0;
+        store.apply(&TRAINING_JOB, &manifest("good", json!({})), false).await.expect("apply");
+        store.apply(&TRAINING_JOB, &manifest("bad", json!({})), false).await.expect("apply");
+        drop(store);
+        let bad = dir.path().join("resources/trainingjobs/default/bad.json");
+        std::fs::write(&bad, b"{\"apiVersion\": \"sagemaker.services.k8s.aws/v1al").expect("truncate");
+        let (store, recovery) = EmbeddedStore::open(dir.path()).expect("starts despite the bad file");
+        assert_eq!(recovery.quarantined.len(), 1);
+        assert_eq!(recovery.quarantined[0].0, bad.with_extension("json.corrupt"));
+        assert!(bad.with_extension("json.corrupt").exists() && !bad.exists());
+        let names: Vec<_> = store.list(&TRAINING_JOB, None).await.expect("list").into_iter().map(|r| r.metadata.name).collect();
+        assert_eq!(names, ["good"]);
+    }
+
+    #[test]
+    fn a_second_agent_on_a_locked_data_dir_is_refused_naming_the_pid_holding_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let held = DataDirLock::acquire(dir.path()).expect("first");
+        let err = DataDirLock::acquire(dir.path()).expect_err("second");
+        assert!(
+            matches!(&err, LockError::Held { pid, .. } if *pid == std::process::id().to_string()),
+            "{err:?}"
+        );
+        drop(held);
+        DataDirLock::acquire(dir.path()).expect("free again once the first is gone");
+    }
+
     #[tokio::test]
     async fn a_dry_run_writes_nothing() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = EmbeddedStore::open(dir.path()).expect("open");
+        let store = EmbeddedStore::open(dir.path()).expect("open").0;
         let (_, outcome) = store.apply(&TRAINING_JOB, &manifest("a", json!({})), true).await.expect("apply");
         assert_eq!(outcome, ApplyOutcome::Created);
         assert!(store.get(&TRAINING_JOB, "default", "a").await.expect("get").is_none());

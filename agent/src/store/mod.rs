@@ -47,8 +47,20 @@ pub enum StoreError {
     MissingCrd(String),
     #[error("Kubernetes API error")]
     Kube(#[source] ::kube::Error),
-    #[error("cannot write the embedded store")]
-    Io(#[source] std::io::Error),
+    #[error("cannot write {}", path.display())]
+    Io {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A multi-document apply that stopped at a failure: the first `applied`
+/// manifests were written, the rest were not.
+#[derive(Debug)]
+pub struct PartialApply {
+    pub applied: usize,
+    pub error: StoreError,
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -62,6 +74,22 @@ pub trait Store: Send + Sync + 'static {
     /// spec, as the user's field manager. With `dry_run` nothing is written.
     async fn apply(&self, kind: &'static KindInfo, manifest: &Resource, dry_run: bool)
     -> Result<(Resource, ApplyOutcome)>;
+    /// Applies several manifests, in order. A store that can write them in
+    /// one transaction does (nothing is written on failure); otherwise the
+    /// failure says how many were written before it.
+    async fn apply_all(
+        &self,
+        manifests: &[(&'static KindInfo, &Resource)],
+    ) -> std::result::Result<Vec<(Resource, ApplyOutcome)>, PartialApply> {
+        let mut results = Vec::with_capacity(manifests.len());
+        for (kind, manifest) in manifests {
+            match self.apply(kind, manifest, false).await {
+                Ok(r) => results.push(r),
+                Err(error) => return Err(PartialApply { applied: results.len(), error }),
+            }
+        }
+        Ok(results)
+    }
     /// Replaces the status.
     async fn write_status(&self, kind: &'static KindInfo, resource: &Resource, status: Value) -> Result<Resource>;
     /// Adds or removes a finalizer, guarded by the resource version so that a

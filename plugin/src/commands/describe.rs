@@ -73,7 +73,7 @@ fn render(r: &Resource, kind: &KindInfo, now: DateTime<Utc>) -> String {
         .filter(|c| c.get("status").and_then(Value::as_str) == Some("True"))
         .and_then(|c| c.get("message").and_then(Value::as_str))
         .map(str::to_string);
-    let failure = text("status.failureReason");
+    let failure = kind.failure_field.and_then(|f| text(&format!("status.{f}")));
     if let Some(reason) = &failure {
         fields.push(("Failure Reason", reason.clone()));
     }

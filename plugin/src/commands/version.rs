@@ -4,7 +4,7 @@
 use crate::{
     cli::{GlobalArgs, VersionArgs},
     connect::Session,
-    error::{Error, ExitStatus, Result},
+    error::{ExitStatus, Result},
     output::{out, outln},
 };
 
@@ -14,12 +14,7 @@ pub(super) async fn run(global: &GlobalArgs, args: &VersionArgs) -> Result<ExitS
         return Ok(ExitStatus::Success);
     }
     let agent = Session::resolve(global)?.connect().await?;
-    let info = agent.info().await.map_err(|s| {
-        Error::agent(
-            format!("cannot ask the agent at {} for its version", agent.url),
-            &s,
-        )
-    })?;
+    let info = &agent.info;
     let or_none = |s: &str| {
         if s.is_empty() {
             "<none>".to_string()

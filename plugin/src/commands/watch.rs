@@ -194,6 +194,9 @@ struct Snapshot {
     secondary: Option<String>,
     synced: Option<String>,
     terminal: bool,
+    /// Why the agent is retrying, shown as soon as it appears: a user waiting
+    /// on a job that cannot start must see why, not `Synced=Unknown` forever.
+    recoverable: Option<String>,
     deleting: bool,
 }
 
@@ -210,6 +213,10 @@ impl Snapshot {
             secondary: text(resource.status.get("secondaryStatus")),
             synced: condition(ack::CONDITION_SYNCED),
             terminal: condition(ack::CONDITION_TERMINAL).as_deref() == Some("True"),
+            recoverable: resource
+                .condition(ack::CONDITION_RECOVERABLE)
+                .filter(|c| c.get("status").and_then(Value::as_str) == Some("True"))
+                .and_then(|c| text(c.get("message"))),
             deleting: resource.is_deleting(),
         }
     }
@@ -231,6 +238,9 @@ impl fmt::Display for Snapshot {
         if self.deleting {
             parts.push("Deleting".into());
         }
+        if let Some(message) = &self.recoverable {
+            parts.push(format!("Retrying: {message}"));
+        }
         write!(f, "{}", parts.join("  ").trim_end())
     }
 }
@@ -248,7 +258,11 @@ fn verdict(resource: &Resource, kind: &KindInfo, what: &str) -> Option<Result<()
             return Some(Ok(()));
         }
         if kind.is_final(status) {
-            let reason = resource.str_at("status.failureReason").filter(|r| !r.is_empty());
+            let reason = kind
+                .failure_field
+                .and_then(|f| resource.status.get(f))
+                .and_then(Value::as_str)
+                .filter(|r| !r.is_empty());
             return Some(Err(Error::JobFailed {
                 what: what.to_string(),
                 status: status.to_string(),
@@ -323,6 +337,20 @@ mod tests {
         }
         let running = job(json!({"trainingJobStatus": "InProgress"}));
         assert!(verdict(&running, &TRAINING_JOB, "x").is_none());
+    }
+
+    #[test]
+    fn a_recoverable_condition_shows_its_message_on_the_watch_line() {
+        let r = job(json!({
+            "conditions": [
+                {"type": "ACK.Recoverable", "status": "True", "message": "ThrottlingException: Rate exceeded"},
+                {"type": "ACK.ResourceSynced", "status": "Unknown"}
+            ]
+        }));
+        assert_eq!(
+            Snapshot::of(&r, &TRAINING_JOB).to_string(),
+            "-           Synced=Unknown  Retrying: ThrottlingException: Rate exceeded"
+        );
     }
 
     #[test]
