@@ -10,6 +10,7 @@ use serde_json::Value;
 use crate::{
     error::{Error, Result},
     kinds::{AwsKind, for_info},
+    placement,
 };
 
 /// A manifest that passed validation.
@@ -175,6 +176,36 @@ pub fn check_update(v: &Validated, existing: &Resource, default_region: &str) ->
     Err(refused(first.clone(), message, hint))
 }
 
+/// Refuses a manifest whose AWS resource (kind, account, region, name) is
+/// already managed by another resource, naming that owner: two owners race,
+/// and deleting one would stop or delete the other's resource.
+pub fn check_unique(v: &Validated, others: &[Resource], default_region: &str, default_account: &str) -> Result<()> {
+    let info = v.kind.info;
+    let Some(owner) = placement::rival(&v.resource, others, info.identifier_field, default_region, default_account)
+    else {
+        return Ok(());
+    };
+    let name = placement::aws_name(&v.resource, info.identifier_field);
+    let region = placement::region(owner, default_region);
+    let account = placement::account(owner, default_account);
+    Err(Error::Refused {
+        source_: Some(v.source.clone()),
+        field: Some(format!("spec.{}", info.identifier_field)),
+        message: format!(
+            "{} {} already manages the {} named {name} in account {account} region {region}",
+            info.kind,
+            owner.key(),
+            info.kind
+        ),
+        hint: Some(format!(
+            "SageMaker names are unique per account and region: choose another spec.{}, or delete {} {} first",
+            info.identifier_field,
+            info.singular,
+            owner.key()
+        )),
+    })
+}
+
 /// Whether the resource has (or may have) an AWS counterpart: an ARN was
 /// recorded, or a creation may be under way (the finalizer goes on before
 /// the create call) and did not end Terminal.
@@ -263,6 +294,27 @@ mod tests {
             message.starts_with("spec.resourceConfig.instanceCount, spec.stoppingCondition.maxRuntimeInSeconds cannot be changed"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn a_second_resource_naming_the_same_aws_resource_is_refused_naming_the_owner() {
+        let mut owner = created_in("us-east-1");
+        owner.metadata.namespace = "team-a".into();
+        owner.metadata.name = "first".into();
+        let v = validated(|_| {});
+        let err = check_unique(&v, std::slice::from_ref(&owner), "us-east-1", "1").expect_err("refused");
+        let Error::Refused { field, message, hint, .. } = &err else { panic!("{err:?}") };
+        assert_eq!(field.as_deref(), Some("spec.trainingJobName"));
+        assert_eq!(message, "TrainingJob team-a/first already manages the TrainingJob named j in account 1 region us-east-1");
+        assert!(hint.as_deref().unwrap_or_default().contains("delete trainingjob team-a/first first"), "{hint:?}");
+        // another region is another AWS resource
+        let elsewhere = validated(|v| v["metadata"]["annotations"] = json!({ack::ANNOTATION_REGION: "eu-west-1"}));
+        check_unique(&elsewhere, std::slice::from_ref(&owner), "us-east-1", "1").expect("other region");
+        // re-applying the owner itself is no conflict
+        let mut again = validated(|_| {});
+        again.resource.metadata.namespace = "team-a".into();
+        again.resource.metadata.name = "first".into();
+        check_unique(&again, std::slice::from_ref(&owner), "us-east-1", "1").expect("same resource");
     }
 
     #[test]

@@ -28,6 +28,7 @@ use tracing::Instrument;
 use crate::{
     aws::{Aws, AwsError, ErrorClass, Target},
     kinds::{self, AwsKind},
+    placement,
     store::{Event, Store, StoreError},
 };
 
@@ -336,11 +337,8 @@ impl Engine {
                 kind.info.kind
             )));
         }
-        let region = recorded.or(annotated).unwrap_or(&self.settings.default_region).to_string();
-        let account = res
-            .str_at("status.ackResourceMetadata.ownerAccountID")
-            .unwrap_or(&self.settings.account)
-            .to_string();
+        let region = placement::region(res, &self.settings.default_region).to_string();
+        let account = placement::account(res, &self.settings.account).to_string();
         Ok(Target { account, region, role_arn: None })
     }
 
@@ -355,6 +353,34 @@ impl Engine {
             Err(e) if kind.not_found.matches(&e) => Ok(None),
             Err(e) => Err(aws_failure(kind, e)),
         }
+    }
+
+    /// Whether the AWS resource `observed` was created for `res`: it carries
+    /// the owner tag with `res`'s uid. Without a way to read tags, or a
+    /// finalizer (we add it before every create), it cannot have been.
+    async fn created_for(&self, kind: &AwsKind, target: &Target, res: &Resource, observed: &Value) -> Result<bool, Failure> {
+        let finalizer = ack::finalizer(kind.info.group, kind.info.kind);
+        let (Some(op), Some(uid), true) = (kind.list_tags_op, res.metadata.uid.as_deref(), res.metadata.finalizers.contains(&finalizer))
+        else {
+            return Ok(false);
+        };
+        let Some(arn) = observed.get(kind.arn_field).and_then(Value::as_str) else { return Ok(false) };
+        let out = self.aws.call(target, op, json!({ "ResourceArn": arn })).await.map_err(|e| aws_failure(kind, e))?;
+        let tags = out.get("Tags").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+        Ok(tags.iter().any(|t| t["Key"] == ack::TAG_OWNER && t["Value"] == uid))
+    }
+
+    /// Another resource of the store that owns the AWS name `res` names, as `namespace/name`.
+    async fn owner_in_store(&self, kind: &AwsKind, res: &Resource) -> Option<String> {
+        let all = match self.store.list(kind.info, None).await {
+            Ok(all) => all,
+            Err(e) => {
+                tracing::warn!(error = %error_chain(&e), "cannot list resources to check ownership");
+                return None;
+            }
+        };
+        let (region, account) = (&self.settings.default_region, &self.settings.account);
+        placement::rival(res, &all, kind.info.identifier_field, region, account).map(Resource::key)
     }
 
     async fn sync(self: &Arc<Self>, kind: &'static AwsKind, res: &Resource) -> Result<Next, Failure> {
@@ -372,12 +398,19 @@ impl Engine {
         let finalizer = ack::finalizer(kind.info.group, kind.info.kind);
         let observed = match self.describe(kind, &target, &name).await? {
             Some(observed) => {
-                if !res.metadata.finalizers.contains(&finalizer) {
-                    // exists in AWS but we never created it: never take it over silently
+                // with no ARN recorded it is ours only if we created it for
+                // this resource (a crash between the create and the status
+                // write): never take over another's silently
+                if arn.is_none() && !self.created_for(kind, &target, res, &observed).await? {
+                    let owner = self.owner_in_store(kind, res).await;
                     return Err(Failure::Terminal(format!(
-                        "Resource already exists: a {} named {name} already exists in account {} region {} \
-                         and is not managed by this resource. Names are permanent in SageMaker: choose another {}",
-                        kind.info.kind, target.account, target.region, kind.info.identifier_field
+                        "Resource already exists: a {} named {name} already exists in account {} region {}{} \
+                         and was not created for this resource. Names are permanent in SageMaker: choose another {}",
+                        kind.info.kind,
+                        target.account,
+                        target.region,
+                        owner.map(|o| format!(", managed by {o}")).unwrap_or_default(),
+                        kind.info.identifier_field
                     )));
                 }
                 observed
@@ -390,12 +423,24 @@ impl Engine {
                 )));
             }
             None => {
+                // one AWS resource, one owner: the store's other claims first
+                if let Some(owner) = self.owner_in_store(kind, res).await {
+                    return Err(Failure::Terminal(format!(
+                        "{owner} already manages the {} named {name} in account {} region {}: \
+                         names are unique per account and region in SageMaker; choose another {}",
+                        kind.info.kind, target.account, target.region, kind.info.identifier_field
+                    )));
+                }
                 let res = if res.metadata.finalizers.contains(&finalizer) {
                     res.clone()
                 } else {
                     self.store.set_finalizer(kind.info, res, &finalizer, true).await?
                 };
-                let input = (kind.create_input)(&res.spec).map_err(|e| Failure::Terminal(e.under("spec").to_string()))?;
+                let mut input =
+                    (kind.create_input)(&res.spec).map_err(|e| Failure::Terminal(e.under("spec").to_string()))?;
+                if let Some(member) = kind.tags_member {
+                    add_owner_tags(&mut input, member, &res);
+                }
                 let out = self.aws.call(&target, kind.create_op, input).await.map_err(|e| aws_failure(kind, e))?;
                 let arn = out.get(kind.create_arn_member).and_then(Value::as_str).unwrap_or_default().to_string();
                 tracing::info!(%arn, account = %target.account, region = %target.region, "created");
@@ -467,6 +512,12 @@ impl Engine {
         let Some(observed) = self.describe(kind, &target, &name).await? else {
             return release().await;
         };
+        // never stop or delete what this resource does not own
+        let recorded = res.str_at("status.ackResourceMetadata.arn").is_some();
+        if !recorded && !self.created_for(kind, &target, res, &observed).await? {
+            tracing::info!("the AWS resource of this name was not created for this resource; leaving it");
+            return release().await;
+        }
         let aws_status = observed.get(kind.aws_status_field).and_then(Value::as_str).unwrap_or_default();
         match (aws_status, kind.stop_op) {
             ("InProgress", Some(stop)) => {
@@ -510,6 +561,18 @@ impl Engine {
         }
         next
     }
+}
+
+/// Adds the owner tag (and ACK's namespace tag) to a create input's tags.
+fn add_owner_tags(input: &mut Value, member: &str, res: &Resource) {
+    let Some(obj) = input.as_object_mut() else { return };
+    let tags = obj.entry(member).or_insert_with(|| json!([]));
+    let Some(tags) = tags.as_array_mut() else { return };
+    tags.retain(|t| t["Key"] != ack::TAG_OWNER && t["Key"] != ack::TAG_NAMESPACE);
+    if let Some(uid) = &res.metadata.uid {
+        tags.push(json!({ "Key": ack::TAG_OWNER, "Value": uid }));
+    }
+    tags.push(json!({ "Key": ack::TAG_NAMESPACE, "Value": res.metadata.namespace }));
 }
 
 struct Conditions {
@@ -624,23 +687,24 @@ mod tests {
     struct Rig {
         store: Arc<EmbeddedStore>,
         sim: Arc<Simulator>,
+        aws: Option<Arc<Aws>>,
         _dir: tempfile::TempDir,
     }
 
     fn rig() -> Rig {
+        rig_with_step(Duration::from_millis(20)).started()
+    }
+
+    /// The store and simulator, before the engine starts (as after a crash).
+    fn rig_with_step(step: Duration) -> Rig {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = Arc::new(EmbeddedStore::open(dir.path()).expect("store").0);
-        let sim = Arc::new(Simulator::new("111111111111", Duration::from_millis(20), None).expect("sim"));
-        let aws = Arc::new(Aws::new(sim.clone(), 1000.0));
-        let settings = Settings {
-            default_region: "us-east-1".into(),
-            account: "111111111111".into(),
-            poll_min: Duration::from_millis(10),
-            poll_max: Duration::from_millis(50),
-            concurrency: 4,
-        };
-        Engine::start(store.clone(), aws, settings);
-        Rig { store, sim, _dir: dir }
+        let sim = Arc::new(Simulator::new("111111111111", step, None).expect("sim"));
+        Rig { store, sim, aws: None, _dir: dir }
+    }
+
+    fn here() -> Target {
+        Target { account: "111111111111".into(), region: "us-east-1".into(), role_arn: None }
     }
 
     fn job(name: &str, env: Value) -> Resource {
@@ -661,12 +725,42 @@ mod tests {
     }
 
     impl Rig {
+        fn started(mut self) -> Rig {
+            let aws = Arc::new(Aws::new(self.sim.clone(), 1000.0));
+            let settings = Settings {
+                default_region: "us-east-1".into(),
+                account: "111111111111".into(),
+                poll_min: Duration::from_millis(10),
+                poll_max: Duration::from_millis(50),
+                concurrency: 4,
+            };
+            Engine::start(self.store.clone(), aws.clone(), settings);
+            self.aws = Some(aws);
+            self
+        }
+
+        fn calls(&self, op: &str) -> u64 {
+            self.aws.as_ref().and_then(|a| a.calls().get(op).copied()).unwrap_or(0)
+        }
+
+        /// Applies a job in `ns` managing the AWS name `aws_name`.
+        async fn apply_in(&self, ns: &str, name: &str, aws_name: &str) -> Resource {
+            let mut r = job(name, json!({}));
+            r.metadata.namespace = ns.into();
+            r.spec["trainingJobName"] = json!(aws_name);
+            self.store.apply(&TRAINING_JOB, &r, false).await.expect("apply").0
+        }
+
         /// Waits (up to 10 s of real time, a bound and not a measurement)
         /// until the stored resource satisfies `pred`.
         async fn until(&self, name: &str, what: &str, pred: impl Fn(&Resource) -> bool) -> Resource {
+            self.until_in("default", name, what, pred).await
+        }
+
+        async fn until_in(&self, ns: &str, name: &str, what: &str, pred: impl Fn(&Resource) -> bool) -> Resource {
             let deadline = std::time::Instant::now() + Duration::from_secs(10);
             loop {
-                if let Some(r) = self.store.get(&TRAINING_JOB, "default", name).await.expect("get")
+                if let Some(r) = self.store.get(&TRAINING_JOB, ns, name).await.expect("get")
                     && pred(&r)
                 {
                     return r;
@@ -727,6 +821,76 @@ mod tests {
         assert_eq!(ready["status"], "False");
         assert_eq!(ready["reason"], "Failed");
         assert!(ready["message"].as_str().unwrap_or_default().contains("AlgorithmError: boom"), "{ready}");
+    }
+
+    fn terminal_message(r: &Resource) -> String {
+        r.condition(ack::CONDITION_TERMINAL).and_then(|c| c["message"].as_str()).unwrap_or_default().to_string()
+    }
+
+    #[tokio::test]
+    async fn two_resources_naming_one_aws_job_create_it_once_and_only_one_owns_it() {
+        let rig = rig_with_step(Duration::from_secs(60));
+        let first = rig.apply_in("team-a", "first", "shared").await;
+        let second = rig.apply_in("team-b", "second", "shared").await;
+        // the older owns it; within one second (timestamps' granularity) the smaller uid
+        let (owner, other) = if placement::owns_before(&first, &second) { (first, second) } else { (second, first) };
+        let rig = rig.started();
+        let (ns, name) = (&owner.metadata.namespace, &owner.metadata.name);
+        rig.until_in(ns, name, "created", |r| r.str_at("status.ackResourceMetadata.arn").is_some()).await;
+        let (ns, name) = (&other.metadata.namespace, &other.metadata.name);
+        let loser = rig.until_in(ns, name, "terminal", |r| condition_status(r, ack::CONDITION_TERMINAL) == Some("True")).await;
+        let expected = format!("{} already manages the TrainingJob named shared", owner.key());
+        assert!(terminal_message(&loser).contains(&expected), "{}", terminal_message(&loser));
+        assert!(loser.str_at("status.ackResourceMetadata.arn").is_none());
+        assert_eq!(rig.calls("CreateTrainingJob"), 1);
+    }
+
+    #[tokio::test]
+    async fn after_a_restart_the_loser_of_a_name_race_never_takes_over_or_stops_the_winners_job() {
+        // what a crash left: the loser added its finalizer, then lost the
+        // create to the winner (ResourceInUse) and recorded no ARN
+        let rig = rig_with_step(Duration::from_secs(60));
+        let winner = rig.apply_in("team-a", "winner", "shared").await;
+        let loser = rig.apply_in("team-b", "loser", "shared").await;
+        let finalizer = ack::finalizer(TRAINING_JOB.group, TRAINING_JOB.kind);
+        rig.store.set_finalizer(&TRAINING_JOB, &loser, &finalizer, true).await.expect("finalizer");
+        let mut input = (kinds::TRAINING_JOB.create_input)(&winner.spec).expect("input");
+        add_owner_tags(&mut input, "Tags", &winner);
+        rig.sim.create_outside(&here(), input);
+        // the winner's status write was lost too: it is recognised by its tag
+        let winner = rig.store.get(&TRAINING_JOB, "team-a", "winner").await.expect("get").expect("winner");
+        rig.store.set_finalizer(&TRAINING_JOB, &winner, &finalizer, true).await.expect("finalizer");
+
+        let rig = rig.started();
+        rig.until_in("team-a", "winner", "adopted", |r| r.str_at("status.ackResourceMetadata.arn").is_some()).await;
+        let loser = rig.until_in("team-b", "loser", "terminal", |r| condition_status(r, ack::CONDITION_TERMINAL) == Some("True")).await;
+        assert!(loser.str_at("status.ackResourceMetadata.arn").is_none(), "the loser took the winner's ARN");
+        assert!(terminal_message(&loser).contains("was not created for this resource"), "{}", terminal_message(&loser));
+        assert!(terminal_message(&loser).contains("managed by team-a/winner"), "{}", terminal_message(&loser));
+        assert_eq!(rig.calls("CreateTrainingJob"), 0);
+
+        rig.store.delete(&TRAINING_JOB, "team-b", "loser").await.expect("delete");
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while rig.store.get(&TRAINING_JOB, "team-b", "loser").await.expect("get").is_some() {
+            assert!(std::time::Instant::now() < deadline, "the loser's finalizer was never released");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert_eq!(rig.calls("StopTrainingJob"), 0);
+        assert_eq!(rig.sim.status_of(&here(), "shared"), Some("InProgress"), "the winner's job must keep running");
+    }
+
+    #[tokio::test]
+    async fn a_job_of_the_same_name_created_outside_the_agent_is_never_adopted() {
+        let rig = rig_with_step(Duration::from_secs(60));
+        let r = rig.apply_in("default", "mine", "theirs").await;
+        let finalizer = ack::finalizer(TRAINING_JOB.group, TRAINING_JOB.kind);
+        rig.store.set_finalizer(&TRAINING_JOB, &r, &finalizer, true).await.expect("finalizer");
+        let input = (kinds::TRAINING_JOB.create_input)(&r.spec).expect("input");
+        rig.sim.create_outside(&here(), input);
+        let rig = rig.started();
+        let r = rig.until("mine", "terminal", |r| condition_status(r, ack::CONDITION_TERMINAL) == Some("True")).await;
+        assert!(r.str_at("status.ackResourceMetadata.arn").is_none());
+        assert_eq!(rig.calls("ListTags"), 1, "ownership is checked once, by tags");
     }
 
     #[tokio::test]

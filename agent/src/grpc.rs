@@ -77,6 +77,7 @@ impl Agent for AgentService {
         let namespace = if req.default_namespace.is_empty() { "default" } else { &req.default_namespace };
         // validate everything first: a request applies all manifests or none
         let mut validated: Vec<Validated> = Vec::new();
+        let mut claims: std::collections::HashMap<&str, Vec<Resource>> = std::collections::HashMap::new();
         for m in &req.manifests {
             let v = apply::validate(&m.source, &m.json, namespace).map_err(status)?;
             if let Some(dup) = validated.iter().find(|o| o.kind.info == v.kind.info && o.resource.key() == v.resource.key()) {
@@ -92,6 +93,13 @@ impl Agent for AgentService {
             if let Some(existing) = existing {
                 apply::check_update(&v, &existing, &self.info.default_region).map_err(status)?;
             }
+            // one AWS resource, one owner: in the store, or earlier in this request
+            if !claims.contains_key(v.kind.info.kind) {
+                claims.insert(v.kind.info.kind, self.store.list(v.kind.info, None).await.map_err(status)?);
+            }
+            let others = claims.get_mut(v.kind.info.kind).expect("listed above");
+            apply::check_unique(&v, others, &self.info.default_region, &self.info.account).map_err(status)?;
+            others.push(v.resource.clone());
             validated.push(v);
         }
         // then a server-side dry run of each (the API server checks the CRD

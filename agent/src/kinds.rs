@@ -8,6 +8,7 @@
 use aws_sdk_sagemaker::operation::{
     create_training_job::{CreateTrainingJobInput, CreateTrainingJobOutput},
     describe_training_job::{DescribeTrainingJobInput, DescribeTrainingJobOutput},
+    list_tags::{ListTagsInput, ListTagsOutput},
     stop_training_job::StopTrainingJobInput,
 };
 use aws_smithy_schema::serde::{SerdeError, SerializableStruct, ShapeDeserializer};
@@ -40,6 +41,8 @@ shapes!(
     DescribeTrainingJobInput,
     DescribeTrainingJobOutput,
     StopTrainingJobInput,
+    ListTagsInput,
+    ListTagsOutput,
 );
 
 /// Re-names a JSON document from one naming to another by reading it into the
@@ -110,6 +113,11 @@ pub struct AwsKind {
     pub not_found: NotFound,
     /// AWS error codes that need a spec change to get past (`ACK.Terminal`).
     pub terminal_codes: &'static [&'static str],
+    /// The create input's tag list member, where the agent adds its owner tag.
+    pub tags_member: Option<&'static str>,
+    /// The operation listing an AWS resource's tags by ARN (`{"ResourceArn"}`
+    /// in, `{"Tags": [{"Key", "Value"}]}` out), to prove ownership after a crash.
+    pub list_tags_op: Option<&'static str>,
     /// Spec fields that may change after creation; any other edit is refused at apply.
     pub updatable_fields: &'static [&'static str],
     /// OpenAPI schema of the spec (the create input) and of the describe output.
@@ -159,6 +167,8 @@ pub static TRAINING_JOB: AwsKind = AwsKind {
     modifying_statuses: &["InProgress", "Stopping"],
     not_found: NotFound::ValidationPrefix("Requested resource not found"),
     terminal_codes: JOB_TERMINAL_CODES,
+    tags_member: Some("Tags"),
+    list_tags_op: Some("ListTags"),
     // ACK allows only warm-pool and profiler updates (§2.1); UpdateTrainingJob
     // is not wired yet, so every edit after creation is refused up front.
     updatable_fields: &[],

@@ -12,4 +12,5 @@ pub mod engine;
 pub mod error;
 pub mod grpc;
 pub mod kinds;
+pub mod placement;
 pub mod store;

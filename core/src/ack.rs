@@ -31,3 +31,11 @@ pub const DELETION_POLICY_RETAIN: &str = "retain";
 pub fn finalizer(group: &str, kind: &str) -> String {
     format!("finalizers.{group}/{kind}")
 }
+
+/// AWS tag the agent puts on what it creates, valued with the custom
+/// resource's uid: after a crash between a create call and the status write,
+/// it proves which resource the AWS resource was created for, so the agent
+/// never adopts (or deletes) one another resource or tool created.
+pub const TAG_OWNER: &str = "sagemaker-agent/owner-uid";
+/// ACK's own default tag: the namespace of the custom resource.
+pub const TAG_NAMESPACE: &str = "services.k8s.aws/namespace";

@@ -204,6 +204,19 @@ fn a_training_job_reaches_sagemaker_with_every_manifest_field_and_its_status_com
     assert!(condition(&cr, "ACK.Terminal").is_none());
     assert_eq!(cr["metadata"]["finalizers"][0], "finalizers.sagemaker.services.k8s.aws/TrainingJob");
 
+    // a job that failed is synced but not Ready: `kubectl wait --for=condition=Ready` fails
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fail = training_yaml_named(dir.path(), "fail-me", Some(("SIM_FAIL_REASON", "AlgorithmError: boom")));
+    s.cli.ok(&["apply", "-f", fail.to_str().expect("path")]);
+    let failed = s.cli.wait_for("fail-me", "Failed", |v| status(v) == "Failed" && condition(v, "Ready").is_some_and(|c| c["reason"] == "Failed"));
+    assert_eq!(condition(&failed, "Ready").expect("ready")["status"], "False", "{failed}");
+    assert_eq!(condition(&failed, "ACK.ResourceSynced").expect("synced")["status"], "True", "{failed}");
+    let out = s.kube.kubectl().args(["wait", "--for=condition=Ready", "--timeout=2s", "trainingjob/fail-me"]).output().expect("kubectl wait");
+    assert!(!out.status.success(), "kubectl wait --for=condition=Ready passed on a failed job");
+    let out = s.kube.kubectl().args(["wait", "--for=condition=Ready", "--timeout=5s", &format!("trainingjob/{JOB}")]).output().expect("kubectl wait");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    s.cli.ok(&["delete", "trainingjob", "fail-me", "--wait"]);
+
     // a finished job costs no more AWS calls
     let before = agent_calls(&s.agent);
     std::thread::sleep(Duration::from_secs(3));
@@ -398,4 +411,71 @@ fn a_second_agent_on_the_same_data_dir_refuses_to_start_naming_the_first() {
         "{stderr}"
     );
     drop(first);
+}
+
+fn stderr_of(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn a_request_sagemaker_rejects_ends_train_wait_at_once_with_sagemakers_message() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let agent = standalone_agent(data.path());
+    let cli = Cli::new(&agent, None);
+    let reason = "Could not assume role arn:aws:iam::123456789012:role/ack-sagemaker-execution-role";
+    let manifest = training_yaml_named(data.path(), "rejected", Some(("SIM_REJECT_REASON", reason)));
+    let started = Instant::now();
+    let out = cli.run(&["train", "-f", manifest.to_str().expect("path"), "--wait", "--timeout", "2m"]);
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), stderr_of(&out));
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stderr.contains("cannot make progress (ACK.Terminal)") && stderr.contains(reason), "{stderr}");
+    // the job ends the wait as soon as it turns Terminal, not at the timeout
+    assert!(started.elapsed() < Duration::from_secs(60), "took {:?}", started.elapsed());
+}
+
+#[test]
+fn apply_refuses_what_sagemaker_would_refuse_or_cannot_change_naming_the_field_and_owner() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let agent = standalone_agent(data.path());
+    let cli = Cli::new(&agent, None);
+    let good = std::fs::read_to_string(training_yaml()).expect("example");
+    let write = |name: &str, text: String| {
+        let path = data.path().join(name);
+        std::fs::write(&path, text).expect("write");
+        path.display().to_string()
+    };
+
+    // values the service model forbids: nothing is created
+    for (bad, field) in [
+        (good.replace("instanceCount: 1", "instanceCount: -1"), "spec.resourceConfig.instanceCount"),
+        (good.replace("trainingInputMode: File", "trainingInputMode: Filez"), "spec.algorithmSpecification.trainingInputMode"),
+        (good.replace("instanceType: ml.m4.xlarge", "instanceType: ml.bogus.huge"), "spec.resourceConfig.instanceType"),
+    ] {
+        assert_ne!(bad, good, "the example changed: {field}");
+        let out = cli.run(&["apply", "-f", &write("bad.yaml", bad)]);
+        let stderr = stderr_of(&out);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains(field), "{field}: {stderr}");
+    }
+    let out = cli.run(&["apply", "-f", &write("bad.yaml", good.replace("trainingInputMode: File", "trainingInputMode: Filez"))]);
+    assert!(stderr_of(&out).contains("hint: did you mean \"File\"?"), "{}", stderr_of(&out));
+    assert!(cli.get(JOB).is_none(), "nothing may be created");
+
+    // one job, one owner: the same SageMaker name from another namespace is refused
+    let manifest = training_yaml().display().to_string();
+    cli.ok(&["apply", "-f", &manifest]);
+    let out = cli.run(&["apply", "-f", &manifest, "-n", "team-b"]);
+    let stderr = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(&format!("TrainingJob default/{JOB} already manages the TrainingJob named {JOB}")), "{stderr}");
+
+    // where it lives is fixed once it exists
+    cli.wait_for(JOB, "created", |v| v["status"]["ackResourceMetadata"]["region"] == "us-east-1");
+    let moved = good.replace("metadata:\n", "metadata:\n  annotations:\n    services.k8s.aws/region: eu-west-1\n");
+    assert_ne!(moved, good);
+    let out = cli.run(&["apply", "-f", &write("moved.yaml", moved)]);
+    let stderr = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("exists in region us-east-1; the manifest asks for region eu-west-1"), "{stderr}");
+    assert!(stderr.contains("hint: a resource cannot move between regions"), "{stderr}");
 }

@@ -155,7 +155,7 @@ impl Backend for SdkBackend {
     async fn call(&self, target: &Target, operation: &'static str, input: Value) -> Result<Value, AwsError> {
         use aws_sdk_sagemaker::operation::{
             create_training_job::CreateTrainingJobInput, describe_training_job::DescribeTrainingJobInput,
-            stop_training_job::StopTrainingJobInput,
+            list_tags::ListTagsInput, stop_training_job::StopTrainingJobInput,
         };
         let sm = self.clients(target).await.sagemaker;
         match operation {
@@ -164,6 +164,7 @@ impl Backend for SdkBackend {
                 send!(sm, operation, describe_training_job, DescribeTrainingJobInput, input)
             }
             "StopTrainingJob" => send!(sm, operation, stop_training_job, StopTrainingJobInput, input),
+            "ListTags" => send!(sm, operation, list_tags, ListTagsInput, input),
             _ => Err(AwsError::new(operation, "UnknownOperation", "not wired in the SDK backend")),
         }
     }

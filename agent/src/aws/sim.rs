@@ -30,6 +30,11 @@ use super::{AwsError, Backend, Target};
 /// extension in the test support honours).
 pub const FAIL_REASON_ENV: &str = "SIM_FAIL_REASON";
 
+/// Environment variable in a job's `environment` that makes CreateTrainingJob
+/// itself fail with a ValidationException carrying its value: a request the
+/// service rejects though it passed apply (as a bad role trust policy does).
+pub const REJECT_REASON_ENV: &str = "SIM_REJECT_REASON";
+
 /// Training's secondary statuses while InProgress, in order (SageMaker API reference).
 const TRAINING_STEPS: &[&str] = &["Starting", "LaunchingMLInstances", "Downloading", "Training", "Uploading"];
 
@@ -110,6 +115,39 @@ impl Simulator {
         std::fs::rename(&tmp, file).map_err(internal)
     }
 
+    /// ListTags by ARN: the tags the resource was created with.
+    fn list_tags(&self, op: &str, target: &Target, input: &Value) -> Result<Value, AwsError> {
+        let arn = input.get("ResourceArn").and_then(Value::as_str).unwrap_or_default();
+        let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let prefix = format!("{}/{}/", target.account, target.region);
+        let job = state
+            .training_jobs
+            .iter()
+            .find(|(k, j)| k.starts_with(&prefix) && j.arn == arn)
+            .map(|(_, j)| j)
+            .ok_or_else(|| AwsError::new(op, "ValidationException", format!("Could not find resource {arn}")))?;
+        Ok(json!({ "Tags": job.input.get("Tags").cloned().unwrap_or(json!([])) }))
+    }
+
+    /// Creates a job directly, as another tool would (for tests).
+    #[cfg(test)]
+    pub(crate) fn create_outside(&self, target: &Target, input: Value) -> String {
+        let name = input["TrainingJobName"].as_str().unwrap_or_default().to_string();
+        let arn = format!("arn:aws:sagemaker:{}:{}:training-job/{}", target.region, target.account, name.to_ascii_lowercase());
+        let job = Job { input, arn: arn.clone(), created: now(), stopped_at: None };
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.training_jobs.insert(format!("{}/{}/{name}", target.account, target.region), job);
+        arn
+    }
+
+    /// A job's status now (for tests).
+    #[cfg(test)]
+    pub(crate) fn status_of(&self, target: &Target, name: &str) -> Option<&'static str> {
+        let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let job = state.training_jobs.get(&format!("{}/{}/{name}", target.account, target.region))?;
+        Some(training_progress(job, self.step.as_secs_f64(), now()).status)
+    }
+
     fn training_job(&self, op: &str, target: &Target, input: &Value) -> Result<Value, AwsError> {
         let name = input.get("TrainingJobName").and_then(Value::as_str).unwrap_or_default();
         let key = format!("{}/{}/{}", target.account, target.region, name);
@@ -176,6 +214,7 @@ impl Backend for Simulator {
             "CreateTrainingJob" | "DescribeTrainingJob" | "StopTrainingJob" => {
                 self.training_job(operation, target, &input)
             }
+            "ListTags" => self.list_tags(operation, target, &input),
             _ => Err(unsupported(operation)),
         }
     }
@@ -211,8 +250,11 @@ fn validate_training_input(op: &str, input: &Value) -> Result<(), AwsError> {
         }
     }
     sagemaker_schema::from_json_validated(input, Naming::Aws, CreateTrainingJobInput::deserialize)
-        .map(|_| ())
-        .map_err(|e| AwsError::new(op, "ValidationException", validation_message(&e)))
+        .map_err(|e| AwsError::new(op, "ValidationException", validation_message(&e)))?;
+    match input["Environment"][REJECT_REASON_ENV].as_str() {
+        Some(reason) => Err(AwsError::new(op, "ValidationException", reason)),
+        None => Ok(()),
+    }
 }
 
 /// A mapping error as SageMaker's ValidationException message.

@@ -1,0 +1,57 @@
+//! Where a resource lives in AWS, decided in one place for apply-time checks
+//! and the engine: once created, what its status recorded; before that, its
+//! region annotation, else the agent's defaults. (Namespace defaults and
+//! CARM account mapping plug in here.)
+
+use sagemaker_core::{Resource, ack};
+
+/// The region a resource lives (or will live) in.
+pub fn region<'a>(r: &'a Resource, default: &'a str) -> &'a str {
+    r.str_at("status.ackResourceMetadata.region").or(r.annotation(ack::ANNOTATION_REGION)).unwrap_or(default)
+}
+
+/// The account a resource lives (or will live) in.
+pub fn account<'a>(r: &'a Resource, default: &'a str) -> &'a str {
+    r.str_at("status.ackResourceMetadata.ownerAccountID").unwrap_or(default)
+}
+
+/// The AWS name a resource manages (its identifier field's value).
+pub fn aws_name<'a>(r: &'a Resource, identifier_field: &str) -> &'a str {
+    r.spec.get(identifier_field).and_then(|v| v.as_str()).unwrap_or_default()
+}
+
+/// Which of two resources claiming one AWS name owns it: the one that
+/// recorded its ARN, else the older (then the smaller uid), so every reader
+/// of the store picks the same owner.
+pub fn owns_before(a: &Resource, b: &Resource) -> bool {
+    let arn = |r: &Resource| r.str_at("status.ackResourceMetadata.arn").is_some();
+    match (arn(a), arn(b)) {
+        (true, false) => true,
+        (false, true) => false,
+        _ => {
+            let key = |r: &Resource| {
+                (r.metadata.creation_timestamp.clone().unwrap_or_default(), r.metadata.uid.clone().unwrap_or_default())
+            };
+            key(a) < key(b)
+        }
+    }
+}
+
+/// The resource among `others` that owns the AWS resource `r` names in
+/// the same account and region, if it is not `r` itself.
+pub fn rival<'a>(
+    r: &Resource,
+    others: &'a [Resource],
+    identifier_field: &str,
+    default_region: &str,
+    default_account: &str,
+) -> Option<&'a Resource> {
+    let name = aws_name(r, identifier_field);
+    let here = (account(r, default_account), region(r, default_region));
+    others
+        .iter()
+        .filter(|o| o.key() != r.key())
+        .filter(|o| aws_name(o, identifier_field) == name && (account(o, default_account), region(o, default_region)) == here)
+        .filter(|o| r.metadata.uid.is_none() || owns_before(o, r))
+        .min_by(|a, b| if owns_before(a, b) { std::cmp::Ordering::Less } else { std::cmp::Ordering::Greater })
+}
