@@ -67,6 +67,11 @@ fn openapi<T: Shape>() -> Value {
     sagemaker_schema::openapi_schema(|d| T::read(d).map(|_| ()))
 }
 
+/// The OpenAPI of an input shape, with the service model's constraints.
+fn openapi_validated<T: Shape>() -> Value {
+    sagemaker_schema::openapi_schema_validated(|d| T::read(d).map(|_| ()))
+}
+
 /// How an AWS "not found" looks for a kind (it differs per API, §1.4).
 #[derive(Debug, Clone, Copy)]
 pub enum NotFound {
@@ -172,7 +177,7 @@ pub static TRAINING_JOB: AwsKind = AwsKind {
     // ACK allows only warm-pool and profiler updates (§2.1); UpdateTrainingJob
     // is not wired yet, so every edit after creation is refused up front.
     updatable_fields: &[],
-    spec_schema: openapi::<CreateTrainingJobInput>,
+    spec_schema: openapi_validated::<CreateTrainingJobInput>,
     describe_schema: openapi::<DescribeTrainingJobOutput>,
 };
 

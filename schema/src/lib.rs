@@ -139,7 +139,15 @@ pub fn to_json(value: &dyn SerializableStruct, naming: Naming) -> Result<Value, 
 /// itself becomes `{type: object, x-kubernetes-preserve-unknown-fields: true}`
 /// where it recurs.
 pub fn openapi_schema(read: impl FnOnce(&mut dyn ShapeDeserializer) -> Result<(), SerdeError>) -> Value {
-    walk::openapi(&walk::walk(read))
+    walk::openapi(&walk::walk(read), false)
+}
+
+/// [`openapi_schema`] plus the service model's constraints ([`constraints`]:
+/// `enum`, `minimum`/`maximum`, `minLength`/`maxLength`, `minItems`/`maxItems`,
+/// `pattern`), for input shapes (a CRD's spec), so the API server itself
+/// refuses what SageMaker would.
+pub fn openapi_schema_validated(read: impl FnOnce(&mut dyn ShapeDeserializer) -> Result<(), SerdeError>) -> Value {
+    walk::openapi(&walk::walk(read), true)
 }
 
 /// Every member path of a shape in ACK names, in schema order, from the same

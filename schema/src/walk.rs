@@ -20,8 +20,10 @@ use crate::names::ack_member_name;
 pub(crate) enum Node {
     Scalar(ShapeType),
     Struct(Vec<Member>),
-    List(Box<Node>),
-    Map(Box<Node>),
+    /// Items, and the id of the list's member schema (`InstanceGroups$member`).
+    List(Box<Node>, String),
+    /// Values, and the id of the map's value schema (`HyperParameters$value`).
+    Map(Box<Node>, String),
     /// A structure that contains itself, or an aggregate that was never read.
     Opaque,
 }
@@ -29,6 +31,8 @@ pub(crate) enum Node {
 #[derive(Debug, Clone)]
 pub(crate) struct Member {
     pub(crate) ack_name: String,
+    /// The member's shape id (`com.amazonaws.sagemaker#ResourceConfig$InstanceCount`).
+    pub(crate) id: String,
     pub(crate) node: Node,
 }
 
@@ -107,6 +111,7 @@ impl ShapeDeserializer for Recorder<'_> {
             let _ = state(member, &mut child);
             members.push(Member {
                 ack_name: ack_member_name(member).to_string(),
+                id: member.shape_id().as_str().to_string(),
                 node: child.into_node(Some(member.shape_type())),
             });
         }
@@ -123,7 +128,8 @@ impl ShapeDeserializer for Recorder<'_> {
         let mut child = Recorder::new(self.ancestors, false);
         let _ = state(&mut child);
         let item = child.into_node(schema.member().map(Schema::shape_type));
-        self.node = Some(Node::List(Box::new(item)));
+        let id = schema.member().map(|m| m.shape_id().as_str().to_string()).unwrap_or_default();
+        self.node = Some(Node::List(Box::new(item), id));
         self.finish()
     }
 
@@ -135,7 +141,8 @@ impl ShapeDeserializer for Recorder<'_> {
         let mut child = Recorder::new(self.ancestors, false);
         let _ = state(String::from("key"), &mut child);
         let value = child.into_node(schema.member().map(Schema::shape_type));
-        self.node = Some(Node::Map(Box::new(value)));
+        let id = schema.member().map(|m| m.shape_id().as_str().to_string()).unwrap_or_default();
+        self.node = Some(Node::Map(Box::new(value), id));
         self.finish()
     }
 
@@ -215,19 +222,79 @@ pub(crate) fn walk(read: impl FnOnce(&mut dyn ShapeDeserializer) -> Result<(), S
 }
 
 /// A Kubernetes structural OpenAPI v3 schema for a node.
-pub(crate) fn openapi(node: &Node) -> Value {
+/// The OpenAPI schema of a node; with `constrained`, each member also
+/// carries the service model's constraints (for inputs only: the API server
+/// must accept whatever AWS answers in status).
+pub(crate) fn openapi(node: &Node, constrained: bool) -> Value {
+    let with = |mut schema: Value, id: &str| {
+        if constrained && let Some(c) = crate::constraints::of(id) {
+            constrain(&mut schema, c);
+        }
+        schema
+    };
     match node {
         Node::Struct(members) => {
             let properties: Map<String, Value> = members
                 .iter()
-                .map(|member| (member.ack_name.clone(), openapi(&member.node)))
+                .map(|member| (member.ack_name.clone(), with(openapi(&member.node, constrained), &member.id)))
                 .collect();
             json!({"type": "object", "properties": properties})
         }
-        Node::List(item) => json!({"type": "array", "items": openapi(item)}),
-        Node::Map(value) => json!({"type": "object", "additionalProperties": openapi(value)}),
+        Node::List(item, id) => json!({"type": "array", "items": with(openapi(item, constrained), id)}),
+        Node::Map(value, id) => {
+            json!({"type": "object", "additionalProperties": with(openapi(value, constrained), id)})
+        }
         Node::Scalar(shape_type) => scalar_openapi(*shape_type),
         Node::Opaque => json!({"type": "object", "x-kubernetes-preserve-unknown-fields": true}),
+    }
+}
+
+/// Adds a constraint to a schema in OpenAPI's words.
+fn constrain(schema: &mut Value, c: &crate::constraints::Constraint) {
+    let number = |n: f64| if n.fract() == 0.0 { json!(n as i64) } else { json!(n) };
+    let Some(obj) = schema.as_object_mut() else { return };
+    let kind = obj.get("type").and_then(Value::as_str).unwrap_or_default().to_string();
+    match kind.as_str() {
+        "string" => {
+            if let Some(values) = c.enum_values {
+                obj.insert("enum".into(), json!(values));
+            }
+            if let Some(n) = c.length.0.filter(|n| *n > 0) {
+                obj.insert("minLength".into(), json!(n));
+            }
+            if let Some(n) = c.length.1 {
+                obj.insert("maxLength".into(), json!(n));
+            }
+            // only patterns this crate can enforce too, anchored as SageMaker does
+            if let Some(p) = c.pattern.filter(|_| c.enum_values.is_none()).and_then(crate::constraints::crd_pattern) {
+                obj.insert("pattern".into(), json!(p));
+            }
+        }
+        "integer" | "number" => {
+            if let Some(n) = c.range.0 {
+                obj.insert("minimum".into(), number(n));
+            }
+            if let Some(n) = c.range.1 {
+                obj.insert("maximum".into(), number(n));
+            }
+        }
+        "array" => {
+            if let Some(n) = c.items.0.filter(|n| *n > 0) {
+                obj.insert("minItems".into(), json!(n));
+            }
+            if let Some(n) = c.items.1 {
+                obj.insert("maxItems".into(), json!(n));
+            }
+        }
+        "object" if obj.contains_key("additionalProperties") => {
+            if let Some(n) = c.items.0.filter(|n| *n > 0) {
+                obj.insert("minProperties".into(), json!(n));
+            }
+            if let Some(n) = c.items.1 {
+                obj.insert("maxProperties".into(), json!(n));
+            }
+        }
+        _ => {}
     }
 }
 
@@ -259,8 +326,8 @@ pub(crate) fn paths(node: &Node, prefix: &str, out: &mut Vec<String>) {
                 paths(&member.node, &path, out);
             }
         }
-        Node::List(item) => paths(item, &format!("{prefix}[]"), out),
-        Node::Map(value) => paths(value, &format!("{prefix}{{}}"), out),
+        Node::List(item, _) => paths(item, &format!("{prefix}[]"), out),
+        Node::Map(value, _) => paths(value, &format!("{prefix}{{}}"), out),
         Node::Scalar(_) | Node::Opaque => {}
     }
 }

@@ -204,8 +204,18 @@ fn a_training_job_reaches_sagemaker_with_every_manifest_field_and_its_status_com
     assert!(condition(&cr, "ACK.Terminal").is_none());
     assert_eq!(cr["metadata"]["finalizers"][0], "finalizers.sagemaker.services.k8s.aws/TrainingJob");
 
-    // a job that failed is synced but not Ready: `kubectl wait --for=condition=Ready` fails
     let dir = tempfile::tempdir().expect("tempdir");
+    // plain `kubectl apply` is refused by the API server itself: the CRD
+    // carries the service model's constraints
+    let bad = std::fs::read_to_string(training_yaml()).expect("example").replace(JOB, "bad-count").replace("instanceCount: 1", "instanceCount: -1");
+    let bad_path = dir.path().join("bad-count.yaml");
+    std::fs::write(&bad_path, bad).expect("write");
+    let out = s.kube.kubectl().args(["apply", "-f"]).arg(&bad_path).output().expect("kubectl apply");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "the API server accepted instanceCount: -1");
+    assert!(stderr.contains("spec.resourceConfig.instanceCount") && stderr.contains("greater than or equal to 0"), "{stderr}");
+
+    // a job that failed is synced but not Ready: `kubectl wait --for=condition=Ready` fails
     let fail = training_yaml_named(dir.path(), "fail-me", Some(("SIM_FAIL_REASON", "AlgorithmError: boom")));
     s.cli.ok(&["apply", "-f", fail.to_str().expect("path")]);
     let failed = s.cli.wait_for("fail-me", "Failed", |v| status(v) == "Failed" && condition(v, "Ready").is_some_and(|c| c["reason"] == "Failed"));
