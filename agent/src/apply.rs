@@ -5,6 +5,7 @@ use sagemaker_core::{
     KindInfo, Resource, ack, kinds,
     names::{check_kubernetes_name, check_sagemaker_name},
 };
+use sagemaker_schema::MappingErrorKind;
 use serde_json::Value;
 
 use crate::{
@@ -61,6 +62,7 @@ pub fn validate(source: &str, json: &str, default_namespace: &str) -> Result<Val
             Some("a manifest has only apiVersion, kind, metadata and spec at the top level".into()),
         ));
     }
+    check_metadata(obj.get("metadata")).map_err(|(field, msg, hint)| invalid(Some(&field), msg, hint))?;
     let mut resource: Resource = serde_json::from_value(value.clone())
         .map_err(|e| invalid(Some("metadata"), format!("metadata is malformed: {e}"), None))?;
     resource.status = Value::Null;
@@ -104,11 +106,53 @@ fn validate_spec(source: &str, info: &KindInfo, kind: &AwsKind, spec: &Value) ->
         })?;
     }
     (kind.create_input)(spec).map_err(|e| {
-        let mut e = e.under("spec");
-        // the hint travels on its own, so the plugin prints it once, as `hint:`
-        let hint = e.hint.take();
-        invalid(&e.path, e.to_string(), hint)
+        let e = e.under("spec");
+        // the field and the hint travel on their own, so the plugin prints
+        // each once: `spec.x: <what is wrong>` and `hint:`
+        let hint = e.hint.clone().or_else(|| match &e.kind {
+            MappingErrorKind::WrongType { expected: "string", found: "number" | "boolean" } => Some(
+                "quote the value (\"5\", \"true\"): YAML reads 5 and true as a number and a boolean".into(),
+            ),
+            _ => None,
+        });
+        invalid(&e.path, e.kind.to_string(), hint)
     })?;
+    Ok(())
+}
+
+/// Checks metadata's shape with messages naming the field, before serde
+/// (whose text, `invalid type: null, expected a string`, names nothing).
+fn check_metadata(metadata: Option<&Value>) -> std::result::Result<(), (String, String, Option<String>)> {
+    let name_hint = || Some("every manifest needs metadata.name: lower-case letters, digits, '-' and '.'".to_string());
+    let Some(metadata) = metadata.filter(|m| !m.is_null()) else {
+        return Err(("metadata.name".into(), "metadata.name is missing".into(), name_hint()));
+    };
+    let Some(metadata) = metadata.as_object() else {
+        return Err(("metadata".into(), "metadata must be a mapping (name, namespace, labels, annotations)".into(), None));
+    };
+    match metadata.get("name") {
+        None | Some(Value::Null) => return Err(("metadata.name".into(), "metadata.name is missing".into(), name_hint())),
+        Some(Value::String(_)) => {}
+        Some(other) => {
+            return Err(("metadata.name".into(), format!("metadata.name must be a string, not {other}"), name_hint()));
+        }
+    }
+    if let Some(ns) = metadata.get("namespace").filter(|n| !n.is_null() && !n.is_string()) {
+        return Err(("metadata.namespace".into(), format!("metadata.namespace must be a string, not {ns}"), None));
+    }
+    for field in ["labels", "annotations"] {
+        let Some(map) = metadata.get(field).filter(|m| !m.is_null()) else { continue };
+        let Some(map) = map.as_object() else {
+            return Err((format!("metadata.{field}"), format!("metadata.{field} must be a mapping of strings"), None));
+        };
+        if let Some((key, value)) = map.iter().find(|(_, v)| !v.is_string()) {
+            return Err((
+                format!("metadata.{field}[{key:?}]"),
+                format!("metadata.{field}[{key:?}] must be a string, not {value}"),
+                Some(format!("quote it: {key}: \"{}\"", value.to_string().trim_matches('"'))),
+            ));
+        }
+    }
     Ok(())
 }
 
@@ -315,6 +359,38 @@ mod tests {
         again.resource.metadata.namespace = "team-a".into();
         again.resource.metadata.name = "first".into();
         check_unique(&again, std::slice::from_ref(&owner), "us-east-1", "1").expect("same resource");
+    }
+
+    fn invalid_of(edit: impl FnOnce(&mut Value)) -> (Option<String>, String, Option<String>) {
+        let mut v: Value = serde_json::from_str(JOB).expect("json");
+        edit(&mut v);
+        match validate("job.yaml (document 1)", &v.to_string(), "default").expect_err("invalid") {
+            Error::Invalid { field, message, hint, .. } => (field, message, hint),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_field_error_names_the_field_once_and_hints_at_quoting_a_number_meant_as_a_string() {
+        let (field, message, hint) = invalid_of(|v| v["spec"]["hyperParameters"] = json!({"max_depth": 5}));
+        assert_eq!(field.as_deref(), Some("spec.hyperParameters[\"max_depth\"]"));
+        assert_eq!(message, "expected string, found number");
+        assert!(hint.as_deref().unwrap_or_default().starts_with("quote the value"), "{hint:?}");
+        let (field, message, _) = invalid_of(|v| v["spec"]["resourceConfig"]["instanceCount"] = json!(-1));
+        assert_eq!(field.as_deref(), Some("spec.resourceConfig.instanceCount"));
+        assert_eq!(message, "-1 is not allowed: must be at least 0");
+    }
+
+    #[test]
+    fn metadata_problems_name_the_field_without_serde_jargon() {
+        let (field, message, _) = invalid_of(|v| v["metadata"]["name"] = Value::Null);
+        assert_eq!((field.as_deref(), message.as_str()), (Some("metadata.name"), "metadata.name is missing"));
+        let (_, message, _) = invalid_of(|v| v["metadata"] = Value::Null);
+        assert_eq!(message, "metadata.name is missing");
+        let (field, message, hint) = invalid_of(|v| v["metadata"]["labels"] = json!({"team": 7}));
+        assert_eq!(field.as_deref(), Some("metadata.labels[\"team\"]"));
+        assert_eq!(message, "metadata.labels[\"team\"] must be a string, not 7");
+        assert_eq!(hint.as_deref(), Some("quote it: team: \"7\""));
     }
 
     #[test]

@@ -59,7 +59,20 @@ pub enum ManifestError {
     NotAnObject { source_: Source },
     #[error("no manifests found in {0}")]
     Empty(String),
+    #[error("{0} has no documents")]
+    EmptyFile(String),
+    #[error("{file} is not a text file (byte {offset} is not UTF-8)")]
+    NotText { file: String, offset: usize },
+    #[error("{file} (document {document}) nests deeper than {MAX_DEPTH} levels at line {line}, column {column}")]
+    TooDeep { file: String, document: usize, line: usize, column: usize },
+    #[error("{file} (document {document}, line {line}): {path}: the number is out of range")]
+    NumberOutOfRange { file: String, document: usize, line: usize, path: String },
 }
+
+/// How deeply flow collections (`[`, `{`) may nest. Real manifests stay far
+/// below; the YAML parser takes quadratic time on deeper input (100 000
+/// `[` took 30 s), so deeper input is refused before parsing.
+pub const MAX_DEPTH: usize = 64;
 
 impl ManifestError {
     /// What the user can do about it.
@@ -71,6 +84,14 @@ impl ManifestError {
             ),
             ManifestError::NotAnObject { .. } => None,
             ManifestError::Empty(_) => Some("pass files ending in .yaml, .yml or .json, or - for stdin".into()),
+            ManifestError::EmptyFile(_) => Some(
+                "the file is empty or holds only comments; a manifest needs apiVersion, kind, metadata and spec".into(),
+            ),
+            ManifestError::NotText { .. } => Some("-f takes YAML or JSON manifests; check the file name".into()),
+            ManifestError::TooDeep { .. } => Some("no SageMaker manifest nests this deep; check the brackets".into()),
+            ManifestError::NumberOutOfRange { .. } => {
+                Some("SageMaker integers are at most 2147483647 (longs 9223372036854775807)".into())
+            }
         }
     }
 }
@@ -89,9 +110,15 @@ pub fn read_paths(paths: &[String]) -> Result<Vec<Document>, ManifestError> {
         }
         for file in expand(Path::new(path))? {
             let shown = file.display().to_string();
-            let text = std::fs::read_to_string(&file)
-                .map_err(|source| ManifestError::Read { path: shown.clone(), source })?;
-            documents.extend(parse(&shown, &text)?);
+            let bytes = std::fs::read(&file).map_err(|source| ManifestError::Read { path: shown.clone(), source })?;
+            let text = String::from_utf8(bytes)
+                .map_err(|e| ManifestError::NotText { file: shown.clone(), offset: e.utf8_error().valid_up_to() })?;
+            let parsed = parse(&shown, &text)?;
+            // a file named on purpose that holds nothing is a mistake worth naming
+            if parsed.is_empty() && !path.ends_with('/') && !Path::new(path).is_dir() {
+                return Err(ManifestError::EmptyFile(shown));
+            }
+            documents.extend(parsed);
         }
     }
     if documents.is_empty() {
@@ -121,11 +148,17 @@ fn expand(path: &Path) -> Result<Vec<PathBuf>, ManifestError> {
 /// but still counted, so document numbers match what an editor shows.
 pub fn parse(file: &str, text: &str) -> Result<Vec<Document>, ManifestError> {
     let starts = document_start_lines(text);
+    check_depth(file, text)?;
     let mut documents = Vec::new();
     for (i, de) in serde_yaml::Deserializer::from_str(text).enumerate() {
         let document = i + 1;
         let value = Value::deserialize(de).map_err(|source| {
             let (line, column) = source.location().map(|l| (l.line(), l.column())).unwrap_or((0, 0));
+            // a number JSON cannot hold is a value problem at a field, not bad YAML
+            let message = source.to_string();
+            if let Some(path) = message.split(": ").next().filter(|_| message.contains("number out of range")) {
+                return ManifestError::NumberOutOfRange { file: file.to_string(), document, line, path: path.to_string() };
+            }
             ManifestError::Syntax { file: file.to_string(), document, line, column, source }
         })?;
         let source = Source { file: file.to_string(), document, line: starts.get(i).copied() };
@@ -136,6 +169,40 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<Document>, ManifestError> {
         }
     }
     Ok(documents)
+}
+
+/// Refuses flow collections nested deeper than [`MAX_DEPTH`], in one linear
+/// pass that skips quoted text and comments.
+fn check_depth(file: &str, text: &str) -> Result<(), ManifestError> {
+    let (mut depth, mut document) = (0usize, 1usize);
+    for (n, line) in text.lines().enumerate() {
+        if line.starts_with("---") {
+            document += 1;
+            depth = 0;
+            continue;
+        }
+        let mut quote: Option<char> = None;
+        let mut previous = ' ';
+        for (column, c) in line.chars().enumerate() {
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '"' | '\'') => quote = Some(c),
+                (None, '#') if previous.is_whitespace() => break,
+                (None, '[' | '{') => {
+                    depth += 1;
+                    if depth > MAX_DEPTH {
+                        let (file, line, column) = (file.to_string(), n + 1, column + 1);
+                        return Err(ManifestError::TooDeep { file, document, line, column });
+                    }
+                }
+                (None, ']' | '}') => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            previous = c;
+        }
+    }
+    Ok(())
 }
 
 /// First content line of each `---`-separated document (1-based).
@@ -184,6 +251,43 @@ mod tests {
         let err = parse("bad.yaml", text).expect_err("invalid");
         let msg = err.to_string();
         assert!(msg.starts_with("bad.yaml (document 2) is not valid YAML at line"), "{msg}");
+    }
+
+    #[test]
+    fn deeply_nested_flow_collections_fail_fast_naming_the_position() {
+        let text = format!("a: 1\n---\nb: {}\n", "[".repeat(100_000));
+        let started = std::time::Instant::now();
+        let err = parse("deep.yaml", &text).expect_err("too deep");
+        assert_eq!(
+            err.to_string(),
+            format!("deep.yaml (document 2) nests deeper than {MAX_DEPTH} levels at line 3, column {}", MAX_DEPTH + 4)
+        );
+        // linear, not the parser's quadratic time (a bound, not a benchmark)
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        // brackets in quotes and comments do not count
+        let quoted = format!("a: \"{}\" # {}\n", "[".repeat(100), "{".repeat(100));
+        parse("q.yaml", &quoted).expect("quoted brackets are text");
+    }
+
+    #[test]
+    fn a_number_too_large_for_json_is_a_value_error_at_its_field() {
+        let text = "spec:\n  resourceConfig:\n    instanceCount: 99999999999999999999999\n";
+        let err = parse("big.yaml", text).expect_err("out of range");
+        assert_eq!(err.to_string(), "big.yaml (document 1, line 3): spec.resourceConfig.instanceCount: the number is out of range");
+    }
+
+    #[test]
+    fn an_empty_or_binary_file_is_named_with_a_hint_that_fits() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let empty = dir.path().join("empty.yaml");
+        std::fs::write(&empty, "# only a comment\n").expect("write");
+        let err = read_paths(&[empty.display().to_string()]).expect_err("empty");
+        assert!(matches!(err, ManifestError::EmptyFile(_)), "{err}");
+        assert!(err.hint().unwrap_or_default().contains("empty or holds only comments"));
+        let binary = dir.path().join("model.tar.gz");
+        std::fs::write(&binary, [0x1f, 0x8b, 0x08, 0x00, 0xff]).expect("write");
+        let err = read_paths(&[binary.display().to_string()]).expect_err("binary");
+        assert_eq!(err.to_string(), format!("{} is not a text file (byte 1 is not UTF-8)", binary.display()));
     }
 
     #[test]

@@ -70,6 +70,8 @@ pub(crate) enum Error {
     BadToken { user: String },
     #[error(transparent)]
     Manifest(#[from] ManifestError),
+    #[error("{what} is {} as JSON; at most {} can be applied", megabytes(*bytes), megabytes(*limit))]
+    TooLarge { what: String, bytes: usize, limit: usize },
     #[error("{source_} is of kind {kind}, not TrainingJob")]
     NotTrainingJob { source_: String, kind: String },
     #[error("unknown kind {0:?}")]
@@ -213,6 +215,11 @@ impl Error {
             }
             Error::BadToken { .. } => Some("tokens must be printable ASCII; check the kubeconfig user".into()),
             Error::Manifest(e) => e.hint(),
+            Error::TooLarge { .. } => Some(
+                "Kubernetes stores objects of at most 1.5 MB: keep data in S3 and refer to it from the manifest; \
+                 apply many documents in smaller groups"
+                    .into(),
+            ),
             Error::NotTrainingJob { .. } => Some(
                 "`kubectl sagemaker train` takes TrainingJob manifests only; use `kubectl sagemaker apply -f` for other kinds"
                     .into(),
@@ -271,6 +278,11 @@ impl Error {
     pub(crate) fn is_broken_pipe(&self) -> bool {
         matches!(self, Error::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe)
     }
+}
+
+/// `10.0 MB`, for size messages.
+fn megabytes(bytes: usize) -> String {
+    format!("{:.1} MB", bytes as f64 / 1_048_576.0)
 }
 
 /// Renders an error for stderr: `error:`, `  Caused by:` lines, `hint:`.

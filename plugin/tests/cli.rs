@@ -830,3 +830,23 @@ async fn an_unknown_context_is_a_user_error() {
          hint: `kubectl config get-contexts` lists the contexts of your kubeconfig\n"
     );
 }
+
+#[tokio::test]
+async fn a_manifest_too_large_for_kubernetes_is_refused_naming_the_document_before_sending() {
+    let agent = FakeAgent::start().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("big.yaml");
+    let mut text = std::fs::read_to_string(fixture("training.yaml")).expect("fixture");
+    text.push_str("  environment:\n    BLOB: \"");
+    text.push_str(&"x".repeat(10 * 1024 * 1024));
+    text.push_str("\"\n");
+    std::fs::write(&path, format!("{}---\n{text}", std::fs::read_to_string(fixture("training.yaml")).expect("fixture")))
+        .expect("write");
+    let result = run(Some(&agent), &["apply", "-f", path.to_str().expect("path")]).await;
+    assert_eq!(result.code, 1, "{result:?}");
+    let first = result.stderr.lines().next().unwrap_or_default().to_string();
+    assert!(first.starts_with(&format!("error: {} (document 2, line", path.display())), "{first}");
+    assert!(first.ends_with("is 10.0 MB as JSON; at most 1.5 MB can be applied"), "{first}");
+    assert!(result.stderr.contains("hint: Kubernetes stores objects of at most 1.5 MB"), "{}", result.stderr);
+    assert_eq!(agent.writes(), 0);
+}

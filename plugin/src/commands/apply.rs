@@ -1,7 +1,7 @@
 //! `apply -f FILE|DIR...`: create or update resources of any kind. `train`
 //! shares this flow after checking that every document is a TrainingJob.
 
-use sagemaker_core::{kinds, manifest};
+use sagemaker_core::{kinds, manifest, wire};
 use sagemaker_proto::v1::{ApplyOutcome, ApplyRequest, ApplyResult, Manifest};
 
 use super::watch::{self, Target};
@@ -31,6 +31,23 @@ pub(super) async fn apply_documents(
             json: d.value.to_string(),
         })
         .collect();
+    // what Kubernetes cannot store is refused here, naming the document,
+    // rather than by the transport with a bare "message length too large"
+    if let Some(big) = manifests.iter().find(|m| m.json.len() > wire::MAX_OBJECT_BYTES) {
+        return Err(Error::TooLarge {
+            what: big.source.clone(),
+            bytes: big.json.len(),
+            limit: wire::MAX_OBJECT_BYTES,
+        });
+    }
+    let total: usize = manifests.iter().map(|m| m.json.len() + m.source.len()).sum();
+    if total > wire::MAX_MESSAGE_BYTES {
+        return Err(Error::TooLarge {
+            what: format!("the {} documents together", manifests.len()),
+            bytes: total,
+            limit: wire::MAX_MESSAGE_BYTES,
+        });
+    }
     let request = |dry_run| ApplyRequest {
         manifests: manifests.clone(),
         dry_run,
