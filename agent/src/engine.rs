@@ -261,7 +261,8 @@ impl Engine {
     async fn reconcile(self: &Arc<Self>, key: &Key) -> Next {
         // the span goes with the future, not the thread: a guard held across
         // `.await` would tag other resources' lines with this one's name
-        let span = tracing::info_span!("reconcile", kind = key.0, namespace = %key.1, name = %key.2);
+        // `resource`, not `name`: JSON logs already use `name` for the span's own name
+        let span = tracing::info_span!("reconcile", kind = key.0, namespace = %key.1, resource = %key.2);
         self.reconcile_in_span(key).instrument(span).await
     }
 

@@ -489,3 +489,38 @@ fn apply_refuses_what_sagemaker_would_refuse_or_cannot_change_naming_the_field_a
     assert!(stderr.contains("exists in region us-east-1; the manifest asks for region eu-west-1"), "{stderr}");
     assert!(stderr.contains("hint: a resource cannot move between regions"), "{stderr}");
 }
+
+#[test]
+fn each_log_line_carries_its_own_resource_while_reconciles_interleave() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let dir = data.path().to_str().expect("path");
+    let agent = AgentProcess::start(
+        &["--standalone", "--data-dir", dir, "--sim-step", "300ms", "--poll-min", "100ms", "--poll-max", "300ms"],
+        &[("SAGEMAKER_AGENT_LOG_FORMAT", "json".to_string())],
+    )
+    .expect("agent");
+    let cli = Cli::new(&agent, None);
+    let names: Vec<String> = (0..6).map(|i| format!("concurrent-{i}")).collect();
+    let text: Vec<String> = names
+        .iter()
+        .map(|n| std::fs::read_to_string(training_yaml_named(data.path(), n, None)).expect("manifest"))
+        .collect();
+    let all = data.path().join("all.yaml");
+    std::fs::write(&all, text.join("---\n")).expect("write");
+    cli.ok(&["apply", "-f", all.to_str().expect("path"), "--wait", "--timeout", "2m"]);
+
+    let log = agent.log();
+    assert!(!log.contains('\u{1b}'), "colour codes in a log file");
+    let mut created = 0;
+    for line in log.lines() {
+        let event: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON log line ({e}): {line}"));
+        if event["fields"]["message"] != "created" {
+            continue;
+        }
+        created += 1;
+        let resource = event["span"]["resource"].as_str().unwrap_or_else(|| panic!("no span: {line}"));
+        let arn = event["fields"]["arn"].as_str().expect("arn");
+        assert!(arn.ends_with(&format!("/{resource}")), "a line about {arn} carries the span of {resource}");
+    }
+    assert_eq!(created, names.len(), "{log}");
+}
