@@ -5,7 +5,7 @@
 use std::{collections::HashSet, sync::Arc};
 
 use futures::{StreamExt, stream::BoxStream};
-use sagemaker_core::{KindInfo, Resource, kinds};
+use sagemaker_core::{KindInfo, Resource, kinds, selector::Selector};
 use sagemaker_proto::v1::{
     self as pb, ApplyOutcome as PbOutcome, EventType,
     agent_server::{Agent, AgentServer},
@@ -48,6 +48,19 @@ fn kind(name: &str) -> Result<&'static KindInfo, Status> {
             field: None,
             message: format!("unknown kind {name:?}"),
             hint: Some(format!("known kinds: {}", known.join(", "))),
+        }
+        .to_status()
+    })
+}
+
+/// A request's label selector (empty selects everything).
+fn selector(text: &str) -> Result<Selector, Status> {
+    Selector::parse(text).map_err(|e| {
+        Error::Invalid {
+            source_: None,
+            field: Some("labelSelector".into()),
+            message: e.to_string(),
+            hint: Some("selectors look like team=ml,stage!=dev,env in (prod,staging),!legacy".into()),
         }
         .to_status()
     })
@@ -169,8 +182,10 @@ impl Agent for AgentService {
         let r = request.into_inner();
         let k = kind(&r.kind)?;
         let ns = if r.all_namespaces { None } else { Some(if r.namespace.is_empty() { "default" } else { r.namespace.as_str() }) };
+        let selector = selector(&r.label_selector)?;
         let items = self.store.list(k, ns).await.map_err(status)?;
-        Ok(Response::new(pb::ListResponse { items: items.iter().map(to_pb).collect() }))
+        let items = items.iter().filter(|i| selector.matches(&i.metadata.labels)).map(to_pb).collect();
+        Ok(Response::new(pb::ListResponse { items }))
     }
 
     type WatchStream = BoxStream<'static, Result<pb::WatchEvent, Status>>;
@@ -180,13 +195,20 @@ impl Agent for AgentService {
         let k = kind(&r.kind)?;
         let ns = if r.namespace.is_empty() { "default".to_string() } else { r.namespace };
         let (all, name) = (r.all_namespaces, r.name);
+        let selector = selector(&r.label_selector)?;
         let mut seen = HashSet::new();
         let stream = self
             .store
             .watch(k)
             .filter(move |e| {
                 let m = &e.resource().metadata;
-                std::future::ready((all || m.namespace == ns) && (name.is_empty() || m.name == name))
+                let deleted = matches!(e, Event::Deleted(_));
+                // a deletion is passed on even if labels changed on the way out
+                std::future::ready(
+                    (all || m.namespace == ns)
+                        && (name.is_empty() || m.name == name)
+                        && (deleted || selector.matches(&m.labels)),
+                )
             })
             .map(move |e| {
                 let key = e.resource().key();

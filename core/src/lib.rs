@@ -6,7 +6,9 @@ pub mod ack;
 pub mod kinds;
 pub mod manifest;
 pub mod names;
+pub mod positions;
 pub mod resource;
+pub mod selector;
 pub mod wire;
 
 pub use kinds::{KindInfo, PrinterColumn};

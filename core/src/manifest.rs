@@ -9,6 +9,8 @@ use std::{
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::positions::Positions;
+
 /// Where a document came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Source {
@@ -16,6 +18,8 @@ pub struct Source {
     pub file: String,
     /// 1-based index of the document in the file.
     pub document: usize,
+    /// 1-based index in the document's `items` when it is a `kind: List`.
+    pub item: Option<usize>,
     /// 1-based line where the document starts, when known.
     pub line: Option<usize>,
 }
@@ -23,6 +27,9 @@ pub struct Source {
 impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} (document {}", self.file, self.document)?;
+        if let Some(item) = self.item {
+            write!(f, ", item {item}")?;
+        }
         if let Some(line) = self.line {
             write!(f, ", line {line}")?;
         }
@@ -35,6 +42,21 @@ impl fmt::Display for Source {
 pub struct Document {
     pub source: Source,
     pub value: Value,
+    /// Where each field of the document is, for messages about a field.
+    pub positions: std::sync::Arc<Positions>,
+}
+
+impl Document {
+    /// Where a field (`spec.resourceConfig.instanceCount`) of this document
+    /// is: the same source, with the line of the field (or its nearest
+    /// ancestor) instead of the document's first line.
+    pub fn source_of(&self, field: &str) -> Source {
+        let path = match self.source.item {
+            Some(item) => format!("items[{}].{field}", item - 1),
+            None => field.to_string(),
+        };
+        Source { line: self.positions.line_of(&path).or(self.source.line), ..self.source.clone() }
+    }
 }
 
 /// Why manifests could not be read.
@@ -161,14 +183,35 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<Document>, ManifestError> {
             }
             ManifestError::Syntax { file: file.to_string(), document, line, column, source }
         })?;
-        let source = Source { file: file.to_string(), document, line: starts.get(i).copied() };
+        let source = Source { file: file.to_string(), document, item: None, line: starts.get(i).copied() };
+        let first = starts.get(i).copied().unwrap_or(1);
+        let last = starts.get(i + 1).map_or(usize::MAX, |next| next.saturating_sub(1));
+        let positions = std::sync::Arc::new(Positions::scan(text, first, last));
         match value {
             Value::Null => continue,
-            Value::Object(_) => documents.push(Document { source, value }),
+            // what `get -o yaml|json` prints for several objects applies back
+            Value::Object(ref o) if is_list(o) => {
+                let items = o.get("items").and_then(Value::as_array).cloned().unwrap_or_default();
+                for (n, item) in items.into_iter().enumerate() {
+                    let source = Source { item: Some(n + 1), ..source.clone() };
+                    if !item.is_object() {
+                        return Err(ManifestError::NotAnObject { source_: source });
+                    }
+                    documents.push(Document { source, value: item, positions: positions.clone() });
+                }
+            }
+            Value::Object(_) => documents.push(Document { source, value, positions }),
             _ => return Err(ManifestError::NotAnObject { source_: source }),
         }
     }
     Ok(documents)
+}
+
+/// Whether a document is a kubectl `List` (`apiVersion: v1`, `kind: List`,
+/// or any `*List` kind with `items`).
+fn is_list(o: &serde_json::Map<String, Value>) -> bool {
+    let kind = o.get("kind").and_then(Value::as_str).unwrap_or_default();
+    o.get("items").is_some_and(Value::is_array) && (kind == "List" || kind.ends_with("List"))
 }
 
 /// Refuses flow collections nested deeper than [`MAX_DEPTH`], in one linear
@@ -288,6 +331,26 @@ mod tests {
         std::fs::write(&binary, [0x1f, 0x8b, 0x08, 0x00, 0xff]).expect("write");
         let err = read_paths(&[binary.display().to_string()]).expect_err("binary");
         assert_eq!(err.to_string(), format!("{} is not a text file (byte 1 is not UTF-8)", binary.display()));
+    }
+
+    #[test]
+    fn a_kubectl_list_is_read_as_its_items_each_named_by_position() {
+        let text = "apiVersion: v1\nkind: List\nmetadata: {resourceVersion: ''}\nitems:\n- {kind: A, metadata: {name: a}}\n- {kind: B, metadata: {name: b}}\n";
+        let docs = parse("list.yaml", text).expect("parses");
+        assert_eq!(docs.len(), 2);
+        assert_eq!(docs[1].value["metadata"]["name"], "b");
+        assert_eq!(docs[1].source.to_string(), "list.yaml (document 1, item 2, line 1)");
+    }
+
+    #[test]
+    fn a_field_is_located_on_its_own_line_in_its_document_or_list_item() {
+        let text = "a: 1\n---\nkind: X\nspec:\n  resourceConfig:\n    instanceType: ml.m5.large\n    instanceCount: -1\n";
+        let docs = parse("f.yaml", text).expect("parses");
+        assert_eq!(docs[1].source_of("spec.resourceConfig.instanceCount").to_string(), "f.yaml (document 2, line 7)");
+        assert_eq!(docs[1].source_of("spec.resourceConfig.volumeSizeInGB").line, Some(5), "falls back to the parent");
+        let list = "kind: List\nitems:\n- kind: A\n  spec:\n    x: 1\n- kind: B\n  spec:\n    y: 2\n";
+        let docs = parse("l.yaml", list).expect("parses");
+        assert_eq!(docs[1].source_of("spec.y").to_string(), "l.yaml (document 1, item 2, line 8)");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use std::{path::PathBuf, time::Duration};
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 
 /// Train, deploy and watch Amazon SageMaker resources through your cluster's sagemaker-agent.
 #[derive(Debug, Parser)]
@@ -123,25 +123,40 @@ pub(crate) struct ApplyArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct GetArgs {
-    /// Kind: trainingjobs, trainingjob, tj, TrainingJob or trainingjobs.sagemaker.services.k8s.aws
-    pub kind: String,
+    /// KIND [NAME...] or KIND/NAME...; KIND is trainingjobs, trainingjob, tj, TrainingJob or
+    /// trainingjobs.sagemaker.services.k8s.aws
+    #[arg(required = true, num_args = 1.., value_name = "KIND [NAME...]")]
+    pub args: Vec<String>,
 
-    /// Name of one resource (default: all in the namespace)
-    pub name: Option<String>,
-
-    /// Output format
-    #[arg(short = 'o', long, value_enum, value_name = "FORMAT")]
+    /// Output format: wide, yaml, json, name, jsonpath=TEMPLATE or custom-columns=SPEC
+    #[arg(short = 'o', long, value_name = "FORMAT", value_parser = parse_output)]
     pub output: Option<OutputFormat>,
 
     /// List resources in every namespace
-    #[arg(short = 'A', long, conflicts_with = "name")]
+    #[arg(short = 'A', long)]
     pub all_namespaces: bool,
+
+    /// Only resources whose labels match, e.g. team=ml,stage!=dev
+    #[arg(short = 'l', long, value_name = "SELECTOR")]
+    pub selector: Option<String>,
+
+    /// Print tables without their header row
+    #[arg(long)]
+    pub no_headers: bool,
+
+    /// Add a LABELS column to tables
+    #[arg(long)]
+    pub show_labels: bool,
+
+    /// After printing, keep printing each change until interrupted
+    #[arg(short = 'w', long)]
+    pub watch: bool,
 }
 
 /// How `get` prints resources.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum OutputFormat {
-    /// The table with more columns: failure reason, region, account, synced
+    /// The table with more columns: failure reason, region, account
     Wide,
     /// The objects as YAML
     Yaml,
@@ -149,6 +164,33 @@ pub(crate) enum OutputFormat {
     Json,
     /// kind/name only
     Name,
+    /// kubectl's JSONPath template, e.g. `{.items[*].metadata.name}`
+    JsonPath(String),
+    /// Columns given as NAME:PATH pairs, e.g. `NAME:.metadata.name,STATUS:.status.trainingJobStatus`
+    CustomColumns(String),
+}
+
+/// Parses `-o`, checking templates up front so a typo is a usage error.
+pub(crate) fn parse_output(text: &str) -> Result<OutputFormat, String> {
+    Ok(match text {
+        "wide" => OutputFormat::Wide,
+        "yaml" => OutputFormat::Yaml,
+        "json" => OutputFormat::Json,
+        "name" => OutputFormat::Name,
+        _ => {
+            if let Some(template) = text.strip_prefix("jsonpath=") {
+                crate::jsonpath::Template::parse(template).map_err(|e| format!("invalid jsonpath template: {e}"))?;
+                OutputFormat::JsonPath(template.to_string())
+            } else if let Some(spec) = text.strip_prefix("custom-columns=") {
+                crate::jsonpath::CustomColumns::parse(spec).map_err(|e| format!("invalid custom columns: {e}"))?;
+                OutputFormat::CustomColumns(spec.to_string())
+            } else {
+                return Err(format!(
+                    "unknown output format {text:?}: use wide, yaml, json, name, jsonpath=TEMPLATE or custom-columns=SPEC"
+                ));
+            }
+        }
+    })
 }
 
 #[derive(Debug, Args)]
@@ -161,10 +203,13 @@ pub(crate) struct DescribeArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct DeleteArgs {
-    /// Kind, as for `get`
-    pub kind: String,
-    /// Name of the resource
-    pub name: String,
+    /// KIND NAME... or KIND/NAME..., as for `get` (or -f)
+    #[arg(value_name = "KIND NAME...", required_unless_present = "files", conflicts_with = "files")]
+    pub args: Vec<String>,
+
+    /// Delete the resources these manifests define (files, directories or - for stdin)
+    #[arg(short = 'f', long = "filename", value_name = "FILE")]
+    pub files: Vec<String>,
 
     /// Leave the SageMaker resource in AWS; only forget it here
     #[arg(long)]

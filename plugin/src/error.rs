@@ -76,6 +76,11 @@ pub(crate) enum Error {
     NotTrainingJob { source_: String, kind: String },
     #[error("unknown kind {0:?}")]
     UnknownKind(String),
+    /// The command line is wrong in a way clap cannot see.
+    #[error("{0}")]
+    Usage(String),
+    #[error("cannot print with the template: {0}")]
+    Template(String),
     /// The agent answered a call with an error status.
     #[error("{action}")]
     Agent {
@@ -225,6 +230,8 @@ impl Error {
                     .into(),
             ),
             Error::UnknownKind(_) => Some(format!("known kinds: {}", known_kinds())),
+            Error::Usage(_) => Some("see `kubectl sagemaker --help`".into()),
+            Error::Template(_) => None,
             Error::Agent { source, .. } => source.hint.clone().or_else(|| code_hint(source.code)),
             Error::JobFailed { reason, .. } => {
                 reason.as_ref().and_then(|r| failure_hint(&r.0)).map(str::to_string)
@@ -261,6 +268,7 @@ impl Error {
             Error::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitStatus::Success,
             // 2: the agent could not be reached or used at all
             Error::NoAgent
+            | Error::Usage(_)
             | Error::AgentUrl { .. }
             | Error::AgentScheme { .. }
             | Error::NoAnswer { .. }

@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod connect;
 mod error;
+mod jsonpath;
 mod kubeconfig;
 mod output;
 

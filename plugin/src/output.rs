@@ -25,6 +25,11 @@ impl Table {
     }
 
     pub(crate) fn render(&self) -> String {
+        self.render_with(true)
+    }
+
+    /// The table, with or without its header row (`--no-headers`).
+    pub(crate) fn render_with(&self, headers: bool) -> String {
         let columns = self.rows.iter().map(Vec::len).max().unwrap_or(0);
         let widths: Vec<usize> = (0..columns)
             .map(|c| {
@@ -37,7 +42,7 @@ impl Table {
             })
             .collect();
         let mut out = String::new();
-        for row in &self.rows {
+        for row in self.rows.iter().skip(usize::from(!headers)) {
             let mut line = String::new();
             for (c, cell) in row.iter().enumerate() {
                 if c + 1 < row.len() {
@@ -121,15 +126,22 @@ pub(crate) fn qualified_name(kind: &KindInfo, name: &str) -> String {
     format!("{}/{name}", kind.qualified())
 }
 
-/// The `get` table: [NAMESPACE] NAME, the kind's printer columns (wide ones
-/// and REGION, ACCOUNT, SYNCED only when `wide`), AGE.
-pub(crate) fn resource_table(
-    kind: &KindInfo,
-    resources: &[Resource],
-    wide: bool,
-    all_namespaces: bool,
-    now: DateTime<Utc>,
-) -> Table {
+/// What the `get` table shows besides the kind's columns.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct TableOptions {
+    /// `-o wide`: the wide printer columns, REGION and ACCOUNT.
+    pub wide: bool,
+    /// `-A`: a NAMESPACE column first.
+    pub all_namespaces: bool,
+    /// `--show-labels`: a LABELS column last.
+    pub show_labels: bool,
+}
+
+/// The `get` table: [NAMESPACE] NAME, the kind's printer columns (wide ones,
+/// REGION and ACCOUNT only when wide), SYNCED, AGE, [LABELS]: the columns
+/// the CRDs give `kubectl get`, so both show the same.
+pub(crate) fn resource_table(kind: &KindInfo, resources: &[Resource], options: TableOptions, now: DateTime<Utc>) -> Table {
+    let TableOptions { wide, all_namespaces, show_labels } = options;
     let columns: Vec<_> = kind.printer_columns.iter().filter(|c| wide || !c.wide).collect();
     let mut header = Vec::new();
     if all_namespaces {
@@ -138,9 +150,12 @@ pub(crate) fn resource_table(
     header.push("NAME");
     header.extend(columns.iter().map(|c| c.name));
     if wide {
-        header.extend(["REGION", "ACCOUNT", "SYNCED"]);
+        header.extend(["REGION", "ACCOUNT"]);
     }
-    header.push("AGE");
+    header.extend(["SYNCED", "AGE"]);
+    if show_labels {
+        header.push("LABELS");
+    }
     let mut table = Table::new(header);
     for r in resources {
         let mut row = Vec::new();
@@ -152,11 +167,13 @@ pub(crate) fn resource_table(
         if wide {
             row.push(cell(r.value_at("status.ackResourceMetadata.region")));
             row.push(cell(r.value_at("status.ackResourceMetadata.ownerAccountID")));
-            row.push(cell(
-                r.condition(ack::CONDITION_SYNCED).and_then(|c| c.get("status")),
-            ));
         }
+        row.push(cell(r.condition(ack::CONDITION_SYNCED).and_then(|c| c.get("status"))));
         row.push(age(r.metadata.creation_timestamp.as_deref(), now));
+        if show_labels {
+            let labels: Vec<String> = r.metadata.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            row.push(if labels.is_empty() { "<none>".into() } else { labels.join(",") });
+        }
         table.push(row);
     }
     table
@@ -276,12 +293,15 @@ mod tests {
         let now = DateTime::parse_from_rfc3339("2020-01-01T00:02:00Z")
             .expect("time")
             .to_utc();
-        let table = resource_table(&TRAINING_JOB, &[job("a", "ml")], false, false, now);
+        let table = resource_table(&TRAINING_JOB, &[job("a", "ml")], TableOptions::default(), now);
         assert_eq!(
             table.render(),
-            "NAME   STATUS   SECONDARY-STATUS   AGE\n\
-             a      Failed   Failed             2m\n"
+            "NAME   STATUS   SECONDARY-STATUS   SYNCED   AGE\n\
+             a      Failed   Failed             True     2m\n"
         );
+        assert_eq!(table.render_with(false), "a      Failed   Failed             True     2m\n");
+        let labelled = resource_table(&TRAINING_JOB, &[job("a", "ml")], TableOptions { show_labels: true, ..Default::default() }, now);
+        assert!(labelled.render().ends_with("   2m    <none>\n"), "{}", labelled.render());
     }
 
     #[test]
@@ -289,7 +309,8 @@ mod tests {
         let now = DateTime::parse_from_rfc3339("2020-01-05T00:00:00Z")
             .expect("time")
             .to_utc();
-        let table = resource_table(&TRAINING_JOB, &[job("a", "ml")], true, true, now);
+        let options = TableOptions { wide: true, all_namespaces: true, show_labels: false };
+        let table = resource_table(&TRAINING_JOB, &[job("a", "ml")], options, now);
         let text = table.render();
         let mut lines = text.lines();
         let header: Vec<_> = lines.next().expect("header").split_whitespace().collect();

@@ -135,7 +135,8 @@ async fn a_file_with_one_bad_document_applies_nothing() {
         result.stderr.starts_with("error: cannot apply ")
             && result
                 .stderr
-                .contains("one-bad-document.yaml (document 2, line 14); nothing was applied\n"),
+                // the line of the field, not of the document's start (line 14)
+                .contains("one-bad-document.yaml (document 2, line 23); nothing was applied\n"),
         "{}",
         result.stderr
     );
@@ -354,9 +355,9 @@ async fn get_prints_a_table_with_printer_columns_and_age() {
     assert_eq!(result.code, 0, "{result:?}");
     assert_eq!(
         result.stdout,
-        "NAME    STATUS       SECONDARY-STATUS   AGE\n\
-         job-a   InProgress   Training           5m\n\
-         job-b   Completed    Completed          5m\n"
+        "NAME    STATUS       SECONDARY-STATUS   SYNCED   AGE\n\
+         job-a   InProgress   Training           False    5m\n\
+         job-b   Completed    Completed          False    5m\n"
     );
 }
 
@@ -448,9 +449,9 @@ async fn get_all_namespaces_adds_a_namespace_column() {
     assert_eq!(result.code, 0, "{result:?}");
     assert_eq!(
         result.stdout,
-        "NAMESPACE   NAME    STATUS       SECONDARY-STATUS   AGE\n\
-         default     job-a   InProgress   Training           5m\n\
-         ml          job-c   Failed       Failed             5m\n"
+        "NAMESPACE   NAME    STATUS       SECONDARY-STATUS   SYNCED   AGE\n\
+         default     job-a   InProgress   Training           False    5m\n\
+         ml          job-c   Failed       Failed             False    5m\n"
     );
 }
 

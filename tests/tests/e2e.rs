@@ -245,6 +245,20 @@ fn a_training_job_reaches_sagemaker_with_every_manifest_field_and_its_status_com
 fn deleting_a_running_job_stops_it_and_retain_leaves_it_running() {
     let s = kube_setup();
     let dir = tempfile::tempdir().expect("tempdir");
+
+    // a label dropped from the manifest is removed (server-side apply field
+    // ownership); one added by someone else with kubectl stays
+    let labelled = labelled_job(dir.path(), "labels-job", &[("team", "ml"), ("stage", "dev")]);
+    s.cli.ok(&["apply", "-f", &labelled]);
+    let out = s.kube.kubectl().args(["label", "trainingjob", "labels-job", "owner=ops"]).output().expect("kubectl label");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let labelled = labelled_job(dir.path(), "labels-job", &[("team", "ml")]);
+    assert!(s.cli.ok(&["apply", "-f", &labelled]).ends_with("labels-job configured\n"));
+    let out = s.kube.kubectl().args(["get", "trainingjob", "labels-job", "-o", "jsonpath={.metadata.labels}"]).output().expect("get");
+    let labels: Value = serde_json::from_slice(&out.stdout).expect("labels");
+    assert_eq!(labels, serde_json::json!({"owner": "ops", "team": "ml"}));
+    assert!(s.cli.ok(&["apply", "-f", &labelled]).ends_with("labels-job unchanged\n"));
+
     let stop = training_yaml_named(dir.path(), "stop-me", None);
     let keep = training_yaml_named(dir.path(), "keep-me", None);
     s.cli.ok(&["apply", "-f", stop.to_str().expect("path"), "-f", keep.to_str().expect("path")]);
@@ -523,4 +537,105 @@ fn each_log_line_carries_its_own_resource_while_reconciles_interleave() {
         assert!(arn.ends_with(&format!("/{resource}")), "a line about {arn} carries the span of {resource}");
     }
     assert_eq!(created, names.len(), "{log}");
+}
+
+/// The tutorial manifest named `name` with these labels.
+fn labelled_job(dir: &Path, name: &str, labels: &[(&str, &str)]) -> String {
+    let mut text = std::fs::read_to_string(training_yaml()).expect("example").replace(JOB, name);
+    if !labels.is_empty() {
+        let block: String = labels.iter().map(|(k, v)| format!("    {k}: {v}\n")).collect();
+        text = text.replacen("metadata:\n", &format!("metadata:\n  labels:\n{block}"), 1);
+    }
+    let path = dir.join(format!("{name}.yaml"));
+    std::fs::write(&path, text).expect("write");
+    path.display().to_string()
+}
+
+#[test]
+fn the_kubectl_forms_users_type_work_through_kubectl() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let dir = data.path().to_str().expect("path");
+    let agent = AgentProcess::start(
+        &["--standalone", "--data-dir", dir, "--sim-step", "400ms", "--poll-min", "100ms", "--poll-max", "400ms"],
+        &[],
+    )
+    .expect("agent");
+    let cli = Cli::new(&agent, None);
+    let a = labelled_job(data.path(), "job-a", &[("team", "ml"), ("stage", "dev")]);
+    let b = labelled_job(data.path(), "job-b", &[("team", "cv")]);
+    cli.ok(&["apply", "-f", &a, "-f", &b]);
+
+    let out = cli.ok(&["get", "tj", "job-a", "job-b"]);
+    let header: Vec<&str> = out.lines().next().unwrap_or_default().split_whitespace().collect();
+    assert_eq!(header, ["NAME", "STATUS", "SECONDARY-STATUS", "SYNCED", "AGE"], "{out}");
+    assert_eq!(out.lines().count(), 3, "{out}");
+    let out = cli.ok(&["get", "tj/job-a", "trainingjob/job-b", "--no-headers"]);
+    assert!(out.lines().count() == 2 && out.starts_with("job-a "), "{out}");
+    assert_eq!(cli.ok(&["get", "tj", "-l", "team=ml", "-o", "name"]), "trainingjob.sagemaker.services.k8s.aws/job-a\n");
+    assert_eq!(cli.ok(&["get", "tj", "-l", "team notin (ml)", "-o", "name"]), "trainingjob.sagemaker.services.k8s.aws/job-b\n");
+    assert_eq!(cli.ok(&["get", "tj", "-o", "jsonpath={.items[*].metadata.name}"]), "job-a job-b");
+    assert_eq!(cli.ok(&["get", "tj", "job-a", "-o", "jsonpath={.metadata.labels.team}"]), "ml");
+    let out = cli.ok(&["get", "tj", "-o", "custom-columns=NAME:.metadata.name,TEAM:.metadata.labels.team"]);
+    assert_eq!(out, "NAME    TEAM\njob-a   ml\njob-b   cv\n");
+    let out = cli.ok(&["get", "tj", "job-a", "--show-labels"]);
+    assert!(out.lines().nth(1).unwrap_or_default().ends_with("stage=dev,team=ml"), "{out}");
+
+    // one missing name: the others print, the exit status says it failed
+    let out = cli.run(&["get", "tj", "job-a", "nope"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("job-a"));
+    assert!(stderr_of(&out).contains("\"nope\" not found"), "{}", stderr_of(&out));
+    // usage errors exit 2
+    assert_eq!(cli.run(&["get", "tj/job-a", "job-b"]).status.code(), Some(2));
+    assert_eq!(cli.run(&["get", "tj", "-o", "jsonpath={.items[*"]).status.code(), Some(2));
+
+    // what `get -o yaml` prints applies back unchanged
+    let listed = data.path().join("listed.yaml");
+    std::fs::write(&listed, cli.ok(&["get", "tj", "-o", "yaml"])).expect("write");
+    let out = cli.ok(&["apply", "-f", listed.to_str().expect("path")]);
+    assert_eq!(
+        out,
+        "trainingjob.sagemaker.services.k8s.aws/job-a unchanged\ntrainingjob.sagemaker.services.k8s.aws/job-b unchanged\n"
+    );
+
+    // a label dropped from the manifest goes; the rest stays
+    let a = labelled_job(data.path(), "job-a", &[("team", "ml")]);
+    assert!(cli.ok(&["apply", "-f", &a]).ends_with("job-a configured\n"));
+    assert_eq!(cli.ok(&["get", "tj", "job-a", "-o", "jsonpath={.metadata.labels}"]), r#"{"team":"ml"}"#);
+
+    // -w prints the current state, then each change (here: a label we add)
+    let mut watch = Command::new("kubectl")
+        .args(["sagemaker", "get", "tj", "job-b", "-w", "--no-headers", "--show-labels", "--agent", &agent.url])
+        .env("PATH", &cli.path)
+        .env("KUBECONFIG", "/nonexistent")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("watch");
+    let stdout = watch.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)).map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let first = rx.recv_timeout(Duration::from_secs(30)).expect("the current state");
+    assert!(first.starts_with("job-b ") && first.ends_with("team=cv"), "{first}");
+    cli.ok(&["apply", "-f", &labelled_job(data.path(), "job-b", &[("team", "cv"), ("tier", "gold")])]);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let line = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())).expect("the change is printed");
+        assert!(line.starts_with("job-b "), "{line}");
+        if line.ends_with("team=cv,tier=gold") {
+            break;
+        }
+    }
+    let _ = watch.kill();
+    let _ = watch.wait();
+
+    // delete -f deletes what the files define
+    let out = cli.ok(&["delete", "-f", &b, "--wait", "--timeout", "1m"]);
+    assert!(out.contains("trainingjob.sagemaker.services.k8s.aws/job-b"), "{out}");
+    assert!(cli.get("job-b").is_none());
 }

@@ -26,7 +26,7 @@ use serde_json::Value;
 use tokio::sync::broadcast;
 use tokio_stream::wrappers::BroadcastStream;
 
-use super::{ApplyOutcome, Event, PartialApply, Result, Store, StoreError, outcome};
+use super::{APPLY_MANAGER, ApplyOutcome, Event, PartialApply, Result, Store, StoreError, outcome};
 
 type Key = (String, String, String);
 
@@ -244,32 +244,43 @@ impl EmbeddedStore {
         Ok(r)
     }
 
-    /// The resource a manifest makes, and what applying it does.
-    fn applied(existing: Option<Resource>, manifest: &Resource) -> (Resource, ApplyOutcome) {
-        let result = outcome(existing.as_ref(), manifest);
-        let r = match existing {
-            Some(r) if result == ApplyOutcome::Unchanged => r,
-            Some(mut r) => {
-                if r.spec != manifest.spec {
-                    r.metadata.generation = Some(r.metadata.generation.unwrap_or(1) + 1);
-                }
-                r.spec = manifest.spec.clone();
-                r.metadata.labels.extend(manifest.metadata.labels.clone());
-                r.metadata.annotations.extend(manifest.metadata.annotations.clone());
-                r
-            }
-            None => {
-                let mut r = manifest.clone();
-                r.status = Value::Null;
-                r.metadata.uid = Some(uid());
-                r.metadata.generation = Some(1);
-                r.metadata.creation_timestamp = Some(now());
-                r.metadata.finalizers.clear();
-                r.metadata.deletion_timestamp = None;
-                r
-            }
+    /// The resource a manifest makes, what applying it does, and whether
+    /// anything needs writing. Labels and annotations this manager applied
+    /// before and the manifest no longer has are removed, as server-side
+    /// apply does; ownership is kept in `metadata.managedFields`.
+    fn applied(existing: Option<Resource>, manifest: &Resource) -> (Resource, ApplyOutcome, bool) {
+        let Some(old) = existing else {
+            let mut r = manifest.clone();
+            r.status = Value::Null;
+            r.metadata.uid = Some(uid());
+            r.metadata.generation = Some(1);
+            r.metadata.creation_timestamp = Some(now());
+            r.metadata.finalizers.clear();
+            r.metadata.deletion_timestamp = None;
+            set_owned(&mut r, manifest);
+            return (r, ApplyOutcome::Created, true);
         };
-        (r, result)
+        let mut r = old.clone();
+        if r.spec != manifest.spec {
+            r.metadata.generation = Some(r.metadata.generation.unwrap_or(1) + 1);
+        }
+        r.spec = manifest.spec.clone();
+        for key in owned(&old, "labels") {
+            if !manifest.metadata.labels.contains_key(&key) {
+                r.metadata.labels.remove(&key);
+            }
+        }
+        for key in owned(&old, "annotations") {
+            if !manifest.metadata.annotations.contains_key(&key) {
+                r.metadata.annotations.remove(&key);
+            }
+        }
+        r.metadata.labels.extend(manifest.metadata.labels.clone());
+        r.metadata.annotations.extend(manifest.metadata.annotations.clone());
+        set_owned(&mut r, manifest);
+        let result = outcome(Some(&old), &r);
+        let write = result != ApplyOutcome::Unchanged || old.metadata.extra != r.metadata.extra;
+        (r, result, write)
     }
 
     /// Applies manifests as one transaction: all are written, or none.
@@ -283,29 +294,58 @@ impl EmbeddedStore {
         let mut version = inner.version;
         for (kind, manifest) in manifests {
             let key = (kind.kind.to_string(), manifest.metadata.namespace.clone(), manifest.metadata.name.clone());
-            let (mut r, result) = Self::applied(inner.objects.get(&key).cloned(), manifest);
-            if result != ApplyOutcome::Unchanged && !dry_run {
+            let (mut r, result, write) = Self::applied(inner.objects.get(&key).cloned(), manifest);
+            if write && !dry_run {
                 version += 1;
                 r.metadata.resource_version = Some(version.to_string());
             }
-            results.push((r, result));
+            results.push((r, result, write));
         }
         if dry_run {
-            return Ok(results);
+            return Ok(results.into_iter().map(|(r, o, _)| (r, o)).collect());
         }
-        let changed: Vec<&Resource> =
-            results.iter().filter(|(_, o)| *o != ApplyOutcome::Unchanged).map(|(r, _)| r).collect();
-        if changed.is_empty() {
-            return Ok(results);
+        let changed: Vec<&Resource> = results.iter().filter(|(_, _, write)| *write).map(|(r, _, _)| r).collect();
+        if !changed.is_empty() {
+            self.persist_all(&changed)?;
         }
-        self.persist_all(&changed)?;
         inner.version = version;
         for r in changed {
             inner.objects.insert((r.kind.clone(), r.metadata.namespace.clone(), r.metadata.name.clone()), r.clone());
             let _ = self.events.send(Event::Applied(r.clone()));
         }
-        Ok(results)
+        Ok(results.into_iter().map(|(r, o, _)| (r, o)).collect())
     }
+}
+
+/// The label or annotation keys ([`APPLY_MANAGER`]'s) applied last, from
+/// `metadata.managedFields` in the API server's FieldsV1 form.
+fn owned(r: &Resource, field: &str) -> Vec<String> {
+    let entries = r.metadata.extra.get("managedFields").and_then(Value::as_array);
+    entries
+        .into_iter()
+        .flatten()
+        .filter(|e| e["manager"] == APPLY_MANAGER)
+        .filter_map(|e| e["fieldsV1"]["f:metadata"][format!("f:{field}")].as_object())
+        .flat_map(|keys| keys.keys().filter_map(|k| k.strip_prefix("f:")).map(str::to_string))
+        .collect()
+}
+
+/// Records which labels and annotations the manifest applied.
+fn set_owned(r: &mut Resource, manifest: &Resource) {
+    let keys = |m: &std::collections::BTreeMap<String, String>| -> serde_json::Map<String, Value> {
+        m.keys().map(|k| (format!("f:{k}"), serde_json::json!({}))).collect()
+    };
+    let entry = serde_json::json!({
+        "manager": APPLY_MANAGER,
+        "operation": "Apply",
+        "apiVersion": manifest.api_version,
+        "fieldsType": "FieldsV1",
+        "fieldsV1": {
+            "f:metadata": { "f:labels": keys(&manifest.metadata.labels), "f:annotations": keys(&manifest.metadata.annotations) },
+            "f:spec": {},
+        },
+    });
+    r.metadata.extra.insert("managedFields".into(), Value::Array(vec![entry]));
 }
 
 fn temp_path(path: &Path) -> PathBuf {
@@ -642,6 +682,28 @@ mod tests {
         );
         drop(held);
         DataDirLock::acquire(dir.path()).expect("free again once the first is gone");
+    }
+
+    #[tokio::test]
+    async fn a_label_dropped_from_the_manifest_is_removed_and_one_set_by_others_is_kept() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = EmbeddedStore::open(dir.path()).expect("open").0;
+        let mut m = manifest("a", json!({}));
+        m.metadata.labels.insert("team".into(), "ml".into());
+        m.metadata.labels.insert("stage".into(), "dev".into());
+        store.apply(&TRAINING_JOB, &m, false).await.expect("apply");
+        // someone else (kubectl label) adds one the manifest never had
+        store.update(&TRAINING_JOB, "default", "a", |r| {
+            r.metadata.labels.insert("owner".into(), "ops".into());
+            Ok(())
+        }).expect("label");
+        m.metadata.labels.remove("stage");
+        let (r, outcome) = store.apply(&TRAINING_JOB, &m, false).await.expect("re-apply");
+        assert_eq!(outcome, ApplyOutcome::Configured);
+        let labels: Vec<_> = r.metadata.labels.keys().map(String::as_str).collect();
+        assert_eq!(labels, ["owner", "team"]);
+        let (_, again) = store.apply(&TRAINING_JOB, &m, false).await.expect("again");
+        assert_eq!(again, ApplyOutcome::Unchanged);
     }
 
     #[tokio::test]

@@ -13,10 +13,8 @@ use kube::{
 use sagemaker_core::{KindInfo, Resource};
 use serde_json::{Value, json};
 
-use super::{ApplyOutcome, Event, Result, Store, StoreError, outcome};
+use super::{APPLY_MANAGER, ApplyOutcome, Event, Result, Store, StoreError, outcome};
 
-/// Field manager for what users apply through the plugin (as kubectl's is `kubectl`).
-pub const APPLY_MANAGER: &str = "kubectl-sagemaker";
 /// Field manager for what the agent itself writes.
 pub const AGENT_MANAGER: &str = "sagemaker-agent";
 
@@ -93,12 +91,9 @@ impl Store for KubeStore {
         let name = &manifest.metadata.name;
         let api = self.api(kind, Some(ns));
         let existing = api.get_opt(name).await.map_err(|e| kube_err(e, name))?.map(to_resource).transpose()?;
-        let result = outcome(existing.as_ref(), manifest);
-        if result == ApplyOutcome::Unchanged
-            && let Some(existing) = existing
-        {
-            return Ok((existing, result));
-        }
+        // always sent, even when nothing seems to change: the API server drops
+        // labels and annotations this manager applied before and the
+        // manifest no longer has (server-side apply field ownership)
         // only what the user owns: never status, never server-managed metadata
         let mut metadata = json!({ "name": name, "namespace": ns });
         if !manifest.metadata.labels.is_empty() {
@@ -115,8 +110,9 @@ impl Store for KubeStore {
         });
         let mut params = PatchParams::apply(APPLY_MANAGER).force();
         params.dry_run = dry_run;
-        let o = api.patch(name, &params, &Patch::Apply(&body)).await.map_err(|e| kube_err(e, name))?;
-        Ok((to_resource(o)?, result))
+        let o = to_resource(api.patch(name, &params, &Patch::Apply(&body)).await.map_err(|e| kube_err(e, name))?)?;
+        let result = outcome(existing.as_ref(), &o);
+        Ok((o, result))
     }
 
     async fn write_status(&self, kind: &'static KindInfo, resource: &Resource, status: Value) -> Result<Resource> {

@@ -107,23 +107,21 @@ pub trait Store: Send + Sync + 'static {
     fn mode(&self) -> &'static str;
 }
 
-/// Whether an apply changes what the user owns: spec, labels, annotations.
-pub fn outcome(existing: Option<&Resource>, manifest: &Resource) -> ApplyOutcome {
+/// Field manager for what users apply through the plugin (as kubectl's is `kubectl`).
+pub const APPLY_MANAGER: &str = "kubectl-sagemaker";
+
+/// What an apply did, judged by what the user owns: spec, labels, annotations
+/// of the stored object before (`existing`) and after (`result`).
+pub fn outcome(existing: Option<&Resource>, result: &Resource) -> ApplyOutcome {
     match existing {
         None => ApplyOutcome::Created,
-        Some(e) => {
-            let annotations_same = manifest
-                .metadata
-                .annotations
-                .iter()
-                .all(|(k, v)| e.metadata.annotations.get(k) == Some(v));
-            let labels_same =
-                manifest.metadata.labels.iter().all(|(k, v)| e.metadata.labels.get(k) == Some(v));
-            if e.spec == manifest.spec && annotations_same && labels_same {
-                ApplyOutcome::Unchanged
-            } else {
-                ApplyOutcome::Configured
-            }
+        Some(e)
+            if e.spec == result.spec
+                && e.metadata.labels == result.metadata.labels
+                && e.metadata.annotations == result.metadata.annotations =>
+        {
+            ApplyOutcome::Unchanged
         }
+        Some(_) => ApplyOutcome::Configured,
     }
 }

@@ -56,7 +56,13 @@ pub(super) async fn apply_documents(
     let agent = session.connect().await?;
 
     let checked = agent.apply(request(true)).await.map_err(|status| {
-        let source = AgentError::from_status(&status);
+        let mut source = AgentError::from_status(&status);
+        // the agent names the document and the field; point at the field's line
+        if let (Some(named), Some(field)) = (&source.source_, &source.field)
+            && let Some(document) = documents.iter().find(|d| d.source.to_string() == *named)
+        {
+            source.source_ = Some(document.source_of(field).to_string());
+        }
         let what = source.source_.clone().unwrap_or_else(|| "the manifests".into());
         Error::Agent {
             action: format!("cannot apply {what}; nothing was applied"),

@@ -1,47 +1,116 @@
-//! `delete KIND NAME [--retain] [--wait]`.
+//! `delete KIND NAME... | KIND/NAME... | -f FILE... [--retain] [--wait]`.
 
+use sagemaker_core::{KindInfo, manifest};
 use sagemaker_proto::v1::DeleteRequest;
+use serde_json::Value;
 
 use super::{
-    find_kind, list_hint, located, read_resource, resource_ref,
+    find_kind, find_targets, list_hint, located, read_resource, resource_ref,
     watch::{Follower, Target, Until},
 };
 use crate::{
     cli::DeleteArgs,
-    connect::Session,
+    connect::{Agent, Session},
     error::{Error, ExitStatus, Result},
     output::{outln, qualified_name},
 };
 
 pub(super) async fn run(session: &Session, args: DeleteArgs) -> Result<ExitStatus> {
-    let kind = find_kind(&args.kind)?;
-    let namespace = &session.namespace;
+    let targets = if args.files.is_empty() {
+        let mut out = Vec::new();
+        for t in find_targets(&args.args)? {
+            if t.names.is_empty() {
+                return Err(Error::Usage(format!(
+                    "name the {} to delete: `delete {} NAME...`",
+                    t.kind.plural, t.kind.plural
+                )));
+            }
+            out.extend(t.names.into_iter().map(|name| Target {
+                kind: t.kind,
+                namespace: session.namespace.clone(),
+                name,
+            }));
+        }
+        out
+    } else {
+        from_manifests(session, &args.files)?
+    };
     let agent = session.connect().await?;
+    let mut status = ExitStatus::Success;
+    let mut finalizing = Vec::new();
+    for target in targets {
+        match delete_one(&agent, &target, args.retain).await {
+            Ok(true) => finalizing.push(target),
+            Ok(false) => {}
+            // kubectl goes on past a missing resource and fails at the end
+            Err(err) => {
+                eprint!("{}", crate::error::render(&err));
+                status = ExitStatus::Failure;
+            }
+        }
+    }
+    if args.wait {
+        let follower = Follower::new(args.timeout, finalizing.len() > 1);
+        for target in &finalizing {
+            follower.follow(&agent, target, Until::Gone).await?;
+        }
+    }
+    Ok(status)
+}
+
+/// The resources manifests define: kind, namespace (or the session's) and name.
+fn from_manifests(session: &Session, files: &[String]) -> Result<Vec<Target>> {
+    let mut targets = Vec::new();
+    for document in manifest::read_paths(files)? {
+        let text = |path: &[&str]| {
+            path.iter()
+                .try_fold(&document.value, |v, k| v.get(*k))
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
+        let (Some(kind), Some(name)) = (text(&["kind"]), text(&["metadata", "name"])) else {
+            return Err(Error::Usage(format!("{} names no kind and metadata.name to delete", document.source)));
+        };
+        targets.push(Target {
+            kind: find_kind(&kind)?,
+            namespace: text(&["metadata", "namespace"]).unwrap_or_else(|| session.namespace.clone()),
+            name,
+        });
+    }
+    Ok(targets)
+}
+
+/// Starts one deletion; whether the agent still has AWS work to do.
+async fn delete_one(agent: &Agent, target: &Target, retain: bool) -> Result<bool> {
+    let Target { kind, namespace, name } = target;
     let request = DeleteRequest {
-        r#ref: Some(resource_ref(kind, namespace, &args.name)),
-        retain: args.retain,
+        r#ref: Some(resource_ref(kind, namespace, name)),
+        retain,
     };
     let response = agent.delete(request).await.map_err(|s| {
-        Error::agent(
-            format!("cannot delete {}", located(kind, namespace, &args.name)),
-            &s,
-        )
-        .or_hint(list_hint(kind, namespace))
+        Error::agent(format!("cannot delete {}", located(kind, namespace, name)), &s)
+            .or_hint(list_hint(kind, namespace))
     })?;
-
-    let what = qualified_name(kind, &args.name);
+    let what = qualified_name(kind, name);
     if !response.finalizing {
         outln(format!("{what} deleted"))?;
-        return Ok(ExitStatus::Success);
+        return Ok(false);
     }
-    // a finalizer holds it while the agent works in AWS; say what that work is
     let (_, resource) = read_resource(response.resource.as_ref())?;
+    outln(format!("{what} deletion started; {}", work(kind, &resource, retain)))?;
+    Ok(true)
+}
+
+/// What the agent does before the resource goes, in words.
+fn work(kind: &KindInfo, resource: &sagemaker_core::Resource, retain: bool) -> &'static str {
+    // a finalizer holds it while the agent works in AWS; say what that work is
     let running = kind
         .status_field
         .and_then(|field| resource.status.get(field))
-        .and_then(serde_json::Value::as_str)
+        .and_then(Value::as_str)
         .is_some_and(|status| !kind.is_final(status));
-    let work = if args.retain {
+    if retain {
         "the agent is releasing it and leaves it in SageMaker"
     } else if running {
         "the agent is stopping the job in SageMaker"
@@ -49,17 +118,5 @@ pub(super) async fn run(session: &Session, args: DeleteArgs) -> Result<ExitStatu
         "the agent is releasing it"
     } else {
         "the agent is deleting it in SageMaker"
-    };
-    outln(format!("{what} deletion started; {work}"))?;
-    if args.wait {
-        let target = Target {
-            kind,
-            namespace: namespace.clone(),
-            name: args.name,
-        };
-        Follower::new(args.timeout, false)
-            .follow(&agent, &target, Until::Gone)
-            .await?;
     }
-    Ok(ExitStatus::Success)
 }

@@ -1,85 +1,215 @@
-//! `get KIND [NAME] [-o wide|yaml|json|name] [-A]`: kubectl's `get`, for our kinds.
+//! `get KIND [NAME...] | KIND/NAME... [-o FORMAT] [-A] [-l SELECTOR] [--no-headers]
+//! [--show-labels] [-w]`: kubectl's `get`, for our kinds.
 
 use chrono::Utc;
-use sagemaker_core::Resource;
-use sagemaker_proto::v1::{GetRequest, ListRequest};
+use futures::StreamExt as _;
+use sagemaker_core::{KindInfo, Resource};
+use sagemaker_proto::v1::{EventType, GetRequest, ListRequest, WatchRequest};
 use serde_json::Value;
+use tonic::Code;
 
-use super::{find_kind, list_hint, located, read_resource, resource_ref};
+use super::{Targets, find_targets, list_hint, located, read_resource, resource_ref};
 use crate::{
     cli::{GetArgs, OutputFormat},
-    connect::Session,
+    connect::{Agent, Session},
     error::{Error, ExitStatus, Result},
-    output::{self, out, outln},
+    jsonpath::{CustomColumns, Template},
+    output::{self, TableOptions, out, outln},
 };
 
 pub(super) async fn run(session: &Session, args: GetArgs) -> Result<ExitStatus> {
-    let kind = find_kind(&args.kind)?;
-    let namespace = &session.namespace;
+    let targets = find_targets(&args.args)?;
+    if args.selector.is_some() && targets.iter().any(|t| !t.names.is_empty()) {
+        return Err(Error::Usage("a selector (-l) cannot be combined with names".into()));
+    }
+    let printer = Printer::new(&args)?;
     let agent = session.connect().await?;
-
-    let (values, resources): (Vec<Value>, Vec<Resource>) = match &args.name {
-        Some(name) => {
-            let request = GetRequest {
-                r#ref: Some(resource_ref(kind, namespace, name)),
-            };
-            let resource = agent.get(request).await.map_err(|s| {
-                Error::agent(format!("cannot get {}", located(kind, namespace, name)), &s)
-                    .or_hint(list_hint(kind, namespace))
-            })?;
-            let (value, envelope) = read_resource(Some(&resource))?;
-            (vec![value], vec![envelope])
+    let mut status = ExitStatus::Success;
+    for (i, target) in targets.iter().enumerate() {
+        let (values, resources, missing) = fetch(&agent, session, &args, target).await?;
+        if !missing.is_empty() {
+            status = ExitStatus::Failure;
         }
-        None => {
-            let request = ListRequest {
-                kind: kind.kind.to_string(),
-                namespace: namespace.clone(),
-                all_namespaces: args.all_namespaces,
-            };
-            let list = agent
-                .list(request)
-                .await
-                .map_err(|s| Error::agent(format!("cannot list {}", kind.plural), &s))?;
-            list.items
-                .iter()
-                .map(|item| read_resource(Some(item)))
-                .collect::<Result<Vec<_>>>()?
-                .into_iter()
-                .unzip()
+        if i > 0 && printer.is_table() && !resources.is_empty() {
+            outln("")?;
         }
-    };
-
-    match args.output {
-        Some(OutputFormat::Json | OutputFormat::Yaml) => {
-            // one named object prints bare; a listing prints as a List, even an empty one
-            let value = match (&args.name, values) {
-                (Some(_), mut values) if values.len() == 1 => values.remove(0),
-                (_, values) => output::list_object(values),
-            };
-            let text = if args.output == Some(OutputFormat::Json) {
-                output::to_json(&value)
-            } else {
-                output::to_yaml(&value)
-            };
-            out(&text)?;
-        }
-        Some(OutputFormat::Name | OutputFormat::Wide) | None if resources.is_empty() => {
+        let single = target.names.len() == 1 && values.len() == 1;
+        printer.print(target.kind, &values, &resources, single, args.all_namespaces, !args.no_headers)?;
+        if resources.is_empty() && missing.is_empty() && printer.is_table() {
             if args.all_namespaces {
                 eprintln!("No resources found");
             } else {
-                eprintln!("No resources found in {namespace} namespace.");
+                eprintln!("No resources found in {} namespace.", session.namespace);
             }
         }
-        Some(OutputFormat::Name) => {
-            for r in &resources {
-                outln(output::qualified_name(kind, &r.metadata.name))?;
-            }
+        for err in missing {
+            eprint!("{}", crate::error::render(&err));
         }
-        Some(OutputFormat::Wide) | None => {
-            let wide = args.output == Some(OutputFormat::Wide);
-            let table = output::resource_table(kind, &resources, wide, args.all_namespaces, Utc::now());
-            out(&table.render())?;
+        if args.watch {
+            follow(&agent, session, &args, target, &printer).await?;
         }
     }
-    Ok(ExitStatus::Success)
+    Ok(status)
+}
+
+/// Named resources (the missing ones as errors, as kubectl goes on past
+/// them), or the listing.
+async fn fetch(
+    agent: &Agent,
+    session: &Session,
+    args: &GetArgs,
+    target: &Targets,
+) -> Result<(Vec<Value>, Vec<Resource>, Vec<Error>)> {
+    let (kind, namespace) = (target.kind, &session.namespace);
+    let (mut values, mut resources, mut missing) = (Vec::new(), Vec::new(), Vec::new());
+    if target.names.is_empty() {
+        let request = ListRequest {
+            kind: kind.kind.to_string(),
+            namespace: namespace.clone(),
+            all_namespaces: args.all_namespaces,
+            label_selector: args.selector.clone().unwrap_or_default(),
+        };
+        let list = agent
+            .list(request)
+            .await
+            .map_err(|s| Error::agent(format!("cannot list {}", kind.plural), &s))?;
+        for item in &list.items {
+            let (value, resource) = read_resource(Some(item))?;
+            values.push(value);
+            resources.push(resource);
+        }
+        return Ok((values, resources, missing));
+    }
+    for name in &target.names {
+        let request = GetRequest {
+            r#ref: Some(resource_ref(kind, namespace, name)),
+        };
+        match agent.get(request).await {
+            Ok(item) => {
+                let (value, resource) = read_resource(Some(&item))?;
+                values.push(value);
+                resources.push(resource);
+            }
+            Err(s) if s.code() == Code::NotFound => {
+                let err = Error::agent(format!("cannot get {}", located(kind, namespace, name)), &s);
+                missing.push(err.or_hint(list_hint(kind, namespace)));
+            }
+            Err(s) => return Err(Error::agent(format!("cannot get {}", located(kind, namespace, name)), &s)),
+        }
+    }
+    Ok((values, resources, missing))
+}
+
+/// `-w`: prints every later change the way the first output printed.
+async fn follow(agent: &Agent, session: &Session, args: &GetArgs, target: &Targets, printer: &Printer) -> Result<()> {
+    let kind = target.kind;
+    let name = match target.names.as_slice() {
+        [one] => one.clone(),
+        _ => String::new(),
+    };
+    let request = WatchRequest {
+        kind: kind.kind.to_string(),
+        namespace: session.namespace.clone(),
+        name,
+        all_namespaces: args.all_namespaces,
+        label_selector: args.selector.clone().unwrap_or_default(),
+    };
+    let what = kind.plural.to_string();
+    let mut stream = agent
+        .watch(request)
+        .await
+        .map_err(|s| Error::agent(format!("cannot watch {what}"), &s))?;
+    // the stream starts with the current state, which was just printed
+    let mut seen = std::collections::HashSet::new();
+    while let Some(event) = stream.next().await {
+        let event = event.map_err(|s| Error::agent(format!("lost the watch of {what}"), &s))?;
+        let (value, resource) = read_resource(event.resource.as_ref())?;
+        if !target.names.is_empty() && !target.names.contains(&resource.metadata.name) {
+            continue;
+        }
+        if event.r#type == EventType::Added as i32 && seen.insert(resource.key()) {
+            continue;
+        }
+        printer.print(kind, &[value], &[resource], true, args.all_namespaces, false)?;
+    }
+    Err(Error::WatchEnded { what })
+}
+
+/// One output format, its template parsed once.
+enum Printer {
+    Table(TableOptions),
+    Yaml,
+    Json,
+    Name,
+    JsonPath(Template),
+    Columns(CustomColumns),
+}
+
+impl Printer {
+    fn new(args: &GetArgs) -> Result<Self> {
+        let options = TableOptions {
+            wide: args.output == Some(OutputFormat::Wide),
+            all_namespaces: args.all_namespaces,
+            show_labels: args.show_labels,
+        };
+        // the templates were checked when the flag was parsed
+        let usage = |e: crate::jsonpath::JsonPathError| Error::Usage(e.to_string());
+        Ok(match &args.output {
+            None | Some(OutputFormat::Wide) => Printer::Table(options),
+            Some(OutputFormat::Yaml) => Printer::Yaml,
+            Some(OutputFormat::Json) => Printer::Json,
+            Some(OutputFormat::Name) => Printer::Name,
+            Some(OutputFormat::JsonPath(t)) => Printer::JsonPath(Template::parse(t).map_err(usage)?),
+            Some(OutputFormat::CustomColumns(c)) => Printer::Columns(CustomColumns::parse(c).map_err(usage)?),
+        })
+    }
+
+    fn is_table(&self) -> bool {
+        matches!(self, Printer::Table(_) | Printer::Columns(_))
+    }
+
+    /// Prints objects: one named object bare, several as a kubectl `List`.
+    fn print(
+        &self,
+        kind: &KindInfo,
+        values: &[Value],
+        resources: &[Resource],
+        single: bool,
+        all_namespaces: bool,
+        headers: bool,
+    ) -> Result<()> {
+        let root = || match values {
+            [one] if single => one.clone(),
+            _ => output::list_object(values.to_vec()),
+        };
+        match self {
+            Printer::Table(options) => {
+                if !resources.is_empty() {
+                    let options = TableOptions { all_namespaces, ..*options };
+                    out(&output::resource_table(kind, resources, options, Utc::now()).render_with(headers))?;
+                }
+            }
+            Printer::Yaml if !values.is_empty() || !single => out(&output::to_yaml(&root()))?,
+            Printer::Json if !values.is_empty() || !single => out(&output::to_json(&root()))?,
+            Printer::Yaml | Printer::Json => {}
+            Printer::Name => {
+                for r in resources {
+                    outln(output::qualified_name(kind, &r.metadata.name))?;
+                }
+            }
+            Printer::JsonPath(template) => {
+                out(&template.render(&root()).map_err(|e| Error::Template(e.to_string()))?)?;
+            }
+            Printer::Columns(columns) => {
+                let mut table = output::Table::new(columns.headers());
+                for value in values {
+                    table.push(columns.row(value).map_err(|e| Error::Template(e.to_string()))?);
+                }
+                if !values.is_empty() {
+                    out(&table.render_with(headers))?;
+                }
+            }
+        }
+        Ok(())
+    }
 }

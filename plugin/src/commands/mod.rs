@@ -42,6 +42,45 @@ fn find_kind(name: &str) -> Result<&'static KindInfo> {
     kinds::find(name).ok_or_else(|| Error::UnknownKind(name.to_string()))
 }
 
+/// One kind and the names asked for (none: every resource of the kind).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Targets {
+    pub kind: &'static KindInfo,
+    pub names: Vec<String>,
+}
+
+/// Reads kubectl's two forms: `KIND [NAME...]` and `KIND/NAME...` (kinds
+/// grouped in the order given).
+fn find_targets(args: &[String]) -> Result<Vec<Targets>> {
+    let Some(first) = args.first() else {
+        return Err(Error::Usage("name a kind, e.g. `trainingjobs`".into()));
+    };
+    if !first.contains('/') {
+        let kind = find_kind(first)?;
+        if let Some(mixed) = args[1..].iter().find(|a| a.contains('/')) {
+            return Err(Error::Usage(format!(
+                "{mixed:?}: there is no need to give a kind twice; use `{} NAME...` or `KIND/NAME...`",
+                kind.plural
+            )));
+        }
+        return Ok(vec![Targets { kind, names: args[1..].to_vec() }]);
+    }
+    let mut out: Vec<Targets> = Vec::new();
+    for arg in args {
+        let Some((kind, name)) = arg.split_once('/').filter(|(k, n)| !k.is_empty() && !n.is_empty()) else {
+            return Err(Error::Usage(format!(
+                "{arg:?}: use KIND/NAME for every argument (or `KIND NAME...`)"
+            )));
+        };
+        let kind = find_kind(kind)?;
+        match out.iter_mut().find(|t| t.kind == kind) {
+            Some(t) => t.names.push(name.to_string()),
+            None => out.push(Targets { kind, names: vec![name.to_string()] }),
+        }
+    }
+    Ok(out)
+}
+
 /// A reference the agent understands.
 fn resource_ref(kind: &KindInfo, namespace: &str, name: &str) -> ResourceRef {
     ResourceRef {
@@ -75,4 +114,26 @@ fn list_hint(kind: &KindInfo, namespace: &str) -> String {
         "`kubectl sagemaker get {} -n {namespace}` lists what exists",
         kind.plural
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(args: &[&str]) -> Vec<String> {
+        args.iter().map(|a| a.to_string()).collect()
+    }
+
+    #[test]
+    fn kind_and_names_are_read_in_both_of_kubectls_forms() {
+        let t = find_targets(&strings(&["tj", "a", "b"])).expect("kind names");
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].names, ["a", "b"]);
+        let t = find_targets(&strings(&["tj/a", "trainingjobs/b"])).expect("kind/name");
+        assert_eq!((t.len(), t[0].names.clone()), (1, strings(&["a", "b"])));
+        assert!(find_targets(&strings(&["tj"])).expect("kind").iter().all(|t| t.names.is_empty()));
+        assert!(matches!(find_targets(&strings(&["tj/a", "b"])), Err(Error::Usage(_))));
+        assert!(matches!(find_targets(&strings(&["tj", "tj/a"])), Err(Error::Usage(_))));
+        assert!(matches!(find_targets(&strings(&["tj/"])), Err(Error::Usage(_))));
+    }
 }

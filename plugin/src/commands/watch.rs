@@ -107,6 +107,7 @@ impl Follower {
             namespace: namespace.clone(),
             name: name.clone(),
             all_namespaces: false,
+            label_selector: String::new(),
         };
         let mut stream = agent
             .watch(request)

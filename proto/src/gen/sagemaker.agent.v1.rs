@@ -66,6 +66,9 @@ pub struct ListRequest {
     pub namespace: ::prost::alloc::string::String,
     #[prost(bool, tag = "3")]
     pub all_namespaces: bool,
+    /// Kubernetes label selector (`team=ml,stage!=dev`); empty selects all.
+    #[prost(string, tag = "4")]
+    pub label_selector: ::prost::alloc::string::String,
 }
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct ListResponse {
@@ -83,6 +86,9 @@ pub struct WatchRequest {
     pub name: ::prost::alloc::string::String,
     #[prost(bool, tag = "4")]
     pub all_namespaces: bool,
+    /// Kubernetes label selector, as for List.
+    #[prost(string, tag = "5")]
+    pub label_selector: ::prost::alloc::string::String,
 }
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct WatchEvent {
