@@ -24,6 +24,11 @@ pub struct Validated {
 
 const TOP_LEVEL: &[&str] = &["apiVersion", "kind", "metadata", "spec", "status"];
 
+/// Tags per AWS resource (SageMaker's and Application Auto Scaling's limit).
+const MAX_TAGS: usize = 50;
+/// Tags the agent adds to what it creates.
+const AGENT_TAGS: usize = 2;
+
 fn known_kinds() -> String {
     kinds::KINDS.iter().map(|k| format!("{} ({})", k.kind, k.api_version())).collect::<Vec<_>>().join(", ")
 }
@@ -66,6 +71,14 @@ pub fn validate(source: &str, json: &str, default_namespace: &str) -> Result<Val
     let mut resource: Resource = serde_json::from_value(value.clone())
         .map_err(|e| invalid(Some("metadata"), format!("metadata is malformed: {e}"), None))?;
     resource.status = Value::Null;
+    // what the server sets is not the user's to give (`get -o yaml` output
+    // carries it): a copied uid or creation time must not decide ownership
+    let m = &mut resource.metadata;
+    (m.uid, m.resource_version, m.generation, m.creation_timestamp, m.deletion_timestamp) = (None, None, None, None, None);
+    m.finalizers.clear();
+    for server_set in ["managedFields", "selfLink"] {
+        m.extra.remove(server_set);
+    }
     check_kubernetes_name(&resource.metadata.name).map_err(|p| {
         let msg = if resource.metadata.name.is_empty() {
             "metadata.name is missing".to_string()
@@ -104,6 +117,18 @@ fn validate_spec(source: &str, info: &KindInfo, kind: &AwsKind, spec: &Value) ->
         check_sagemaker_name(name).map_err(|p| {
             invalid(&format!("spec.{id}"), format!("spec.{id} {name:?} is invalid: {p}"), Some("SageMaker names match ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$".into()))
         })?;
+    }
+    // the agent adds its own tags (owner, namespace) to the service's limit
+    if let Some(member) = kind.tags_member {
+        let field = sagemaker_schema::ack_name(member);
+        let limit = MAX_TAGS - AGENT_TAGS;
+        if let Some(tags) = obj.get(&field).and_then(Value::as_array).filter(|t| t.len() > limit) {
+            return Err(invalid(
+                &format!("spec.{field}"),
+                format!("spec.{field} has {} tags; at most {limit} fit", tags.len()),
+                Some(format!("SageMaker allows {MAX_TAGS} tags and the agent adds {AGENT_TAGS} (owner and namespace)")),
+            ));
+        }
     }
     (kind.create_input)(spec).map_err(|e| {
         let e = e.under("spec");
@@ -158,8 +183,8 @@ fn check_metadata(metadata: Option<&Value>) -> std::result::Result<(), (String, 
 
 /// Refuses edits SageMaker cannot apply to an existing resource, naming every
 /// field that cannot change and what to do instead (ACK only turns Terminal
-/// later). `default_region` is where a resource without a region annotation goes.
-pub fn check_update(v: &Validated, existing: &Resource, default_region: &str) -> Result<()> {
+/// later).
+pub fn check_update(v: &Validated, existing: &Resource) -> Result<()> {
     let info = v.kind.info;
     let refused = |field: String, message: String, hint: String| Error::Refused {
         source_: Some(v.source.clone()),
@@ -175,23 +200,14 @@ pub fn check_update(v: &Validated, existing: &Resource, default_region: &str) ->
         ));
     }
     // where it lives is fixed once it exists in AWS, like its name
-    if let Some(recorded) = existing.str_at("status.ackResourceMetadata.region") {
-        let wanted = v.resource.annotation(ack::ANNOTATION_REGION).unwrap_or(default_region);
-        if wanted != recorded {
-            let field = format!("metadata.annotations[{:?}]", ack::ANNOTATION_REGION);
-            return Err(refused(
-                field,
-                format!(
-                    "{} {} exists in region {recorded}; the manifest asks for region {wanted}",
-                    info.kind,
-                    existing.key()
-                ),
-                format!(
-                    "a resource cannot move between regions: keep `{}: {recorded}`, or create a new resource with another metadata.name",
-                    ack::ANNOTATION_REGION
-                ),
-            ));
-        }
+    if let Some((recorded, wanted)) = placement::moved(existing, &v.resource) {
+        let field = format!("metadata.annotations[{:?}]", ack::ANNOTATION_REGION);
+        let message = format!("{} {} exists in region {recorded}; the manifest asks for region {wanted}", info.kind, existing.key());
+        let hint = format!(
+            "a resource cannot move between regions: keep `{}: {recorded}`, or create a new resource with another metadata.name",
+            ack::ANNOTATION_REGION
+        );
+        return Err(refused(field, message, hint));
     }
     // nothing reached AWS yet (creation failed, or has not started): the spec
     // may still change freely, which is how a rejected spec gets fixed
@@ -254,7 +270,7 @@ pub fn check_unique(v: &Validated, others: &[Resource], default_region: &str, de
 /// recorded, or a creation may be under way (the finalizer goes on before
 /// the create call) and did not end Terminal.
 fn reached_aws(r: &Resource) -> bool {
-    if r.str_at("status.ackResourceMetadata.arn").is_some() {
+    if placement::recorded_arn(r).is_some() {
         return true;
     }
     let terminal = r.condition(ack::CONDITION_TERMINAL).is_some_and(|c| c["status"] == "True");
@@ -314,15 +330,15 @@ mod tests {
     #[test]
     fn moving_an_existing_resource_to_another_region_is_refused_naming_the_annotation() {
         let moved = validated(|v| v["metadata"]["annotations"] = json!({ack::ANNOTATION_REGION: "eu-west-1"}));
-        let err = check_update(&moved, &created_in("us-east-1"), "us-east-1").expect_err("refused");
+        let err = check_update(&moved, &created_in("us-east-1")).expect_err("refused");
         let Error::Refused { field, message, hint, .. } = &err else { panic!("{err:?}") };
         assert_eq!(field.as_deref(), Some("metadata.annotations[\"services.k8s.aws/region\"]"));
         assert!(message.contains("exists in region us-east-1") && message.contains("eu-west-1"), "{message}");
         assert!(hint.as_deref().unwrap_or_default().contains("services.k8s.aws/region: us-east-1"), "{hint:?}");
-        // the same region, spelt out or by default, is fine
+        // the same region spelt out is fine, and so is none (it stays where it is)
         let same = validated(|v| v["metadata"]["annotations"] = json!({ack::ANNOTATION_REGION: "us-east-1"}));
-        check_update(&same, &created_in("us-east-1"), "us-east-1").expect("same region");
-        check_update(&validated(|_| {}), &created_in("us-east-1"), "us-east-1").expect("default region");
+        check_update(&same, &created_in("us-east-1")).expect("same region");
+        check_update(&validated(|_| {}), &created_in("us-east-1")).expect("default region");
     }
 
     #[test]
@@ -331,7 +347,7 @@ mod tests {
             v["spec"]["resourceConfig"]["instanceCount"] = json!(2);
             v["spec"]["stoppingCondition"]["maxRuntimeInSeconds"] = json!(60);
         });
-        let err = check_update(&edited, &created_in("us-east-1"), "us-east-1").expect_err("refused");
+        let err = check_update(&edited, &created_in("us-east-1")).expect_err("refused");
         let Error::Refused { field, message, .. } = &err else { panic!("{err:?}") };
         assert_eq!(field.as_deref(), Some("spec.resourceConfig.instanceCount"));
         assert!(
@@ -394,10 +410,32 @@ mod tests {
     }
 
     #[test]
+    fn what_the_server_sets_is_ignored_in_a_manifest_so_a_copied_uid_cannot_claim_ownership() {
+        let v = validated(|v| {
+            v["metadata"]["uid"] = json!("copied-uid");
+            v["metadata"]["creationTimestamp"] = json!("2000-01-01T00:00:00Z");
+            v["metadata"]["finalizers"] = json!(["x"]);
+            v["metadata"]["managedFields"] = json!([{"manager": "someone"}]);
+        });
+        let m = &v.resource.metadata;
+        assert_eq!((m.uid.as_deref(), m.creation_timestamp.as_deref()), (None, None));
+        assert!(m.finalizers.is_empty() && !m.extra.contains_key("managedFields"));
+    }
+
+    #[test]
+    fn tags_beyond_what_fits_beside_the_agents_own_are_refused() {
+        let tags: Vec<Value> = (0..49).map(|i| json!({"key": format!("k{i}"), "value": "v"})).collect();
+        let (field, message, hint) = invalid_of(|v| v["spec"]["tags"] = json!(tags));
+        assert_eq!(field.as_deref(), Some("spec.tags"));
+        assert_eq!(message, "spec.tags has 49 tags; at most 48 fit");
+        assert!(hint.as_deref().unwrap_or_default().contains("the agent adds 2"), "{hint:?}");
+    }
+
+    #[test]
     fn a_resource_whose_creation_was_rejected_can_still_be_fixed() {
         let mut rejected = created_in("us-east-1");
         rejected.status = json!({"conditions": [{"type": ack::CONDITION_TERMINAL, "status": "True", "message": "ValidationException"}]});
         let fixed = validated(|v| v["spec"]["roleARN"] = json!("arn:aws:iam::111111111111:role/other"));
-        check_update(&fixed, &rejected, "us-east-1").expect("nothing reached AWS, so the spec may change");
+        check_update(&fixed, &rejected).expect("nothing reached AWS, so the spec may change");
     }
 }

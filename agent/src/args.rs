@@ -146,11 +146,10 @@ impl Args {
                 return Err(Error::Startup("no default region: pass --aws-region or set AWS_REGION".into()));
             }
         };
-        if self.standalone
-            && !self.listen.ip().is_loopback()
-            && self.token_file.is_none()
-            && self.tls_client_ca.is_none()
-        {
+        // off loopback, callers must prove who they are, and a token must
+        // not cross the network in clear
+        let token_over_tls = self.token_file.is_some() && self.tls_cert.is_some();
+        if self.standalone && !self.listen.ip().is_loopback() && !token_over_tls && self.tls_client_ca.is_none() {
             return Err(Error::Unprotected { listen: self.listen });
         }
         // held until the process ends: one agent per data dir
@@ -185,7 +184,8 @@ impl Args {
                 tracing::warn!(
                     file = %file.display(), reason = %why,
                     "a resource file could not be read and was set aside; the agent serves the others. \
-                     Fix it and rename it back to .json, or delete it (apply the manifest again to recreate it)"
+                     Repair it and rename it back to .json to keep the resource (and its ownership of what it \
+                     created in AWS); applying the manifest again makes a new resource that will not adopt it"
                 );
             }
             if recovery.rolled_forward {

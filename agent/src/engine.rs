@@ -85,11 +85,15 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 /// loudly when only a person can fix it (permissions, quotas).
 fn aws_failure(kind: &AwsKind, e: AwsError) -> Failure {
     let msg = format!("{}: {}", e.code, e.message);
-    if kind.terminal_codes.contains(&e.code.as_str()) {
+    // only a rejected create says the spec is wrong; a describe, a tag
+    // lookup or a stop that fails says nothing about the spec
+    let judges_spec = e.operation == kind.create_op;
+    if judges_spec && kind.terminal_codes.contains(&e.code.as_str()) {
         return Failure::Terminal(msg);
     }
     match e.class() {
-        ErrorClass::Rejected => Failure::Terminal(msg),
+        ErrorClass::Rejected if judges_spec => Failure::Terminal(msg),
+        ErrorClass::Rejected => Failure::Recoverable(msg),
         ErrorClass::Transient => Failure::Recoverable(msg),
         ErrorClass::AccessDenied => {
             tracing::error!(operation = %e.operation, code = %e.code, "AWS denied the agent's credentials; retrying");
@@ -327,20 +331,22 @@ impl Engine {
     /// Where the resource lives: its recorded region, else its annotation,
     /// else the agent's default. A changed annotation never moves a resource.
     fn target(&self, kind: &AwsKind, res: &Resource) -> Result<Target, Failure> {
-        let recorded = res.str_at("status.ackResourceMetadata.region");
-        let annotated = res.annotation(ack::ANNOTATION_REGION);
-        if let (Some(r), Some(a)) = (recorded, annotated)
-            && r != a
-        {
+        if let Some((r, a)) = placement::moved(res, res) {
             return Err(Failure::Terminal(format!(
                 "{} already exists in region {r}, but the desired state specifies region {a}; \
                  a resource cannot move between regions: restore the annotation or create a new resource",
                 kind.info.kind
             )));
         }
+        Ok(self.place(res))
+    }
+
+    /// Where the resource lives, without judging its annotations (deleting
+    /// must work even when the region annotation was moved).
+    fn place(&self, res: &Resource) -> Target {
         let region = placement::region(res, &self.settings.default_region).to_string();
         let account = placement::account(res, &self.settings.account).to_string();
-        Ok(Target { account, region, role_arn: None })
+        Target { account, region, role_arn: None }
     }
 
     async fn describe(&self, kind: &AwsKind, target: &Target, name: &str) -> Result<Option<Value>, Failure> {
@@ -372,21 +378,16 @@ impl Engine {
     }
 
     /// Another resource of the store that owns the AWS name `res` names, as `namespace/name`.
-    async fn owner_in_store(&self, kind: &AwsKind, res: &Resource) -> Option<String> {
-        let all = match self.store.list(kind.info, None).await {
-            Ok(all) => all,
-            Err(e) => {
-                tracing::warn!(error = %error_chain(&e), "cannot list resources to check ownership");
-                return None;
-            }
-        };
+    /// (Fails closed: without the list, nothing may be created or stopped.)
+    async fn owner_in_store(&self, kind: &AwsKind, res: &Resource) -> Result<Option<String>, Failure> {
+        let all = self.store.list(kind.info, None).await?;
         let (region, account) = (&self.settings.default_region, &self.settings.account);
-        placement::rival(res, &all, kind.info.identifier_field, region, account).map(Resource::key)
+        Ok(placement::rival(res, &all, kind.info.identifier_field, region, account).map(Resource::key))
     }
 
     async fn sync(self: &Arc<Self>, kind: &'static AwsKind, res: &Resource) -> Result<Next, Failure> {
         let key: Key = (kind.info.kind, res.metadata.namespace.clone(), res.metadata.name.clone());
-        let arn = res.str_at("status.ackResourceMetadata.arn");
+        let arn = placement::recorded_arn(res);
         let status = kind.info.status_field.and_then(|f| res.str_at(&format!("status.{f}")));
         // where it lives is checked even for a finished resource: a moved
         // region annotation must be reported, not silently ignored
@@ -398,12 +399,21 @@ impl Engine {
         let name = res.spec.get(kind.info.identifier_field).and_then(Value::as_str).unwrap_or_default().to_string();
         let finalizer = ack::finalizer(kind.info.group, kind.info.kind);
         let observed = match self.describe(kind, &target, &name).await? {
+            Some(observed) if arn.is_some_and(|a| observed.get(kind.arn_field).and_then(Value::as_str) != Some(a)) => {
+                return Err(Failure::Terminal(format!(
+                    "the {} named {name} is not the one this resource created ({}): it was replaced outside this \
+                     resource; delete this resource with --retain and adopt the new one, or choose another {}",
+                    kind.info.kind,
+                    arn.unwrap_or_default(),
+                    kind.info.identifier_field
+                )));
+            }
             Some(observed) => {
                 // with no ARN recorded it is ours only if we created it for
                 // this resource (a crash between the create and the status
                 // write): never take over another's silently
                 if arn.is_none() && !self.created_for(kind, &target, res, &observed).await? {
-                    let owner = self.owner_in_store(kind, res).await;
+                    let owner = self.owner_in_store(kind, res).await?;
                     return Err(Failure::Terminal(format!(
                         "Resource already exists: a {} named {name} already exists in account {} region {}{} \
                          and was not created for this resource. Names are permanent in SageMaker: choose another {}",
@@ -425,7 +435,7 @@ impl Engine {
             }
             None => {
                 // one AWS resource, one owner: the store's other claims first
-                if let Some(owner) = self.owner_in_store(kind, res).await {
+                if let Some(owner) = self.owner_in_store(kind, res).await? {
                     return Err(Failure::Terminal(format!(
                         "{owner} already manages the {} named {name} in account {} region {}: \
                          names are unique per account and region in SageMaker; choose another {}",
@@ -508,14 +518,23 @@ impl Engine {
         if res.annotation(ack::ANNOTATION_DELETION_POLICY) == Some(ack::DELETION_POLICY_RETAIN) {
             return release().await;
         }
-        let target = self.target(kind, res)?;
-        let name = res.spec.get(kind.info.identifier_field).and_then(Value::as_str).unwrap_or_default().to_string();
+        let target = self.place(res);
+        let name = placement::aws_name(res, kind.info.identifier_field).to_string();
         let Some(observed) = self.describe(kind, &target, &name).await? else {
             return release().await;
         };
-        // never stop or delete what this resource does not own
-        let recorded = res.str_at("status.ackResourceMetadata.arn").is_some();
-        if !recorded && !self.created_for(kind, &target, res, &observed).await? {
+        // never stop or delete what this resource does not own: another
+        // resource of the store owns the name, or AWS shows another resource
+        // than the one recorded, or none was recorded and the tag says so
+        if let Some(owner) = self.owner_in_store(kind, res).await? {
+            tracing::info!(%owner, "the AWS resource of this name belongs to another resource; leaving it");
+            return release().await;
+        }
+        let mine = match placement::recorded_arn(res) {
+            Some(arn) => observed.get(kind.arn_field).and_then(Value::as_str) == Some(arn),
+            None => self.created_for(kind, &target, res, &observed).await?,
+        };
+        if !mine {
             tracing::info!("the AWS resource of this name was not created for this resource; leaving it");
             return release().await;
         }
@@ -546,11 +565,7 @@ impl Engine {
         };
         tracing::warn!(terminal = ?terminal, recoverable = ?recoverable, "reconcile failed");
         let conditions = Conditions { synced: (synced.unwrap_or(false), msg), terminal, recoverable, unsuccessful: None };
-        let target = self.target(kind, res).unwrap_or(Target {
-            account: self.settings.account.clone(),
-            region: self.settings.default_region.clone(),
-            role_arn: None,
-        });
+        let target = self.place(res);
         let mut status = build_status(kind, res, &target, None, conditions);
         if synced.is_none() {
             set_condition_status(&mut status, ack::CONDITION_SYNCED, "Unknown");
@@ -831,18 +846,27 @@ mod tests {
     #[tokio::test]
     async fn two_resources_naming_one_aws_job_create_it_once_and_only_one_owns_it() {
         let rig = rig_with_step(Duration::from_secs(60));
-        let first = rig.apply_in("team-a", "first", "shared").await;
-        let second = rig.apply_in("team-b", "second", "shared").await;
-        // the older owns it; within one second (timestamps' granularity) the smaller uid
-        let (owner, other) = if placement::owns_before(&first, &second) { (first, second) } else { (second, first) };
+        rig.apply_in("team-a", "first", "shared").await;
+        rig.apply_in("team-b", "second", "shared").await;
         let rig = rig.started();
-        let (ns, name) = (&owner.metadata.namespace, &owner.metadata.name);
-        rig.until_in(ns, name, "created", |r| r.str_at("status.ackResourceMetadata.arn").is_some()).await;
-        let (ns, name) = (&other.metadata.namespace, &other.metadata.name);
-        let loser = rig.until_in(ns, name, "terminal", |r| condition_status(r, ack::CONDITION_TERMINAL) == Some("True")).await;
-        let expected = format!("{} already manages the TrainingJob named shared", owner.key());
-        assert!(terminal_message(&loser).contains(&expected), "{}", terminal_message(&loser));
-        assert!(loser.str_at("status.ackResourceMetadata.arn").is_none());
+        // whichever wins, exactly one records the job and the other names it as the owner
+        let settled = |r: &Resource| {
+            placement::recorded_arn(r).is_some() || condition_status(r, ack::CONDITION_TERMINAL) == Some("True")
+        };
+        let first = rig.until_in("team-a", "first", "settled", settled).await;
+        let second = rig.until_in("team-b", "second", "settled", settled).await;
+        let (owner, loser) = match (placement::recorded_arn(&first), placement::recorded_arn(&second)) {
+            (Some(_), None) => (first, second),
+            (None, Some(_)) => (second, first),
+            other => panic!("exactly one may own the job: {other:?}"),
+        };
+        // the older owns it; within one second (timestamps' granularity) the smaller uid
+        assert!(placement::owns_before(&owner, &loser) || owner.metadata.creation_timestamp == loser.metadata.creation_timestamp);
+        // before the owner created it, or after: either way the owner is named
+        let message = terminal_message(&loser);
+        let before = format!("{} already manages the TrainingJob named shared", owner.key());
+        let after = format!("managed by {} and was not created for this resource", owner.key());
+        assert!(message.contains(&before) || message.contains(&after), "{message}");
         assert_eq!(rig.calls("CreateTrainingJob"), 1);
     }
 

@@ -23,7 +23,7 @@ pub enum Error {
     PartialApply(Box<PartialApplyError>),
     #[error("cannot start the agent: {0}")]
     Startup(String),
-    #[error("refusing to listen on {listen} without authentication: in standalone mode anyone who reaches that address could act with the agent's AWS credentials")]
+    #[error("refusing to listen on {listen} without authentication over TLS: in standalone mode anyone who reaches that address could act with the agent's AWS credentials")]
     Unprotected { listen: std::net::SocketAddr },
     #[error(transparent)]
     Lock(#[from] LockError),
@@ -71,8 +71,8 @@ impl Error {
                 }
             )),
             Error::Unprotected { .. } => Some(
-                "listen on 127.0.0.1 (the default), or require callers to authenticate: --token-file FILE \
-                 (with --tls-cert/--tls-key so the token never crosses the network in clear) or --tls-client-ca CA"
+                "listen on 127.0.0.1 (the default), or require callers to authenticate: --token-file FILE with \
+                 --tls-cert/--tls-key (so the token never crosses the network in clear), or --tls-client-ca CA"
                     .into(),
             ),
             Error::Lock(LockError::Held { .. }) => Some(

@@ -104,7 +104,7 @@ impl Agent for AgentService {
             let existing =
                 self.store.get(v.kind.info, &v.resource.metadata.namespace, &v.resource.metadata.name).await.map_err(status)?;
             if let Some(existing) = existing {
-                apply::check_update(&v, &existing, &self.info.default_region).map_err(status)?;
+                apply::check_update(&v, &existing).map_err(status)?;
             }
             // one AWS resource, one owner: in the store, or earlier in this request
             if !claims.contains_key(v.kind.info.kind) {

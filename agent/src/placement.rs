@@ -5,6 +5,21 @@
 
 use sagemaker_core::{Resource, ack};
 
+/// The ARN recorded when the resource was created (or adopted).
+pub fn recorded_arn(r: &Resource) -> Option<&str> {
+    r.str_at("status.ackResourceMetadata.arn")
+}
+
+/// `(recorded, wanted)` when `wanted`'s region annotation names another
+/// region than the one `recorded` was created in. A missing annotation asks
+/// for nothing: the resource stays where it is (so a changed agent default
+/// never moves existing resources).
+pub fn moved<'a>(recorded: &'a Resource, wanted: &'a Resource) -> Option<(&'a str, &'a str)> {
+    let from = recorded.str_at("status.ackResourceMetadata.region")?;
+    let to = wanted.annotation(ack::ANNOTATION_REGION)?;
+    (from != to).then_some((from, to))
+}
+
 /// The region a resource lives (or will live) in.
 pub fn region<'a>(r: &'a Resource, default: &'a str) -> &'a str {
     r.str_at("status.ackResourceMetadata.region").or(r.annotation(ack::ANNOTATION_REGION)).unwrap_or(default)
@@ -24,7 +39,7 @@ pub fn aws_name<'a>(r: &'a Resource, identifier_field: &str) -> &'a str {
 /// recorded its ARN, else the older (then the smaller uid), so every reader
 /// of the store picks the same owner.
 pub fn owns_before(a: &Resource, b: &Resource) -> bool {
-    let arn = |r: &Resource| r.str_at("status.ackResourceMetadata.arn").is_some();
+    let arn = |r: &Resource| recorded_arn(r).is_some();
     match (arn(a), arn(b)) {
         (true, false) => true,
         (false, true) => false,

@@ -14,9 +14,12 @@ use tonic::{Code, Status};
 pub(crate) enum ExitStatus {
     /// 0: it worked (or stdout was closed early, as with `| head`).
     Success,
-    /// 1: bad input, something the user can fix, or a job that did not succeed.
+    /// 1: the operation failed: bad input, a refused edit, a missing
+    /// resource, a job that did not succeed, a full disk on the agent.
     Failure,
-    /// 2: something unexpected, in the agent or here.
+    /// 2: usage or connection: a wrong argument, no agent configured or
+    /// answering, a credential that would go out in clear text; and the
+    /// unexpected (an internal error in the agent).
     Error,
 }
 
@@ -262,7 +265,9 @@ impl Error {
                 | Code::AlreadyExists
                 | Code::NotFound
                 | Code::PermissionDenied
-                | Code::Unauthenticated => ExitStatus::Failure,
+                | Code::Unauthenticated
+                | Code::ResourceExhausted
+                | Code::Aborted => ExitStatus::Failure,
                 _ => ExitStatus::Error,
             },
             Error::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitStatus::Success,

@@ -383,11 +383,16 @@ fn a_standalone_agent_refuses_a_network_address_unless_callers_must_authenticate
     assert_eq!(code, Some(1), "{stderr}");
     assert!(stderr.contains("error: refusing to listen on 0.0.0.0:0 without authentication"), "{stderr}");
     assert!(stderr.contains("hint:") && stderr.contains("--token-file"), "{stderr}");
+    // a token alone would cross the network in clear: TLS is required with it
+    let token = data.path().join("token");
+    std::fs::write(&token, "correct-horse-battery\n").expect("token");
+    let token_arg = token.to_str().expect("path");
+    let (code, stderr) = agent_refuses(&["--standalone", "--data-dir", dir, "--listen", "0.0.0.0:0", "--token-file", token_arg]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("without authentication over TLS"), "{stderr}");
 
     // with a token file and TLS it serves, and only callers with the token
     let (ca, cert, key) = tls_files(data.path()).expect("certificates");
-    let token = data.path().join("token");
-    std::fs::write(&token, "correct-horse-battery\n").expect("token");
     let (token, cert, key) = (token.to_str().expect("p"), cert.to_str().expect("p"), key.to_str().expect("p"));
     let agent = AgentProcess::start_on(
         "0.0.0.0:0",

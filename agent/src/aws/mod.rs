@@ -40,12 +40,22 @@ pub struct AwsError {
     pub message: String,
     /// Throttling, 5xx and network failures: retry later, it is not the spec's fault.
     pub transient: bool,
+    /// The HTTP status of the answer, when there was one.
+    pub http_status: Option<u16>,
 }
 
 impl AwsError {
     pub fn new(operation: &str, code: &str, message: impl Into<String>) -> Self {
         let transient = is_transient_code(code);
-        AwsError { operation: operation.into(), code: code.into(), message: message.into(), transient }
+        AwsError { operation: operation.into(), code: code.into(), message: message.into(), transient, http_status: None }
+    }
+
+    /// The same error with the answer's HTTP status: any 5xx is transient,
+    /// whatever its code says.
+    pub fn with_http_status(mut self, status: u16) -> Self {
+        self.http_status = Some(status);
+        self.transient |= status >= 500;
+        self
     }
 
     /// Whether this is AWS throttling us.
@@ -117,7 +127,14 @@ const ACCESS_CODES: &[&str] = &[
 const QUOTA_CODES: &[&str] = &["ResourceLimitExceeded", "LimitExceededException", "ServiceQuotaExceededException"];
 
 /// 4xx codes that describe a moment, not the request: the same call can succeed later.
-const RETRYABLE_CLIENT_CODES: &[&str] = &["ConflictException", "ConcurrentUpdateException"];
+const RETRYABLE_CLIENT_CODES: &[&str] = &[
+    "ConflictException",
+    "ConcurrentUpdateException",
+    "RequestTimeout",
+    "RequestTimeoutException",
+    "RequestExpired",
+    "PriorRequestNotComplete",
+];
 
 fn is_transient_code(code: &str) -> bool {
     THROTTLING_CODES.contains(&code)
@@ -267,6 +284,10 @@ mod tests {
         assert_eq!(class("AccessDeniedException"), ErrorClass::AccessDenied);
         assert_eq!(class("ExpiredTokenException"), ErrorClass::AccessDenied);
         assert_eq!(class("ResourceLimitExceeded"), ErrorClass::Quota);
+        assert_eq!(class("RequestTimeout"), ErrorClass::Transient);
+        // an unlisted code on a 5xx answer is the service's trouble, not the request's
+        assert_eq!(AwsError::new("X", "SomethingNew", "m").with_http_status(503).class(), ErrorClass::Transient);
+        assert_eq!(AwsError::new("X", "SomethingNew", "m").with_http_status(400).class(), ErrorClass::Rejected);
     }
 
     #[test]

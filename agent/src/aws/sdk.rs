@@ -54,16 +54,16 @@ impl<T: Clone + Send + Sync + fmt::Debug + 'static> Intercept for ReplaceInput<T
     }
 }
 
-fn sdk_error<E, R>(operation: &str, err: SdkError<E, R>) -> AwsError
+fn sdk_error<E>(operation: &str, err: SdkError<E, aws_smithy_runtime_api::http::Response>) -> AwsError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: fmt::Debug,
 {
     match &err {
         SdkError::ServiceError(service) => {
             let e = service.err();
             let code = e.code().unwrap_or("Unknown");
-            let mut error = AwsError::new(operation, code, e.message().unwrap_or_default());
+            let status = service.raw().status().as_u16();
+            let mut error = AwsError::new(operation, code, e.message().unwrap_or_default()).with_http_status(status);
             // an unmodelled 5xx (e.g. an emulator's HTML error page) is still transient
             if code == "Unknown" {
                 error.transient = true;

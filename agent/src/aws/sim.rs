@@ -73,6 +73,10 @@ impl Simulator {
     /// its state survives restarts.
     pub fn new(account: impl Into<String>, step: Duration, data_dir: Option<PathBuf>) -> std::io::Result<Self> {
         let file = data_dir.map(|d| d.join("simulator.json"));
+        if let Some(f) = &file {
+            // a temp file is a write that never finished: the saved state is the last whole one
+            let _ = std::fs::remove_file(f.with_extension("json.tmp"));
+        }
         let state = match &file {
             Some(f) if f.exists() => serde_json::from_slice(&std::fs::read(f)?)
                 .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?,

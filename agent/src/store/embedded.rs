@@ -153,7 +153,8 @@ impl EmbeddedStore {
     fn persist(&self, r: &Resource) -> Result<()> {
         let path = self.path_of(r)?;
         let tmp = self.write_temp(&path, r)?;
-        std::fs::rename(&tmp, &path).map_err(io_at(&path))
+        std::fs::rename(&tmp, &path).map_err(io_at(&path))?;
+        sync_parent(&path)
     }
 
     /// Writes several resources all or nothing (see the module docs).
@@ -161,6 +162,9 @@ impl EmbeddedStore {
         if let [one] = resources {
             return self.persist(one);
         }
+        // an earlier transaction whose renames failed after its commit is
+        // finished first: its record must not be overwritten
+        roll_forward(&self.dir)?;
         let mut written: Vec<(PathBuf, PathBuf)> = Vec::new();
         let discard = |written: &[(PathBuf, PathBuf)]| {
             for (tmp, _) in written {
@@ -183,6 +187,13 @@ impl EmbeddedStore {
                 }
             }
         }
+        // the temp files' directory entries must be on disk before the commit says they are
+        for (_, path) in &written {
+            if let Err(e) = sync_parent(path) {
+                discard(&written);
+                return Err(e);
+            }
+        }
         let record: Vec<String> = written
             .iter()
             .filter_map(|(_, p)| p.strip_prefix(&self.dir).ok().map(|p| p.display().to_string()))
@@ -194,17 +205,22 @@ impl EmbeddedStore {
                 f.write_all(&serde_json::to_vec(&record).unwrap_or_default())?;
                 f.sync_all()
             })
-            .and_then(|()| std::fs::rename(&commit_tmp, &commit));
+            .and_then(|()| std::fs::rename(&commit_tmp, &commit))
+            .and_then(|()| File::open(&self.dir)?.sync_all());
         if let Err(e) = committed {
             let _ = std::fs::remove_file(&commit_tmp);
+            let _ = std::fs::remove_file(&commit);
             discard(&written);
             return Err(StoreError::Io { path: commit, source: e });
         }
-        // committed: from here on a failure is finished at the next start
-        for (tmp, path) in &written {
-            std::fs::rename(tmp, path).map_err(io_at(path))?;
+        // Committed: the apply has happened, whatever fails from here. A
+        // failed rename leaves the record, and the next transaction or the
+        // next start finishes the job from it.
+        if let Err(e) = roll_forward(&self.dir) {
+            tracing::error!(error = %e, "an apply committed but its files are not all in place yet; \
+                the agent completes it before the next apply and at its next start");
         }
-        std::fs::remove_file(&commit).map_err(io_at(&commit))
+        Ok(())
     }
 
     fn remove_file(&self, kind: &KindInfo, r: &Resource) -> Result<()> {
@@ -372,20 +388,41 @@ fn files_under(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-/// Finishes a multi-document apply whose commit record was written.
+/// Finishes a multi-document apply whose commit record was written: each
+/// listed temp file is renamed into place. A record that cannot be read is
+/// an error, never "no commit": guessing would drop or half-apply a commit.
 fn roll_forward(dir: &Path) -> Result<bool> {
     let commit = dir.join(COMMIT);
-    let Ok(bytes) = std::fs::read(&commit) else { return Ok(false) };
-    let paths: Vec<String> = serde_json::from_slice(&bytes).unwrap_or_default();
+    let bytes = match std::fs::read(&commit) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(StoreError::Io { path: commit, source: e }),
+    };
+    let paths: Vec<String> = serde_json::from_slice(&bytes).map_err(|e| StoreError::Io {
+        path: commit.clone(),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, format!("the commit record is damaged: {e}")),
+    })?;
     for p in paths {
         let path = dir.join(p);
         let tmp = temp_path(&path);
-        if tmp.exists() {
-            std::fs::rename(&tmp, &path).map_err(io_at(&path))?;
+        match std::fs::rename(&tmp, &path) {
+            Ok(()) => sync_parent(&path)?,
+            // renamed already, before a crash or a failure
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && path.exists() => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                tracing::warn!(file = %path.display(), "a committed file is missing; its resource is not loaded");
+            }
+            Err(e) => return Err(StoreError::Io { path, source: e }),
         }
     }
     std::fs::remove_file(&commit).map_err(io_at(&commit))?;
     Ok(true)
+}
+
+/// Flushes a file's directory entry (a rename is durable only then).
+fn sync_parent(path: &Path) -> Result<()> {
+    let Some(dir) = path.parent() else { return Ok(()) };
+    File::open(dir).and_then(|d| d.sync_all()).map_err(io_at(dir))
 }
 
 /// Sets an unreadable file aside as `NAME.corrupt` (numbered if taken).
@@ -652,6 +689,36 @@ mod tests {
         assert_eq!(recovery.removed_temp_files, 1);
         assert_eq!(store.list(&TRAINING_JOB, None).await.expect("list").len(), 2);
         assert_eq!(files(&res), ["trainingjobs/default/a.json", "trainingjobs/default/b.json"]);
+    }
+
+    #[tokio::test]
+    async fn a_commit_left_unfinished_is_completed_before_the_next_apply_writes_its_own() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = EmbeddedStore::open(dir.path()).expect("open").0;
+        let (a, b, c, d) = (manifest("a", json!({})), manifest("b", json!({})), manifest("c", json!({})), manifest("d", json!({})));
+        store.apply_all(&[(&TRAINING_JOB, &a), (&TRAINING_JOB, &b)]).await.expect("apply");
+        // as if a rename after the commit had failed: the record and a temp file remain
+        let res = dir.path().join("resources");
+        let a_path = res.join("trainingjobs/default/a.json");
+        std::fs::rename(&a_path, temp_path(&a_path)).expect("unrename");
+        std::fs::write(res.join(COMMIT), r#"["trainingjobs/default/a.json"]"#).expect("record");
+        store.apply_all(&[(&TRAINING_JOB, &c), (&TRAINING_JOB, &d)]).await.expect("next apply");
+        assert!(a_path.exists(), "the earlier commit was finished, not overwritten");
+        assert!(!res.join(COMMIT).exists());
+        drop(store);
+        let store = EmbeddedStore::open(dir.path()).expect("reopen").0;
+        assert_eq!(store.list(&TRAINING_JOB, None).await.expect("list").len(), 4);
+    }
+
+    #[test]
+    fn a_damaged_commit_record_stops_the_start_instead_of_dropping_the_commit() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let res = dir.path().join("resources");
+        std::fs::create_dir_all(&res).expect("dir");
+        std::fs::write(res.join(COMMIT), b"[\"trainingjobs/def").expect("record");
+        let err = EmbeddedStore::open(dir.path()).err().expect("refused");
+        assert!(err.to_string().contains(COMMIT), "{err}");
+        assert!(res.join(COMMIT).exists(), "the record is kept for a person to look at");
     }
 
     #[tokio::test]

@@ -47,7 +47,7 @@ pub enum StoreError {
     MissingCrd(String),
     #[error("Kubernetes API error")]
     Kube(#[source] ::kube::Error),
-    #[error("cannot write {}", path.display())]
+    #[error("the embedded store cannot use {}", path.display())]
     Io {
         path: std::path::PathBuf,
         #[source]
@@ -123,5 +123,94 @@ pub fn outcome(existing: Option<&Resource>, result: &Resource) -> ApplyOutcome {
             ApplyOutcome::Unchanged
         }
         Some(_) => ApplyOutcome::Configured,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use sagemaker_core::kinds::TRAINING_JOB;
+
+    use super::*;
+    use crate::{
+        error::{Error, PartialApplyError},
+        store::embedded::EmbeddedStore,
+    };
+
+    /// A store without transactions (as the Kubernetes one) whose writes
+    /// fail from the `fail_at`-th on: it keeps the trait's `apply_all`.
+    struct FailsAt {
+        inner: EmbeddedStore,
+        fail_at: usize,
+        applied: AtomicUsize,
+    }
+
+    #[async_trait]
+    impl Store for FailsAt {
+        async fn get(&self, k: &'static KindInfo, ns: &str, n: &str) -> Result<Option<Resource>> {
+            self.inner.get(k, ns, n).await
+        }
+        async fn list(&self, k: &'static KindInfo, ns: Option<&str>) -> Result<Vec<Resource>> {
+            self.inner.list(k, ns).await
+        }
+        async fn apply(&self, k: &'static KindInfo, m: &Resource, dry_run: bool) -> Result<(Resource, ApplyOutcome)> {
+            if self.applied.fetch_add(1, Ordering::SeqCst) >= self.fail_at {
+                return Err(StoreError::Invalid("admission webhook denied the request".into()));
+            }
+            self.inner.apply(k, m, dry_run).await
+        }
+        async fn write_status(&self, k: &'static KindInfo, r: &Resource, s: Value) -> Result<Resource> {
+            self.inner.write_status(k, r, s).await
+        }
+        async fn set_finalizer(&self, k: &'static KindInfo, r: &Resource, f: &str, p: bool) -> Result<Resource> {
+            self.inner.set_finalizer(k, r, f, p).await
+        }
+        async fn annotate(&self, k: &'static KindInfo, ns: &str, n: &str, key: &str, v: &str) -> Result<Resource> {
+            self.inner.annotate(k, ns, n, key, v).await
+        }
+        async fn delete(&self, k: &'static KindInfo, ns: &str, n: &str) -> Result<Option<Resource>> {
+            self.inner.delete(k, ns, n).await
+        }
+        fn watch(&self, k: &'static KindInfo) -> BoxStream<'static, Event> {
+            self.inner.watch(k)
+        }
+        fn mode(&self) -> &'static str {
+            "test"
+        }
+    }
+
+    #[tokio::test]
+    async fn a_store_without_transactions_reports_exactly_which_documents_were_written() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = FailsAt { inner: EmbeddedStore::open(dir.path()).expect("open").0, fail_at: 2, applied: AtomicUsize::new(0) };
+        let manifests: Vec<Resource> = (0..4)
+            .map(|i| {
+                let mut r = Resource { api_version: TRAINING_JOB.api_version(), kind: "TrainingJob".into(), ..Default::default() };
+                r.metadata.name = format!("job-{i}");
+                r.metadata.namespace = "default".into();
+                r
+            })
+            .collect();
+        let items: Vec<_> = manifests.iter().map(|m| (&TRAINING_JOB, m)).collect();
+        let partial = store.apply_all(&items).await.expect_err("the third write fails");
+        assert_eq!(partial.applied, 2);
+        let stored: Vec<String> = store.list(&TRAINING_JOB, None).await.expect("list").into_iter().map(|r| r.metadata.name).collect();
+        assert_eq!(stored, ["job-0", "job-1"]);
+
+        // what the user reads: which were applied, which failed, what to do
+        let err = Error::PartialApply(Box::new(PartialApplyError {
+            applied: 2,
+            total: 4,
+            written: "a.yaml (document 1), a.yaml (document 2)".into(),
+            failed: "a.yaml (document 3)".into(),
+            source: partial.error,
+        }));
+        assert_eq!(
+            err.to_string(),
+            "only 2 of 4 documents were applied (a.yaml (document 1), a.yaml (document 2)); a.yaml (document 3) and the rest were not"
+        );
+        assert!(err.hint().unwrap_or_default().contains("apply the same files again"), "{:?}", err.hint());
+        assert!(err.to_status().message().contains("admission webhook denied the request"));
     }
 }
