@@ -919,6 +919,42 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_job_aws_shows_differently_than_recorded_turns_terminal_and_is_not_stopped_on_delete() {
+        let rig = rig_with_step(Duration::from_secs(60));
+        let r = rig.apply_in("default", "replaced", "replaced").await;
+        let finalizer = ack::finalizer(TRAINING_JOB.group, TRAINING_JOB.kind);
+        let r = rig.store.set_finalizer(&TRAINING_JOB, &r, &finalizer, true).await.expect("finalizer");
+        // what was recorded is not what AWS now has under that name
+        let recorded = json!({"ackResourceMetadata": {
+            "arn": "arn:aws:sagemaker:us-east-1:111111111111:training-job/an-earlier-one",
+            "region": "us-east-1", "ownerAccountID": "111111111111"}});
+        rig.store.write_status(&TRAINING_JOB, &r, recorded).await.expect("status");
+        let input = (kinds::TRAINING_JOB.create_input)(&r.spec).expect("input");
+        rig.sim.create_outside(&here(), input);
+        let rig = rig.started();
+        let r = rig.until("replaced", "terminal", |r| condition_status(r, ack::CONDITION_TERMINAL) == Some("True")).await;
+        assert!(terminal_message(&r).contains("was replaced outside this resource"), "{}", terminal_message(&r));
+        rig.store.delete(&TRAINING_JOB, "default", "replaced").await.expect("delete");
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while rig.store.get(&TRAINING_JOB, "default", "replaced").await.expect("get").is_some() {
+            assert!(std::time::Instant::now() < deadline, "the finalizer was never released");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert_eq!(rig.calls("StopTrainingJob"), 0);
+        assert_eq!(rig.sim.status_of(&here(), "replaced"), Some("InProgress"));
+    }
+
+    #[tokio::test]
+    async fn a_describe_aws_rejects_is_retried_not_terminal() {
+        let rig = rig();
+        let odd = AwsError::new("DescribeTrainingJob", "ValidationException", "something odd");
+        rig.sim.inject("DescribeTrainingJob", odd, 1);
+        rig.store.apply(&TRAINING_JOB, &job("odd", json!({})), false).await.expect("apply");
+        let r = rig.until("odd", "recoverable", |r| condition_status(r, ack::CONDITION_RECOVERABLE) == Some("True")).await;
+        assert_eq!(condition_status(&r, ack::CONDITION_TERMINAL), None);
+    }
+
+    #[tokio::test]
     async fn a_completed_job_is_ready() {
         let rig = rig();
         rig.store.apply(&TRAINING_JOB, &job("works", json!({})), false).await.expect("apply");

@@ -153,8 +153,8 @@ pub(crate) struct GetArgs {
     pub watch: bool,
 }
 
-/// How `get` prints resources.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// How `get` prints resources; templates are parsed once, with the flag.
+#[derive(Debug, Clone)]
 pub(crate) enum OutputFormat {
     /// The table with more columns: failure reason, region, account
     Wide,
@@ -165,9 +165,9 @@ pub(crate) enum OutputFormat {
     /// kind/name only
     Name,
     /// kubectl's JSONPath template, e.g. `{.items[*].metadata.name}`
-    JsonPath(String),
+    JsonPath(crate::jsonpath::Template),
     /// Columns given as NAME:PATH pairs, e.g. `NAME:.metadata.name,STATUS:.status.trainingJobStatus`
-    CustomColumns(String),
+    CustomColumns(crate::jsonpath::CustomColumns),
 }
 
 /// Parses `-o`, checking templates up front so a typo is a usage error.
@@ -179,11 +179,13 @@ pub(crate) fn parse_output(text: &str) -> Result<OutputFormat, String> {
         "name" => OutputFormat::Name,
         _ => {
             if let Some(template) = text.strip_prefix("jsonpath=") {
-                crate::jsonpath::Template::parse(template).map_err(|e| format!("invalid jsonpath template: {e}"))?;
-                OutputFormat::JsonPath(template.to_string())
+                let template = crate::jsonpath::Template::parse(template)
+                    .map_err(|e| format!("invalid jsonpath template: {e}"))?;
+                OutputFormat::JsonPath(template)
             } else if let Some(spec) = text.strip_prefix("custom-columns=") {
-                crate::jsonpath::CustomColumns::parse(spec).map_err(|e| format!("invalid custom columns: {e}"))?;
-                OutputFormat::CustomColumns(spec.to_string())
+                let columns = crate::jsonpath::CustomColumns::parse(spec)
+                    .map_err(|e| format!("invalid custom columns: {e}"))?;
+                OutputFormat::CustomColumns(columns)
             } else {
                 return Err(format!(
                     "unknown output format {text:?}: use wide, yaml, json, name, jsonpath=TEMPLATE or custom-columns=SPEC"

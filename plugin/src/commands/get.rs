@@ -22,7 +22,7 @@ pub(super) async fn run(session: &Session, args: GetArgs) -> Result<ExitStatus> 
     if args.selector.is_some() && targets.iter().any(|t| !t.names.is_empty()) {
         return Err(Error::Usage("a selector (-l) cannot be combined with names".into()));
     }
-    let printer = Printer::new(&args)?;
+    let printer = Printer::new(&args);
     let agent = session.connect().await?;
     let mut status = ExitStatus::Success;
     for (i, target) in targets.iter().enumerate() {
@@ -146,22 +146,20 @@ enum Printer {
 }
 
 impl Printer {
-    fn new(args: &GetArgs) -> Result<Self> {
+    fn new(args: &GetArgs) -> Self {
         let options = TableOptions {
-            wide: args.output == Some(OutputFormat::Wide),
+            wide: matches!(args.output, Some(OutputFormat::Wide)),
             all_namespaces: args.all_namespaces,
             show_labels: args.show_labels,
         };
-        // the templates were checked when the flag was parsed
-        let usage = |e: crate::jsonpath::JsonPathError| Error::Usage(e.to_string());
-        Ok(match &args.output {
+        match &args.output {
             None | Some(OutputFormat::Wide) => Printer::Table(options),
             Some(OutputFormat::Yaml) => Printer::Yaml,
             Some(OutputFormat::Json) => Printer::Json,
             Some(OutputFormat::Name) => Printer::Name,
-            Some(OutputFormat::JsonPath(t)) => Printer::JsonPath(Template::parse(t).map_err(usage)?),
-            Some(OutputFormat::CustomColumns(c)) => Printer::Columns(CustomColumns::parse(c).map_err(usage)?),
-        })
+            Some(OutputFormat::JsonPath(t)) => Printer::JsonPath(t.clone()),
+            Some(OutputFormat::CustomColumns(c)) => Printer::Columns(c.clone()),
+        }
     }
 
     fn is_table(&self) -> bool {
