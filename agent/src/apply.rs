@@ -6,7 +6,7 @@ use sagemaker_core::{
     names::{check_kubernetes_name, check_sagemaker_name},
 };
 use sagemaker_schema::MappingErrorKind;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::{
     error::{Error, Result},
@@ -111,26 +111,28 @@ fn validate_spec(source: &str, info: &KindInfo, kind: &AwsKind, spec: &Value) ->
             ));
         }
     }
-    let id = info.identifier_field;
-    if let Some(name) = obj.get(id) {
-        let name = name.as_str().unwrap_or_default();
-        check_sagemaker_name(name).map_err(|p| {
-            invalid(&format!("spec.{id}"), format!("spec.{id} {name:?} is invalid: {p}"), Some("SageMaker names match ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$".into()))
-        })?;
+    if kind.service.names_resources {
+        for id in info.identifiers {
+            let Some(name) = obj.get(*id) else { continue };
+            let name = name.as_str().unwrap_or_default();
+            check_sagemaker_name(name).map_err(|p| {
+                invalid(&format!("spec.{id}"), format!("spec.{id} {name:?} is invalid: {p}"), Some("SageMaker names match ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$".into()))
+            })?;
+        }
     }
     // the agent adds its own tags (owner, namespace) to the service's limit
-    if let Some(member) = kind.tags_member {
-        let field = sagemaker_schema::ack_name(member);
+    if let Some(field) = kind.tags_field {
         let limit = MAX_TAGS - AGENT_TAGS;
-        if let Some(tags) = obj.get(&field).and_then(Value::as_array).filter(|t| t.len() > limit) {
+        let count = obj.get(field).map(|t| t.as_array().map(Vec::len).or(t.as_object().map(Map::len)).unwrap_or(0));
+        if let Some(tags) = count.filter(|n| *n > limit) {
             return Err(invalid(
                 &format!("spec.{field}"),
-                format!("spec.{field} has {} tags; at most {limit} fit", tags.len()),
+                format!("spec.{field} has {tags} tags; at most {limit} fit"),
                 Some(format!("SageMaker allows {MAX_TAGS} tags and the agent adds {AGENT_TAGS} (owner and namespace)")),
             ));
         }
     }
-    (kind.create_input)(spec).map_err(|e| {
+    (kind.create.input)(spec, true).map_err(|e| {
         let e = e.under("spec");
         // the field and the hint travel on their own, so the plugin prints
         // each once: `spec.x: <what is wrong>` and `hint:`
@@ -216,24 +218,44 @@ pub fn check_update(v: &Validated, existing: &Resource) -> Result<()> {
     }
     let mut paths = Vec::new();
     differences(&existing.spec, &v.resource.spec, "spec", &mut paths);
+    let updatable: &[&str] = v.kind.update.as_ref().map(|u| u.fields).unwrap_or_default();
     let immutable: Vec<String> = paths
         .into_iter()
         .filter(|path| {
-            let top = path.trim_start_matches("spec.").split(['.', '[']).next().unwrap_or_default();
-            !v.kind.updatable_fields.contains(&top)
+            let path = path.trim_start_matches("spec.");
+            !updatable.iter().any(|f| path == *f || path.starts_with(&format!("{f}.")) || path.starts_with(&format!("{f}[")))
         })
         .collect();
     let Some(first) = immutable.first() else { return Ok(()) };
-    let hint = if v.kind.updatable_fields.is_empty() {
-        format!(
-            "a {} cannot change after it is created; create a new one with a new metadata.name and {} (names are permanent in SageMaker)",
-            info.kind, info.identifier_field
-        )
-    } else {
-        format!("only {} can change after creation", v.kind.updatable_fields.join(", "))
-    };
+    let hint = immutable_hint(info, updatable);
     let message = format!("{} cannot be changed on {} {}", immutable.join(", "), info.kind, existing.key());
     Err(refused(first.clone(), message, hint))
+}
+
+/// What to do instead of editing an immutable field: for a kind another
+/// kind refers to (an EndpointConfig an Endpoint names), create a new one and
+/// point the referrer at it; otherwise, create a new resource.
+fn immutable_hint(info: &KindInfo, updatable: &[&str]) -> String {
+    if !updatable.is_empty() {
+        return format!("only {} can change after creation", updatable.join(", "));
+    }
+    let referrer = sagemaker_core::kinds::KINDS
+        .iter()
+        .find_map(|k| k.depends_on.iter().find(|d| d.kind == info).map(|d| (k, d)));
+    match referrer {
+        Some((k, d)) => format!(
+            "a {kind} cannot change after it is created: create a new {kind} with another {id} and point the {referrer}'s {path} at it",
+            kind = info.kind,
+            id = info.identifier_names(),
+            referrer = k.kind,
+            path = d.fields.first().map(|f| f.1).unwrap_or_default(),
+        ),
+        None => format!(
+            "a {} cannot change after it is created; create a new one with a new metadata.name and {} (names are permanent in SageMaker)",
+            info.kind,
+            info.identifier_names()
+        ),
+    }
 }
 
 /// Refuses a manifest whose AWS resource (kind, account, region, name) is
@@ -241,16 +263,15 @@ pub fn check_update(v: &Validated, existing: &Resource) -> Result<()> {
 /// and deleting one would stop or delete the other's resource.
 pub fn check_unique(v: &Validated, others: &[Resource], default_region: &str, default_account: &str) -> Result<()> {
     let info = v.kind.info;
-    let Some(owner) = placement::rival(&v.resource, others, info.identifier_field, default_region, default_account)
-    else {
+    let Some(owner) = placement::rival(&v.resource, others, info, default_region, default_account) else {
         return Ok(());
     };
-    let name = placement::aws_name(&v.resource, info.identifier_field);
+    let name = placement::aws_id(&v.resource, info);
     let region = placement::region(owner, default_region);
     let account = placement::account(owner, default_account);
     Err(Error::Refused {
         source_: Some(v.source.clone()),
-        field: Some(format!("spec.{}", info.identifier_field)),
+        field: Some(format!("spec.{}", info.identifiers.first().copied().unwrap_or_default())),
         message: format!(
             "{} {} already manages the {} named {name} in account {account} region {region}",
             info.kind,
@@ -258,8 +279,8 @@ pub fn check_unique(v: &Validated, others: &[Resource], default_region: &str, de
             info.kind
         ),
         hint: Some(format!(
-            "SageMaker names are unique per account and region: choose another spec.{}, or delete {} {} first",
-            info.identifier_field,
+            "SageMaker names are unique per account and region: choose another {}, or delete {} {} first",
+            info.identifier_names(),
             info.singular,
             owner.key()
         )),

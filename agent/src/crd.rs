@@ -16,6 +16,7 @@ fn condition_schema() -> Value {
             "properties": {
                 "lastTransitionTime": { "type": "string", "format": "date-time" },
                 "message": { "type": "string" },
+                "observedGeneration": { "type": "integer", "format": "int64" },
                 "reason": { "type": "string" },
                 "status": { "type": "string" },
                 "type": { "type": "string" },
@@ -27,9 +28,9 @@ fn condition_schema() -> Value {
 /// The CRD of one kind, as JSON.
 pub fn crd(kind: &AwsKind) -> Value {
     let info = kind.info;
-    let mut spec = (kind.spec_schema)();
+    let mut spec = kind.spec_schema();
     spec["required"] = json!(info.required_fields);
-    let describe = (kind.describe_schema)();
+    let describe = kind.describe_schema();
     let mut status = Map::new();
     status.insert(
         "ackResourceMetadata".into(),

@@ -1,141 +1,347 @@
-//! The AWS half of the kinds table: per kind, which operations to call, how its
-//! spec and status map to the SDK shapes, and how its errors and statuses read.
+//! The AWS half of each kind's declaration: its operations (each one a value
+//! that knows its SDK call and its shapes), its lifecycle, and the few hooks
+//! where a kind really behaves differently (ACK's data-plus-hooks model).
 //!
-//! Everything kind-specific the reconcile engine needs is a field here; the
-//! engine itself has no per-kind code. Spec and status conversions go through
-//! the SDK's runtime schemas ([`sagemaker_schema`]), instantiated per SDK type.
+//! The engine, the simulator and the CRD generator read only this table: a
+//! new kind is a declaration here plus its [`KindInfo`], never new code in
+//! them. Spec and status conversions go through the SDK's runtime schemas
+//! ([`sagemaker_schema`]); everything is spoken in ACK names, and the AWS
+//! member names come from the schemas, never from this file.
 
-use aws_sdk_sagemaker::operation::{
-    create_training_job::{CreateTrainingJobInput, CreateTrainingJobOutput},
-    describe_training_job::{DescribeTrainingJobInput, DescribeTrainingJobOutput},
-    list_tags::{ListTagsInput, ListTagsOutput},
-    stop_training_job::StopTrainingJobInput,
-};
+use std::time::Duration;
+
 use aws_smithy_schema::serde::{SerdeError, SerializableStruct, ShapeDeserializer};
-use sagemaker_core::{KindInfo, kinds};
+use futures::future::BoxFuture;
+use sagemaker_core::{KindInfo, Resource, kinds};
 use sagemaker_schema::{MappingError, Naming};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
-use crate::aws::AwsError;
+use crate::aws::{AwsError, sdk::Clients};
 
-/// An SDK shape that can be read through a schema deserializer. The SDK
-/// generates an inherent `deserialize` per type; this trait lets generic code
-/// name it.
-pub trait Shape: SerializableStruct + Sized {
-    fn read(d: &mut dyn ShapeDeserializer) -> Result<Self, SerdeError>;
-}
-
-macro_rules! shapes {
-    ($($t:ty),* $(,)?) => {$(
-        impl Shape for $t {
-            fn read(d: &mut dyn ShapeDeserializer) -> Result<Self, SerdeError> {
-                <$t>::deserialize(d)
-            }
-        }
-    )*};
-}
-
-shapes!(
-    CreateTrainingJobInput,
-    CreateTrainingJobOutput,
-    DescribeTrainingJobInput,
-    DescribeTrainingJobOutput,
-    StopTrainingJobInput,
-    ListTagsInput,
-    ListTagsOutput,
-);
+/// An SDK type's generated deserializer (`CreateTrainingJobInput::deserialize`).
+pub type Read<T> = fn(&mut dyn ShapeDeserializer) -> Result<T, SerdeError>;
 
 /// Re-names a JSON document from one naming to another by reading it into the
-/// SDK type `T` and writing it back: validation and renaming in one pass.
-pub fn convert<T: Shape>(value: &Value, from: Naming, to: Naming) -> Result<Value, MappingError> {
-    let typed = sagemaker_schema::from_json(value, from, T::read)?;
+/// SDK type and writing it back: validation and renaming in one pass.
+pub fn convert<T: SerializableStruct>(value: &Value, from: Naming, to: Naming, read: Read<T>) -> Result<Value, MappingError> {
+    let typed = sagemaker_schema::from_json(value, from, read)?;
     sagemaker_schema::to_json(&typed, to)
 }
 
-/// A spec as the AWS input, enforcing the service model's constraints on the
-/// way (what SageMaker would reject is rejected at apply, naming the field).
-fn ack_to_aws<T: Shape>(value: &Value) -> Result<Value, MappingError> {
-    let typed = sagemaker_schema::from_json_validated(value, Naming::Ack, T::read)?;
+/// ACK-named JSON as an AWS input; with `validate`, enforcing the service
+/// model's constraints on the way (what SageMaker would reject is rejected
+/// at apply, naming the field).
+fn ack_to_aws<T: SerializableStruct>(value: &Value, validate: bool, read: Read<T>) -> Result<Value, MappingError> {
+    let typed = if validate {
+        sagemaker_schema::from_json_validated(value, Naming::Ack, read)?
+    } else {
+        sagemaker_schema::from_json(value, Naming::Ack, read)?
+    };
     sagemaker_schema::to_json(&typed, Naming::Aws)
 }
 
-fn aws_to_ack<T: Shape>(value: &Value) -> Result<Value, MappingError> {
-    convert::<T>(value, Naming::Aws, Naming::Ack)
-}
-
-fn openapi<T: Shape>() -> Value {
-    sagemaker_schema::openapi_schema(|d| T::read(d).map(|_| ()))
+fn openapi<T>(read: Read<T>) -> Value {
+    sagemaker_schema::openapi_schema(|d| read(d).map(|_| ()))
 }
 
 /// The OpenAPI of an input shape, with the service model's constraints.
-fn openapi_validated<T: Shape>() -> Value {
-    sagemaker_schema::openapi_schema_validated(|d| T::read(d).map(|_| ()))
+fn openapi_validated<T>(read: Read<T>) -> Value {
+    sagemaker_schema::openapi_schema_validated(|d| read(d).map(|_| ()))
 }
 
-/// How an AWS "not found" looks for a kind (it differs per API, §1.4).
+/// The top-level AWS member names of a shape.
+fn members(schema: &'static aws_smithy_schema::Schema<'static>) -> Vec<&'static str> {
+    schema.members().iter().filter_map(|m| m.member_name()).collect()
+}
+
+/// One AWS operation: its name, how its input and output map to ACK names,
+/// and how it is sent through the SDK client. Built by [`sagemaker_op!`], so
+/// dispatch is a function pointer, never a match on the name.
+pub struct Op {
+    pub name: &'static str,
+    /// ACK-named JSON -> the AWS input (validated when asked).
+    pub input: fn(&Value, bool) -> Result<Value, MappingError>,
+    /// The AWS output -> ACK names.
+    pub output: fn(&Value) -> Result<Value, MappingError>,
+    /// An AWS input -> ACK names, and whether it satisfies the service
+    /// model (what the simulator accepts).
+    pub read_input: fn(&Value) -> Result<Value, MappingError>,
+    pub check_input: fn(&Value) -> Result<(), MappingError>,
+    /// AWS member names of the input.
+    pub input_members: fn() -> Vec<&'static str>,
+    /// OpenAPI of the input (with constraints) and of the output.
+    pub input_schema: fn() -> Value,
+    pub output_schema: fn() -> Value,
+    /// AWS member names of the output (what the simulator may answer).
+    pub output_members: fn() -> Vec<&'static str>,
+    /// Sends an AWS-JSON input with the SDK client; AWS-JSON output back.
+    pub send: fn(&Clients, Value) -> BoxFuture<'static, Result<Value, AwsError>>,
+}
+
+impl std::fmt::Debug for Op {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+/// A SageMaker operation from its name and the SDK's module for it.
+macro_rules! sagemaker_op {
+    ($name:ident, $module:ident) => {
+        paste::paste! {{
+            use aws_sdk_sagemaker::operation::$module::{[<$name Input>] as I, [<$name Output>] as O};
+            Op {
+                name: stringify!($name),
+                input: |v, validate| ack_to_aws(v, validate, I::deserialize),
+                output: |v| convert(v, Naming::Aws, Naming::Ack, O::deserialize),
+                read_input: |v| convert(v, Naming::Aws, Naming::Ack, I::deserialize),
+                check_input: |v| sagemaker_schema::from_json_validated(v, Naming::Aws, I::deserialize).map(|_| ()),
+                input_members: || members(I::SCHEMA),
+                input_schema: || openapi_validated(I::deserialize),
+                output_schema: || openapi(O::deserialize),
+                output_members: || members(O::SCHEMA),
+                send: |clients, input| {
+                    let client = clients.sagemaker.clone();
+                    Box::pin(crate::aws::sdk::send(stringify!($name), input, I::deserialize, move |replace| {
+                        client.$module().customize().interceptor(replace).send()
+                    }))
+                },
+            }
+        }}
+    };
+}
+
+/// What an operation does to its kind: the engine asks for a role, the
+/// simulator plays it, and neither names an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    Create,
+    Describe,
+    Update,
+    Delete,
+    Stop,
+    ListTags,
+}
+
+/// How an AWS "not found" looks for a kind (it differs per API, §1.4). The
+/// message template (with `{arn}`) is also what the simulator answers, so the
+/// matcher and the simulation cannot drift apart.
 #[derive(Debug, Clone, Copy)]
-pub enum NotFound {
-    /// An error code, e.g. `ResourceNotFound`.
-    Code(&'static str),
-    /// `ValidationException` whose message starts with this text.
-    ValidationPrefix(&'static str),
+pub struct NotFound {
+    pub code: &'static str,
+    /// The message, with `{arn}` where AWS names the resource; a message
+    /// matches when it starts with the text before `{arn}`.
+    pub message: &'static str,
 }
 
 impl NotFound {
     pub fn matches(&self, e: &AwsError) -> bool {
-        match self {
-            NotFound::Code(code) => e.code == *code,
-            NotFound::ValidationPrefix(prefix) => {
-                e.code == "ValidationException" && e.message.starts_with(prefix)
-            }
+        let prefix = self.message.split("{arn}").next().unwrap_or_default().trim_end_matches('"');
+        e.code == self.code && e.message.starts_with(prefix)
+    }
+}
+
+/// What a second create of the same name gets (the simulator's answer).
+#[derive(Debug, Clone, Copy)]
+pub struct AlreadyExists {
+    pub code: &'static str,
+    pub message: &'static str,
+}
+
+/// How a spec edit reaches AWS.
+#[derive(Debug)]
+pub struct Update {
+    pub op: Op,
+    /// Spec paths the update input carries (with the identifiers); edits to
+    /// any other field are refused at apply.
+    pub fields: &'static [&'static str],
+    /// The subset of `fields` compared with what AWS reports to decide that
+    /// an update is due (a field AWS does not echo is carried, not compared).
+    pub compare: &'static [&'static str],
+    /// Statuses an update may be sent in; `None`: whenever the resource is
+    /// not changing (a training job is updated while it runs).
+    pub allowed_in: Option<&'static [&'static str]>,
+}
+
+/// What an update is about to do, for [`Hooks::before_update`].
+pub struct UpdateContext<'a> {
+    pub resource: &'a Resource,
+    /// What AWS reports now, in ACK names.
+    pub observed: &'a Value,
+    /// The update input about to be sent, in ACK names.
+    pub input: &'a Value,
+}
+
+/// Why a hook will not let an update go ahead.
+#[derive(Debug)]
+pub enum Hold {
+    /// Needs a spec change (`ACK.Terminal`), with what to change.
+    Terminal(String),
+    /// Not now: look again later, saying why.
+    Wait(String),
+}
+
+/// The small places where a kind behaves differently. Each has a do-nothing
+/// default ([`NO_HOOKS`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Hooks {
+    /// Adds constant members an update carries (Endpoint's
+    /// `retainAllVariantProperties`).
+    pub update_input: fn(&mut Value),
+    /// Decides whether an update may go ahead now.
+    pub before_update: fn(&UpdateContext<'_>) -> Result<(), Hold>,
+    /// Annotations to record on the resource after an update was accepted.
+    pub after_update: fn(&UpdateContext<'_>) -> Vec<(&'static str, String)>,
+}
+
+pub const NO_HOOKS: Hooks = Hooks { update_input: |_| {}, before_update: |_| Ok(()), after_update: |_| Vec::new() };
+
+/// The service a kind belongs to: its ARN prefix and tag operations.
+#[derive(Debug)]
+pub struct Service {
+    /// `sagemaker`, as in ARNs.
+    pub arn_service: &'static str,
+    /// Whether identifiers are resource names with the service's name rule
+    /// (SageMaker's `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$`), checked at apply.
+    pub names_resources: bool,
+    /// Lists an AWS resource's tags by ARN (`resourceARN` in, tags out).
+    pub list_tags: Op,
+    /// The tags of a [`Service::list_tags`] answer, in ACK names.
+    pub read_tags: fn(&Value) -> Vec<(String, String)>,
+}
+
+/// How the simulator plays a kind's lifecycle: one phase per simulated step.
+#[derive(Debug, Clone, Copy)]
+pub struct SimLifecycle {
+    /// The ARN after `arn:aws:<service>:<region>:<account>:`, with `{name}`
+    /// for the lowercased identifier (`training-job/{name}`).
+    pub arn: &'static str,
+    /// (status, progress) while being created, one step each.
+    pub creating: &'static [(&'static str, &'static str)],
+    /// Where creation ends well, and where it ends when asked to fail.
+    pub settled: (&'static str, &'static str),
+    pub failed: (&'static str, &'static str),
+    /// (stopping, stopped) for jobs.
+    pub stopping: Option<(&'static str, &'static str)>,
+    /// While an update is applied; a failed one rolls back through the
+    /// second status to `settled`, keeping the old spec, with the reason.
+    pub updating: Option<(&'static str, &'static str)>,
+    /// Status shown for one step after a delete, before it is gone.
+    pub deleting: Option<&'static str>,
+    /// Spec paths whose value, when present, makes the simulated resource
+    /// fail with it as the reason (besides the generic tag
+    /// [`crate::aws::sim::FAIL_TAG`] on it or on a resource it depends on).
+    pub fail_paths: &'static [&'static str],
+    /// Members only this kind's describe answers (training transitions,
+    /// an endpoint's variants), from the simulated state.
+    pub extras: fn(&crate::aws::sim::View<'_>) -> Map<String, Value>,
+}
+
+impl SimLifecycle {
+    /// A resource with no lifecycle of its own: it exists, or not.
+    pub const fn exists(arn: &'static str) -> SimLifecycle {
+        SimLifecycle {
+            arn,
+            creating: &[],
+            settled: ("", ""),
+            failed: ("", ""),
+            stopping: None,
+            updating: None,
+            deleting: None,
+            fail_paths: &[],
+            extras: no_extras,
         }
     }
+}
+
+fn no_extras(_: &crate::aws::sim::View<'_>) -> Map<String, Value> {
+    Map::new()
 }
 
 /// Everything the engine needs to manage one kind in AWS.
 pub struct AwsKind {
     pub info: &'static KindInfo,
-    pub create_op: &'static str,
-    pub describe_op: &'static str,
-    /// Stop operation for jobs: deleting a running job stops it.
-    pub stop_op: Option<&'static str>,
-    /// ACK spec -> AWS create input, validated through the SDK input type.
-    pub create_input: fn(&Value) -> Result<Value, MappingError>,
-    /// AWS describe output -> the same output in ACK naming.
-    pub describe_output: fn(&Value) -> Result<Value, MappingError>,
-    /// AWS member carrying the resource name in describe/stop inputs.
-    pub name_member: &'static str,
-    /// ACK-named member of the describe output holding the lifecycle status.
-    pub aws_status_field: &'static str,
-    /// ACK-named member of the create/describe output holding the ARN.
+    pub service: &'static Service,
+    pub create: Op,
+    pub describe: Op,
+    pub update: Option<Update>,
+    /// Deletes a long-lived resource (then waits until it is gone).
+    pub delete: Option<Op>,
+    /// Stops a running job (the job record stays in AWS).
+    pub stop: Option<Op>,
+    /// The ARN's member in create and describe outputs (ACK name).
     pub arn_field: &'static str,
-    /// AWS member of the create output holding the ARN.
-    pub create_arn_member: &'static str,
-    /// ACK-named describe-output members copied into `status`, as ACK does.
+    /// Describe-output members copied into `status`, as ACK does.
     pub status_fields: &'static [&'static str],
-    /// Statuses during which the resource is still changing (ACK's "modifying").
-    pub modifying_statuses: &'static [&'static str],
     pub not_found: NotFound,
-    /// AWS error codes that need a spec change to get past (`ACK.Terminal`).
+    pub already_exists: AlreadyExists,
+    /// AWS error codes of a create that need a spec change (`ACK.Terminal`).
     pub terminal_codes: &'static [&'static str],
-    /// The create input's tag list member, where the agent adds its owner tag.
-    pub tags_member: Option<&'static str>,
-    /// The operation listing an AWS resource's tags by ARN (`{"ResourceArn"}`
-    /// in, `{"Tags": [{"Key", "Value"}]}` out), to prove ownership after a crash.
-    pub list_tags_op: Option<&'static str>,
-    /// Spec fields that may change after creation; any other edit is refused at apply.
-    pub updatable_fields: &'static [&'static str],
-    /// OpenAPI schema of the spec (the create input) and of the describe output.
-    pub spec_schema: fn() -> Value,
-    pub describe_schema: fn() -> Value,
+    /// The spec's tag list, where the agent adds its owner tag at create.
+    pub tags_field: Option<&'static str>,
+    /// How often a resource in a steady state is described again, so drift
+    /// (an endpoint deleted or changed outside Kubernetes) shows; `None` for
+    /// jobs, whose final state never changes.
+    pub resync: Option<Duration>,
+    pub hooks: Hooks,
+    pub sim: SimLifecycle,
 }
 
 impl AwsKind {
-    /// The describe/stop input for a resource name.
-    pub fn name_input(&self, name: &str) -> Value {
-        json!({ self.name_member: name })
+    /// The operation playing `role`, if the kind has one.
+    pub fn op(&self, role: Role) -> Option<&Op> {
+        match role {
+            Role::Create => Some(&self.create),
+            Role::Describe => Some(&self.describe),
+            Role::Update => self.update.as_ref().map(|u| &u.op),
+            Role::Delete => self.delete.as_ref(),
+            Role::Stop => self.stop.as_ref(),
+            Role::ListTags => Some(&self.service.list_tags),
+        }
+    }
+
+    /// The identifiers of a spec, as the input of describe, delete and stop.
+    pub fn identity(&self, spec: &Value) -> Value {
+        let mut out = Map::new();
+        for f in self.info.identifiers {
+            if let Some(v) = spec.get(*f) {
+                out.insert((*f).to_string(), v.clone());
+            }
+        }
+        Value::Object(out)
+    }
+
+    /// Spec fields that may change after creation (top-level names, for apply).
+    pub fn updatable_fields(&self) -> Vec<&'static str> {
+        self.update.iter().flat_map(|u| u.fields.iter().map(|f| f.split(['.', '[']).next().unwrap_or(f))).collect()
+    }
+
+    /// OpenAPI of the spec (the create input) and of the describe output.
+    pub fn spec_schema(&self) -> Value {
+        (self.create.input_schema)()
+    }
+
+    pub fn describe_schema(&self) -> Value {
+        (self.describe.output_schema)()
     }
 }
+
+impl std::fmt::Debug for AwsKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AwsKind").field("kind", &self.info.kind).finish_non_exhaustive()
+    }
+}
+
+pub static SAGEMAKER: Service = Service {
+    arn_service: "sagemaker",
+    names_resources: true,
+    list_tags: sagemaker_op!(ListTags, list_tags),
+    read_tags: |out| {
+        let tags = out.get("tags").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+        tags.iter()
+            .filter_map(|t| Some((t.get("key")?.as_str()?.to_string(), t.get("value")?.as_str()?.to_string())))
+            .collect()
+    },
+};
 
 /// ACK's terminal codes for SageMaker jobs (`generator.yaml`).
 const JOB_TERMINAL_CODES: &[&str] = &[
@@ -146,17 +352,24 @@ const JOB_TERMINAL_CODES: &[&str] = &[
     "MissingParameter",
 ];
 
+/// ACK's terminal codes for the hosting kinds.
+const HOSTING_TERMINAL_CODES: &[&str] = &["InvalidParameterCombination", "InvalidParameterValue", "MissingParameter"];
+
 pub static TRAINING_JOB: AwsKind = AwsKind {
     info: &kinds::TRAINING_JOB,
-    create_op: "CreateTrainingJob",
-    describe_op: "DescribeTrainingJob",
-    stop_op: Some("StopTrainingJob"),
-    create_input: ack_to_aws::<CreateTrainingJobInput>,
-    describe_output: aws_to_ack::<DescribeTrainingJobOutput>,
-    name_member: "TrainingJobName",
-    aws_status_field: "trainingJobStatus",
+    service: &SAGEMAKER,
+    create: sagemaker_op!(CreateTrainingJob, create_training_job),
+    describe: sagemaker_op!(DescribeTrainingJob, describe_training_job),
+    // the only edits SageMaker accepts after creation (§2.1)
+    update: Some(Update {
+        op: sagemaker_op!(UpdateTrainingJob, update_training_job),
+        fields: &["resourceConfig.keepAlivePeriodInSeconds", "profilerConfig", "profilerRuleConfigurations"],
+        compare: &["resourceConfig.keepAlivePeriodInSeconds", "profilerConfig", "profilerRuleConfigurations"],
+        allowed_in: Some(&["InProgress", "Completed"]),
+    }),
+    delete: None,
+    stop: Some(sagemaker_op!(StopTrainingJob, stop_training_job)),
     arn_field: "trainingJobARN",
-    create_arn_member: "TrainingJobArn",
     status_fields: &[
         "trainingJobStatus",
         "secondaryStatus",
@@ -169,29 +382,273 @@ pub static TRAINING_JOB: AwsKind = AwsKind {
         "creationTime",
         "lastModifiedTime",
     ],
-    modifying_statuses: &["InProgress", "Stopping"],
-    not_found: NotFound::ValidationPrefix("Requested resource not found"),
+    not_found: NotFound { code: "ValidationException", message: "Requested resource not found." },
+    already_exists: AlreadyExists {
+        code: "ResourceInUse",
+        message: "Training job names must be unique within an AWS account and region, and a training job with this name already exists ({arn})",
+    },
     terminal_codes: JOB_TERMINAL_CODES,
-    tags_member: Some("Tags"),
-    list_tags_op: Some("ListTags"),
-    // ACK allows only warm-pool and profiler updates (§2.1); UpdateTrainingJob
-    // is not wired yet, so every edit after creation is refused up front.
-    updatable_fields: &[],
-    spec_schema: openapi_validated::<CreateTrainingJobInput>,
-    describe_schema: openapi::<DescribeTrainingJobOutput>,
+    tags_field: Some("tags"),
+    resync: None,
+    hooks: Hooks { before_update: training_job_update_guard, ..NO_HOOKS },
+    sim: SimLifecycle {
+        arn: "training-job/{name}",
+        creating: &[
+            ("InProgress", "Starting"),
+            ("InProgress", "LaunchingMLInstances"),
+            ("InProgress", "Downloading"),
+            ("InProgress", "Training"),
+            ("InProgress", "Uploading"),
+        ],
+        settled: ("Completed", "Completed"),
+        failed: ("Failed", "Failed"),
+        stopping: Some(("Stopping", "Stopped")),
+        updating: None,
+        deleting: None,
+        fail_paths: &["environment.SIM_FAIL_REASON"],
+        extras: crate::aws::sim::training_job_extras,
+    },
 };
 
+/// UpdateTrainingJob's rules (ACK §2.1): warm pool and profiler are updated
+/// one at a time, the profiler only while the job runs.
+fn training_job_update_guard(cx: &UpdateContext<'_>) -> Result<(), Hold> {
+    let warm_pool = cx.input.pointer("/resourceConfig/keepAlivePeriodInSeconds").is_some()
+        && cx.input.pointer("/resourceConfig/keepAlivePeriodInSeconds")
+            != cx.observed.pointer("/resourceConfig/keepAlivePeriodInSeconds");
+    let profiler = ["profilerConfig", "profilerRuleConfigurations"]
+        .iter()
+        .any(|f| cx.input.get(*f).is_some() && cx.input.get(*f) != cx.observed.get(*f));
+    let status = cx.observed.get("trainingJobStatus").and_then(Value::as_str).unwrap_or_default();
+    if warm_pool && profiler {
+        return Err(Hold::Terminal(
+            "cannot update the warm pool and the profiler at the same time: change one, apply, then the other".into(),
+        ));
+    }
+    if profiler && status != "InProgress" {
+        return Err(Hold::Terminal(format!(
+            "the profiler can only be updated while the training job is InProgress; it is {status}"
+        )));
+    }
+    if warm_pool {
+        if cx.observed.pointer("/resourceConfig/keepAlivePeriodInSeconds").is_none() {
+            return Err(Hold::Terminal(
+                "this training job has no warm pool: a warm pool can only be configured at creation (resourceConfig.keepAlivePeriodInSeconds)".into(),
+            ));
+        }
+        let pool = cx.observed.pointer("/warmPoolStatus/status").and_then(Value::as_str);
+        match (status, pool) {
+            ("InProgress", _) | ("Completed", Some("Available" | "InUse")) => {}
+            ("Completed", None) => return Err(Hold::Wait("waiting for the warm pool to become available".into())),
+            (s, p) => {
+                return Err(Hold::Terminal(format!(
+                    "the warm pool can no longer be updated (job {s}, warm pool {})",
+                    p.unwrap_or("absent")
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+pub static MODEL: AwsKind = AwsKind {
+    info: &kinds::MODEL,
+    service: &SAGEMAKER,
+    create: sagemaker_op!(CreateModel, create_model),
+    describe: sagemaker_op!(DescribeModel, describe_model),
+    update: None,
+    delete: Some(sagemaker_op!(DeleteModel, delete_model)),
+    stop: None,
+    arn_field: "modelARN",
+    status_fields: &[],
+    not_found: NotFound { code: "ValidationException", message: "Could not find model \"{arn}\"." },
+    already_exists: AlreadyExists {
+        code: "ValidationException",
+        message: "Cannot create already existing model \"{arn}\".",
+    },
+    terminal_codes: HOSTING_TERMINAL_CODES,
+    tags_field: Some("tags"),
+    resync: Some(Duration::from_secs(600)),
+    hooks: NO_HOOKS,
+    sim: SimLifecycle::exists("model/{name}"),
+};
+
+pub static ENDPOINT_CONFIG: AwsKind = AwsKind {
+    info: &kinds::ENDPOINT_CONFIG,
+    service: &SAGEMAKER,
+    create: sagemaker_op!(CreateEndpointConfig, create_endpoint_config),
+    describe: sagemaker_op!(DescribeEndpointConfig, describe_endpoint_config),
+    update: None,
+    delete: Some(sagemaker_op!(DeleteEndpointConfig, delete_endpoint_config)),
+    stop: None,
+    arn_field: "endpointConfigARN",
+    status_fields: &[],
+    not_found: NotFound { code: "ValidationException", message: "Could not find endpoint configuration \"{arn}\"." },
+    already_exists: AlreadyExists {
+        code: "ValidationException",
+        message: "Cannot create already existing endpoint configuration \"{arn}\".",
+    },
+    terminal_codes: HOSTING_TERMINAL_CODES,
+    tags_field: Some("tags"),
+    resync: Some(Duration::from_secs(600)),
+    hooks: NO_HOOKS,
+    sim: SimLifecycle::exists("endpoint-config/{name}"),
+};
+
+/// ACK's annotation recording the config an update last tried, so a failed
+/// update is never retried with the same config (§2.7).
+pub const LAST_ENDPOINT_CONFIG_FOR_UPDATE: &str = "sagemaker.services.k8s.aws/last-endpoint-config-for-update";
+
+pub static ENDPOINT: AwsKind = AwsKind {
+    info: &kinds::ENDPOINT,
+    service: &SAGEMAKER,
+    create: sagemaker_op!(CreateEndpoint, create_endpoint),
+    describe: sagemaker_op!(DescribeEndpoint, describe_endpoint),
+    // a deployment config says how the next update rolls out: it is carried
+    // with a config change, and AWS does not echo it back to compare
+    update: Some(Update {
+        op: sagemaker_op!(UpdateEndpoint, update_endpoint),
+        fields: &["endpointConfigName", "deploymentConfig"],
+        compare: &["endpointConfigName"],
+        allowed_in: None,
+    }),
+    delete: Some(sagemaker_op!(DeleteEndpoint, delete_endpoint)),
+    stop: None,
+    arn_field: "endpointARN",
+    status_fields: &[
+        "endpointStatus",
+        "failureReason",
+        "creationTime",
+        "lastModifiedTime",
+        "productionVariants",
+        "pendingDeploymentSummary",
+    ],
+    not_found: NotFound { code: "ValidationException", message: "Could not find endpoint \"{arn}\"." },
+    already_exists: AlreadyExists {
+        code: "ValidationException",
+        message: "Cannot create already existing endpoint \"{arn}\".",
+    },
+    terminal_codes: HOSTING_TERMINAL_CODES,
+    tags_field: Some("tags"),
+    // minutes, not ACK's 30 s (calls) or 10 h (drift unseen)
+    resync: Some(Duration::from_secs(300)),
+    hooks: Hooks {
+        // autoscaled capacity survives a config change
+        update_input: |input| input["retainAllVariantProperties"] = json!(true),
+        before_update: endpoint_update_guard,
+        after_update: |cx| {
+            let config = cx.input.get("endpointConfigName").and_then(Value::as_str).unwrap_or_default();
+            vec![(LAST_ENDPOINT_CONFIG_FOR_UPDATE, config.to_string())]
+        },
+    },
+    sim: SimLifecycle {
+        arn: "endpoint/{name}",
+        creating: &[("Creating", "")],
+        settled: ("InService", ""),
+        failed: ("Failed", ""),
+        stopping: None,
+        updating: Some(("Updating", "RollingBack")),
+        deleting: Some("Deleting"),
+        fail_paths: &[],
+        extras: crate::aws::sim::endpoint_extras,
+    },
+};
+
+/// ACK's failed-update guard (§2.7): SageMaker rolls a failed update back to
+/// InService with a FailureReason; the same config is never tried again
+/// (a new config name always is), and a Failed endpoint cannot be updated.
+fn endpoint_update_guard(cx: &UpdateContext<'_>) -> Result<(), Hold> {
+    let text = |v: &Value, f: &str| v.get(f).and_then(Value::as_str).map(str::to_string);
+    let status = text(cx.observed, "endpointStatus").unwrap_or_default();
+    let current = text(cx.observed, "endpointConfigName").unwrap_or_default();
+    let desired = text(cx.input, "endpointConfigName").unwrap_or_default();
+    let failure = text(cx.observed, "failureReason");
+    if status == "Failed" {
+        return Err(Hold::Terminal(format!(
+            "unable to update endpoint: it is Failed ({}); delete it and create it again",
+            failure.unwrap_or_default()
+        )));
+    }
+    let tried = cx.resource.annotation(LAST_ENDPOINT_CONFIG_FOR_UPDATE) == Some(desired.as_str());
+    if let Some(reason) = failure
+        && tried
+        && current != desired
+        && !reason.starts_with("Request to service failed")
+    {
+        return Err(Hold::Terminal(format!(
+            "the update to endpoint config {desired} failed and was rolled back ({reason}); the endpoint still serves \
+             {current}: fix the cause and point endpointConfigName at a new config, or back at {current}"
+        )));
+    }
+    Ok(())
+}
+
 /// Every kind the agent manages.
-pub static KINDS: &[&AwsKind] = &[&TRAINING_JOB];
+pub static KINDS: &[&AwsKind] = &[&TRAINING_JOB, &MODEL, &ENDPOINT_CONFIG, &ENDPOINT];
 
 /// The AWS table entry for a kind.
 pub fn for_info(info: &KindInfo) -> Option<&'static AwsKind> {
     KINDS.iter().copied().find(|k| k.info == info)
 }
 
-impl std::fmt::Debug for AwsKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AwsKind").field("kind", &self.info.kind).finish_non_exhaustive()
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_served_kind_has_its_aws_half_and_every_dependency_is_served() {
+        for info in sagemaker_core::kinds::KINDS {
+            assert!(for_info(info).is_some(), "{} has no AWS declaration", info.kind);
+            for dep in info.depends_on {
+                assert!(for_info(dep.kind).is_some(), "{} depends on unserved {}", info.kind, dep.kind.kind);
+            }
+        }
+    }
+
+    #[test]
+    fn every_declared_field_exists_in_the_shapes_it_names() {
+        for kind in KINDS {
+            let spec = kind.spec_schema();
+            let describe = kind.describe_schema();
+            let has = |schema: &Value, path: &str| {
+                let mut at = schema;
+                for part in path.split('.') {
+                    let part = part.trim_end_matches("[]");
+                    at = match at.pointer(&format!("/properties/{part}")) {
+                        Some(p) => p.get("items").unwrap_or(p),
+                        None => return false,
+                    };
+                }
+                true
+            };
+            for f in kind.info.identifiers.iter().chain(kind.info.required_fields) {
+                assert!(has(&spec, f), "{}: spec has no {f}", kind.info.kind);
+            }
+            for f in kind.status_fields.iter().chain([&kind.arn_field]).chain(kind.info.statuses.field.iter()) {
+                assert!(has(&describe, f), "{}: describe output has no {f}", kind.info.kind);
+            }
+            if let Some(u) = &kind.update {
+                for f in u.fields {
+                    assert!(has(&spec, f), "{}: update field {f} is not in the spec", kind.info.kind);
+                }
+                for f in u.compare {
+                    assert!(u.fields.contains(f) && has(&describe, f), "{}: compared field {f}", kind.info.kind);
+                }
+            }
+            for dep in kind.info.depends_on {
+                for (_, path) in dep.fields {
+                    assert!(has(&spec, path), "{}: dependency path {path}", kind.info.kind);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_not_found_matches_the_message_it_declares_and_no_other() {
+        let nf = MODEL.not_found;
+        let e = |code: &str, m: &str| AwsError::new("DescribeModel", code, m);
+        assert!(nf.matches(&e("ValidationException", "Could not find model \"arn:aws:sagemaker:us-east-1:1:model/m\".")));
+        assert!(!nf.matches(&e("ValidationException", "Could not find endpoint \"x\".")));
+        assert!(TRAINING_JOB.not_found.matches(&e("ValidationException", "Requested resource not found.")));
     }
 }
-

@@ -3,7 +3,7 @@
 //! region annotation, else the agent's defaults. (Namespace defaults and
 //! CARM account mapping plug in here.)
 
-use sagemaker_core::{Resource, ack};
+use sagemaker_core::{KindInfo, Resource, ack};
 
 /// The ARN recorded when the resource was created (or adopted).
 pub fn recorded_arn(r: &Resource) -> Option<&str> {
@@ -30,9 +30,9 @@ pub fn account<'a>(r: &'a Resource, default: &'a str) -> &'a str {
     r.str_at("status.ackResourceMetadata.ownerAccountID").unwrap_or(default)
 }
 
-/// The AWS name a resource manages (its identifier field's value).
-pub fn aws_name<'a>(r: &'a Resource, identifier_field: &str) -> &'a str {
-    r.spec.get(identifier_field).and_then(|v| v.as_str()).unwrap_or_default()
+/// The AWS resource a resource manages: its identifier values.
+pub fn aws_id(r: &Resource, kind: &KindInfo) -> String {
+    kind.aws_id(&r.spec)
 }
 
 /// Which of two resources claiming one AWS name owns it: the one that
@@ -57,16 +57,16 @@ pub fn owns_before(a: &Resource, b: &Resource) -> bool {
 pub fn rival<'a>(
     r: &Resource,
     others: &'a [Resource],
-    identifier_field: &str,
+    kind: &KindInfo,
     default_region: &str,
     default_account: &str,
 ) -> Option<&'a Resource> {
-    let name = aws_name(r, identifier_field);
+    let name = aws_id(r, kind);
     let here = (account(r, default_account), region(r, default_region));
     others
         .iter()
         .filter(|o| o.key() != r.key())
-        .filter(|o| aws_name(o, identifier_field) == name && (account(o, default_account), region(o, default_region)) == here)
+        .filter(|o| aws_id(o, kind) == name && (account(o, default_account), region(o, default_region)) == here)
         .filter(|o| r.metadata.uid.is_none() || owns_before(o, r))
         .min_by(|a, b| if owns_before(a, b) { std::cmp::Ordering::Less } else { std::cmp::Ordering::Greater })
 }

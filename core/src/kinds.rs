@@ -14,7 +14,79 @@ pub struct PrinterColumn {
     pub wide: bool,
 }
 
-/// Static facts about one ACK-compatible kind.
+/// Where a kind's lifecycle status lives and what its values mean.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Statuses {
+    /// The status field holding the AWS lifecycle status (`trainingJobStatus`),
+    /// or `None` for kinds AWS gives no status (Model: it exists or not).
+    pub field: Option<&'static str>,
+    /// Still changing: polled, `ResourceSynced` False, updates and deletes wait.
+    pub modifying: &'static [&'static str],
+    /// Nothing changes any more without the user: never looked at again.
+    pub final_: &'static [&'static str],
+    /// What `--wait` and `watch` wait for.
+    pub success: &'static [&'static str],
+    /// Reached only when something went wrong that needs a new spec
+    /// (`ACK.Terminal`, as ACK does for a Failed endpoint).
+    pub terminal: &'static [&'static str],
+    /// A job in one of these can be stopped (`stop`, or delete while running).
+    pub stoppable: &'static [&'static str],
+}
+
+/// Another kind this one names in its spec, which must exist in AWS first:
+/// `deploy` applies it earlier and the agent waits for it instead of failing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dependency {
+    pub kind: &'static KindInfo,
+    /// Pairs of (the other kind's identifier field, path in this spec), with
+    /// `[]` for every item of a list: `("modelName", "productionVariants[].modelName")`.
+    pub fields: &'static [(&'static str, &'static str)],
+}
+
+impl Dependency {
+    /// The resources of the other kind a spec names, each as its identity
+    /// (identifier field -> value): one per list item for a path through a list.
+    pub fn identities(&self, spec: &serde_json::Value) -> Vec<serde_json::Value> {
+        let columns: Vec<Vec<&serde_json::Value>> = self.fields.iter().map(|(_, path)| values_at(spec, path)).collect();
+        let rows = columns.iter().map(Vec::len).max().unwrap_or(0);
+        (0..rows)
+            .filter_map(|i| {
+                let mut identity = serde_json::Map::new();
+                for ((field, _), column) in self.fields.iter().zip(&columns) {
+                    // a field outside any list names the same value for every row
+                    let value = column.get(i).or(if column.len() == 1 { column.first() } else { None })?;
+                    identity.insert((*field).to_string(), (*value).clone());
+                }
+                Some(serde_json::Value::Object(identity))
+            })
+            .collect()
+    }
+}
+
+/// Every value at a dotted path, `[]` stepping into each item of a list:
+/// `productionVariants[].modelName`.
+pub fn values_at<'a>(v: &'a serde_json::Value, path: &str) -> Vec<&'a serde_json::Value> {
+    let mut at = vec![v];
+    for part in path.split('.') {
+        let (name, each) = match part.strip_suffix("[]") {
+            Some(n) => (n, true),
+            None => (part, false),
+        };
+        at = at
+            .into_iter()
+            .filter_map(|x| x.get(name))
+            .flat_map(|x| match (each, x) {
+                (true, serde_json::Value::Array(items)) => items.iter().collect::<Vec<_>>(),
+                _ => vec![x],
+            })
+            .filter(|x| !x.is_null())
+            .collect();
+    }
+    at
+}
+
+/// Static facts about one ACK-compatible kind: one declaration, shared by
+/// the plugin and the agent (whose AWS half is `sagemaker_agent::kinds`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KindInfo {
     pub group: &'static str,
@@ -24,19 +96,20 @@ pub struct KindInfo {
     pub singular: &'static str,
     /// kubectl-style aliases (`tj`).
     pub short_names: &'static [&'static str],
-    /// The spec field that names the AWS resource (`trainingJobName`).
-    pub identifier_field: &'static str,
+    /// The spec fields that name the AWS resource: one for most kinds
+    /// (`trainingJobName`), several for composite identifiers.
+    pub identifiers: &'static [&'static str],
     /// Top-level spec fields ACK's CRD marks required.
     pub required_fields: &'static [&'static str],
-    /// The status field holding the AWS lifecycle status, if the kind has one.
-    pub status_field: Option<&'static str>,
-    /// AWS statuses after which nothing changes any more (polling stops).
-    pub final_statuses: &'static [&'static str],
-    /// AWS statuses that count as success for `--wait` and `watch`.
-    pub success_statuses: &'static [&'static str],
+    pub statuses: Statuses,
     /// The status field where AWS says why the resource failed, if any.
     pub failure_field: Option<&'static str>,
+    /// A finer status `describe` and `watch` show beside the main one (`secondaryStatus`).
+    pub progress_field: Option<&'static str>,
     pub printer_columns: &'static [PrinterColumn],
+    /// What `describe` shows after the status: (label, path).
+    pub describe_fields: &'static [(&'static str, &'static str)],
+    pub depends_on: &'static [Dependency],
 }
 
 impl KindInfo {
@@ -76,7 +149,35 @@ impl KindInfo {
 
     /// Whether an AWS status is final (nothing more will happen without user action).
     pub fn is_final(&self, status: &str) -> bool {
-        self.final_statuses.contains(&status)
+        self.statuses.final_.contains(&status)
+    }
+
+    /// Whether this kind runs once and stops (a job) rather than living on.
+    pub fn is_job(&self) -> bool {
+        !self.statuses.stoppable.is_empty()
+    }
+
+    /// The status field's path in the resource (`status.trainingJobStatus`).
+    pub fn status_path(&self) -> Option<String> {
+        self.statuses.field.map(|f| format!("status.{f}"))
+    }
+
+    /// The AWS identity a spec names, for messages and for telling two
+    /// resources' claims apart: the identifier values, joined by spaces.
+    pub fn aws_id(&self, spec: &serde_json::Value) -> String {
+        let parts: Vec<&str> =
+            self.identifiers.iter().map(|f| spec.get(*f).and_then(serde_json::Value::as_str).unwrap_or_default()).collect();
+        parts.join(" ")
+    }
+
+    /// The identifier fields, for messages: `trainingJobName`, or
+    /// `serviceNamespace, resourceID and scalableDimension`.
+    pub fn identifier_names(&self) -> String {
+        match self.identifiers {
+            [one] => (*one).to_string(),
+            [init @ .., last] => format!("{} and {last}", init.join(", ")),
+            [] => String::new(),
+        }
     }
 }
 
@@ -87,6 +188,9 @@ const fn col(name: &'static str, path: &'static str, wide: bool) -> PrinterColum
 /// Group of the SageMaker kinds.
 pub const SAGEMAKER_GROUP: &str = "sagemaker.services.k8s.aws";
 
+const NO_STATUS: Statuses =
+    Statuses { field: None, modifying: &[], final_: &[], success: &[], terminal: &[], stoppable: &[] };
+
 /// TrainingJob, as ACK defines it (`ack-controllers-behavior.md` §2.1).
 pub const TRAINING_JOB: KindInfo = KindInfo {
     group: SAGEMAKER_GROUP,
@@ -95,7 +199,7 @@ pub const TRAINING_JOB: KindInfo = KindInfo {
     plural: "trainingjobs",
     singular: "trainingjob",
     short_names: &["tj"],
-    identifier_field: "trainingJobName",
+    identifiers: &["trainingJobName"],
     required_fields: &[
         "trainingJobName",
         "roleARN",
@@ -104,19 +208,97 @@ pub const TRAINING_JOB: KindInfo = KindInfo {
         "resourceConfig",
         "stoppingCondition",
     ],
-    status_field: Some("trainingJobStatus"),
-    final_statuses: &["Completed", "Failed", "Stopped"],
-    success_statuses: &["Completed"],
+    statuses: Statuses {
+        field: Some("trainingJobStatus"),
+        modifying: &["InProgress", "Stopping"],
+        final_: &["Completed", "Failed", "Stopped"],
+        success: &["Completed"],
+        terminal: &[],
+        stoppable: &["InProgress"],
+    },
     failure_field: Some("failureReason"),
+    progress_field: Some("secondaryStatus"),
     printer_columns: &[
         col("STATUS", "status.trainingJobStatus", false),
         col("SECONDARY-STATUS", "status.secondaryStatus", false),
         col("FAILURE-REASON", "status.failureReason", true),
     ],
+    describe_fields: &[
+        ("Secondary Status", "status.secondaryStatus"),
+        ("Model Artifacts", "status.modelArtifacts.s3ModelArtifacts"),
+    ],
+    depends_on: &[],
+};
+
+/// Model (§2.5): exists or not, immutable.
+pub const MODEL: KindInfo = KindInfo {
+    group: SAGEMAKER_GROUP,
+    version: "v1alpha1",
+    kind: "Model",
+    plural: "models",
+    singular: "model",
+    short_names: &[],
+    identifiers: &["modelName"],
+    required_fields: &["modelName"],
+    statuses: NO_STATUS,
+    failure_field: None,
+    progress_field: None,
+    printer_columns: &[],
+    describe_fields: &[("Image", "spec.primaryContainer.image"), ("Model Data", "spec.primaryContainer.modelDataURL")],
+    depends_on: &[],
+};
+
+/// EndpointConfig (§2.6): immutable; names the models it serves.
+pub const ENDPOINT_CONFIG: KindInfo = KindInfo {
+    group: SAGEMAKER_GROUP,
+    version: "v1alpha1",
+    kind: "EndpointConfig",
+    plural: "endpointconfigs",
+    singular: "endpointconfig",
+    short_names: &["epc"],
+    identifiers: &["endpointConfigName"],
+    required_fields: &["endpointConfigName", "productionVariants"],
+    statuses: NO_STATUS,
+    failure_field: None,
+    progress_field: None,
+    printer_columns: &[],
+    describe_fields: &[],
+    depends_on: &[Dependency { kind: &MODEL, fields: &[("modelName", "productionVariants[].modelName")] }],
+};
+
+/// Endpoint (§2.7): long-lived, updated by pointing it at another config.
+pub const ENDPOINT: KindInfo = KindInfo {
+    group: SAGEMAKER_GROUP,
+    version: "v1alpha1",
+    kind: "Endpoint",
+    plural: "endpoints",
+    singular: "endpoint",
+    short_names: &["ep"],
+    identifiers: &["endpointName"],
+    required_fields: &["endpointName", "endpointConfigName"],
+    statuses: Statuses {
+        field: Some("endpointStatus"),
+        modifying: &["Creating", "Updating", "SystemUpdating", "RollingBack", "Deleting"],
+        final_: &["Failed"],
+        success: &["InService"],
+        terminal: &["Failed"],
+        stoppable: &[],
+    },
+    failure_field: Some("failureReason"),
+    progress_field: None,
+    printer_columns: &[
+        col("STATUS", "status.endpointStatus", false),
+        col("FAILURE-REASON", "status.failureReason", true),
+    ],
+    describe_fields: &[
+        ("Endpoint Config", "spec.endpointConfigName"),
+        ("Last Modified", "status.lastModifiedTime"),
+    ],
+    depends_on: &[Dependency { kind: &ENDPOINT_CONFIG, fields: &[("endpointConfigName", "endpointConfigName")] }],
 };
 
 /// Every kind this build serves.
-pub const KINDS: &[&KindInfo] = &[&TRAINING_JOB];
+pub const KINDS: &[&KindInfo] = &[&TRAINING_JOB, &MODEL, &ENDPOINT_CONFIG, &ENDPOINT];
 
 /// Looks a kind up by any of the names [`KindInfo::matches`] accepts.
 pub fn find(name: &str) -> Option<&'static KindInfo> {
@@ -151,8 +333,18 @@ mod tests {
     }
 
     #[test]
+    fn a_dependency_names_one_resource_per_list_item() {
+        let spec = serde_json::json!({ "productionVariants": [{ "modelName": "a" }, { "modelName": "b" }, {}] });
+        let ids = ENDPOINT_CONFIG.depends_on[0].identities(&spec);
+        assert_eq!(ids, [serde_json::json!({ "modelName": "a" }), serde_json::json!({ "modelName": "b" })]);
+        assert_eq!(find("ep"), Some(&ENDPOINT));
+        assert_eq!(find("epc"), Some(&ENDPOINT_CONFIG));
+        assert_eq!(find("models.sagemaker"), Some(&MODEL));
+    }
+
+    #[test]
     fn a_name_qualified_by_another_group_is_not_a_match() {
         assert_eq!(find("trainingjobs.sagemaker.aws.amazon.com"), None);
-        assert_eq!(find("endpoints"), None);
+        assert_eq!(find("endpoints.applicationautoscaling.services.k8s.aws"), None);
     }
 }

@@ -505,7 +505,7 @@ mod tests {
     #[test]
     fn an_unknown_kind_hint_lists_the_known_kinds_with_their_short_names() {
         let hint = Error::UnknownKind("pods".into()).hint().expect("hint");
-        assert_eq!(hint, "known kinds: trainingjobs (tj)");
+        assert_eq!(hint, "known kinds: trainingjobs (tj), models, endpointconfigs (epc), endpoints (ep)");
     }
 
     #[test]

@@ -484,7 +484,7 @@ async fn an_unknown_kind_errors_with_a_hint_listing_the_known_kinds() {
     assert_eq!(result.code, 1, "{result:?}");
     assert_eq!(
         result.stderr,
-        "error: unknown kind \"pods\"\nhint: known kinds: trainingjobs (tj)\n"
+        "error: unknown kind \"pods\"\nhint: known kinds: trainingjobs (tj), models, endpointconfigs (epc), endpoints (ep)\n"
     );
     assert!(agent.calls().is_empty());
 }

@@ -8,6 +8,12 @@
 //! shape ids the SDK's schemas do carry. One table serves apply-time
 //! validation, the CRDs' OpenAPI and the SageMaker simulator, so all three
 //! refuse exactly what SageMaker refuses.
+//!
+//! Required members are the one constraint the table does not hold: they are
+//! Smithy's `@required` trait on a member schema ([`is_required`]). The SDK's
+//! generated schemas leave that trait out (the SDK fills required inputs with
+//! defaults), so only schemas built from a service model
+//! ([`crate::ServiceModel`]) carry it.
 
 use std::{
     collections::HashMap,
@@ -15,6 +21,7 @@ use std::{
     sync::{LazyLock, Mutex},
 };
 
+use aws_smithy_schema::{AnnotationTrait, Schema, ShapeId, TraitMap};
 use serde_json::Value;
 
 /// The constraints of one member.
@@ -43,6 +50,8 @@ pub enum Violation {
     TooFewItems(u64),
     TooManyItems(u64),
     NoMatch(String),
+    /// A required member is absent (or null).
+    Missing,
 }
 
 impl fmt::Display for Violation {
@@ -56,6 +65,7 @@ impl fmt::Display for Violation {
             Violation::TooFewItems(n) => write!(f, "must have at least {n} entries"),
             Violation::TooManyItems(n) => write!(f, "must have at most {n} entries"),
             Violation::NoMatch(p) => write!(f, "must match the pattern ^{p}$"),
+            Violation::Missing => f.write_str("must be set"),
         }
     }
 }
@@ -73,6 +83,7 @@ impl Violation {
             Violation::TooFewItems(n) => format!("Member must have length greater than or equal to {n}"),
             Violation::TooManyItems(n) => format!("Member must have length less than or equal to {n}"),
             Violation::NoMatch(p) => format!("Member must satisfy regular expression pattern: ^{p}$"),
+            Violation::Missing => "Member must not be null".to_string(),
         }
     }
 }
@@ -88,8 +99,25 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| parse(include_str!("../data/con
 /// engine supports (then the pattern is not enforced, rather than guessed).
 static PATTERNS: LazyLock<Mutex<HashMap<&'static str, Option<regex::Regex>>>> = LazyLock::new(Mutex::default);
 
-fn leak(s: String) -> &'static str {
+pub(crate) fn leak(s: String) -> &'static str {
     Box::leak(s.into_boxed_str())
+}
+
+const REQUIRED: &str = "smithy.api#required";
+
+/// The traits of a required member schema: Smithy's `@required`.
+pub(crate) static REQUIRED_TRAITS: LazyLock<TraitMap> = LazyLock::new(|| {
+    let mut traits = TraitMap::new();
+    let required = ShapeId::from_parts(REQUIRED, "smithy.api", "required");
+    traits.insert(Box::new(AnnotationTrait::new(required)));
+    traits
+});
+
+/// Whether a member schema carries `@required`.
+pub fn is_required(member: &Schema<'_>) -> bool {
+    member
+        .traits()
+        .is_some_and(|traits| traits.contains_fqn(REQUIRED))
 }
 
 fn parse(text: &str) -> Table {

@@ -15,7 +15,7 @@ use aws_smithy_types::{BigDecimal, BigInteger, Blob, DateTime, Document, Number}
 use serde_json::Value;
 
 use crate::error::{MappingError, MappingErrorKind, json_type, short_shape_name, suggest};
-use crate::{Naming, path};
+use crate::{Naming, constraints, path};
 
 /// State shared by every deserializer of one `from_json` call.
 ///
@@ -101,22 +101,48 @@ impl<'a> ValueDeserializer<'a> {
         if !self.cx.validate {
             return Ok(());
         }
-        let Some(violation) = crate::constraints::of(schema.shape_id().as_str()).and_then(|c| c.check(self.value))
+        let Some(violation) = constraints::of(schema.shape_id().as_str()).and_then(|c| c.check(self.value))
         else {
             return Ok(());
         };
         let hint = match (&violation, self.value) {
-            (crate::constraints::Violation::NotInEnum(values), Value::String(found)) => {
+            (constraints::Violation::NotInEnum(values), Value::String(found)) => {
                 crate::error::closest(found, values.iter().map(String::as_str)).map(|v| format!("did you mean {v:?}?"))
             }
             _ => None,
         };
-        let kind = MappingErrorKind::Constraint(Box::new(crate::error::ConstraintError {
-            value: self.value.clone(),
-            violation,
-        }));
-        let error = MappingError::new(self.path.clone(), kind).with_hint(hint);
+        let error =
+            MappingError::constraint(self.path.clone(), self.value.clone(), violation).with_hint(hint);
         Err(self.cx.fail(error))
+    }
+
+    /// Fails when a member marked `@required` is not `present` (when
+    /// validating; only schemas built from a service model mark members).
+    fn require(
+        &self,
+        schema: &Schema<'_>,
+        present: &[(&String, &Value, &Schema<'_>)],
+    ) -> Result<(), SerdeError> {
+        let required: Vec<&Schema<'_>> = schema
+            .members()
+            .iter()
+            .copied()
+            .filter(|member| constraints::is_required(member))
+            .collect();
+        let is_present = |member: &Schema<'_>| {
+            present
+                .iter()
+                .any(|(_, _, p)| p.member_name() == member.member_name())
+        };
+        let Some(missing) = required.iter().find(|member| !is_present(member)) else {
+            return Ok(());
+        };
+        let names: Vec<&str> = required.iter().map(|member| self.cx.member_key(member)).collect();
+        let shape = short_shape_name(schema.shape_id().as_str());
+        let hint = format!("{shape} requires {}", names.join(", "));
+        let path = path::member(&self.path, self.cx.member_key(missing));
+        let error = MappingError::constraint(path, Value::Null, constraints::Violation::Missing);
+        Err(self.cx.fail(error.with_hint(Some(hint))))
     }
 
     fn wrong_type(&self, expected: &'static str) -> SerdeError {
@@ -227,6 +253,9 @@ impl ShapeDeserializer for ValueDeserializer<'_> {
                 return Err(self.cx.fail(error));
             };
             present.push((key, value, *member));
+        }
+        if self.cx.validate {
+            self.require(schema, &present)?;
         }
         if schema.is_union() && present.len() != 1 {
             // The generated code would only say "mixed variants"; name the

@@ -83,6 +83,16 @@ impl MappingError {
         self
     }
 
+    /// A value at `path` that breaks what the service model states.
+    pub(crate) fn constraint(
+        path: impl Into<String>,
+        value: serde_json::Value,
+        violation: crate::constraints::Violation,
+    ) -> Self {
+        let constraint = ConstraintError { value, violation };
+        Self::new(path, MappingErrorKind::Constraint(Box::new(constraint)))
+    }
+
     pub(crate) fn with_hint(mut self, hint: Option<String>) -> Self {
         self.hint = hint;
         self
@@ -124,6 +134,7 @@ impl fmt::Display for MappingErrorKind {
                     v => v.to_string(),
                 };
                 match violation {
+                    crate::constraints::Violation::Missing => f.write_str("required, but not set"),
                     // 225 instance types do not fit on a line
                     crate::constraints::Violation::NotInEnum(values) if values.len() > 12 => write!(
                         f,

@@ -32,11 +32,31 @@
 //! over any SDK shape and does not depend on a service crate. It needs a
 //! service crate generated with runtime schemas: aws-sdk-sagemaker 1.248 is;
 //! aws-sdk-applicationautoscaling 1.127 (the newest at the time of writing)
-//! is not, so its types have no `deserialize` to pass here.
+//! is not, so its types have no `deserialize` to pass here. Its shapes come
+//! from botocore's service model instead ([`ServiceModel`],
+//! [`application_autoscaling`]), through the same deserializer, serializer
+//! and schema walk:
+//!
+//! ```
+//! use sagemaker_schema::{Naming, application_autoscaling};
+//!
+//! let spec = serde_json::json!({
+//!     "serviceNamespace": "sagemaker",
+//!     "resourceID": "endpoint/xgboost/variant/AllTraffic",
+//!     "scalableDimension": "sagemaker:variant:DesiredInstanceCount",
+//!     "minCapacity": 1,
+//!     "maxCapacity": 20
+//! });
+//! let aas = application_autoscaling();
+//! let request = aas.to_json("RegisterScalableTargetRequest", &spec, Naming::Ack, Naming::Aws, true)?;
+//! assert_eq!(request["ResourceId"], spec["resourceID"]);
+//! # Ok::<(), sagemaker_schema::MappingError>(())
+//! ```
 
 pub mod constraints;
 mod de;
 mod error;
+mod model;
 mod names;
 mod path;
 mod ser;
@@ -46,6 +66,7 @@ use aws_smithy_schema::serde::{SerdeError, SerializableStruct, ShapeDeserializer
 use serde_json::Value;
 
 pub use error::{ConstraintError, MappingError, MappingErrorKind};
+pub use model::{Operation, ServiceModel, application_autoscaling};
 pub use names::ack_name;
 
 /// Which JSON field names (and timestamp encoding) to use.
@@ -94,7 +115,7 @@ pub fn from_json_validated<T>(
     read_json(value, cx, read)
 }
 
-fn read_json<T>(
+pub(crate) fn read_json<T>(
     value: &Value,
     cx: de::Context,
     read: impl FnOnce(&mut dyn ShapeDeserializer) -> Result<T, SerdeError>,

@@ -150,6 +150,18 @@ fn float_value(value: f64) -> Value {
     }
 }
 
+/// A float member as JSON. An integral value is written as an integer, as
+/// Go's encoding/json (so ACK and kubectl) writes a float64: a manifest's
+/// `targetValue: 60` maps back as `60`, not `60.0`. Readers take either.
+fn number_value(value: f64) -> Value {
+    // beyond 2^53 not every integer is a float; keep the float form there
+    if value.fract() == 0.0 && value.abs() < 9_007_199_254_740_992.0 {
+        Value::from(value as i64)
+    } else {
+        float_value(value)
+    }
+}
+
 /// A Smithy document as JSON, objects sorted by key (documents hold `HashMap`s).
 fn document_value(document: &Document) -> Value {
     match document {
@@ -237,11 +249,11 @@ impl ShapeSerializer for ValueSerializer<'_> {
         // Go through the shortest decimal text of the f32 so that 0.1f32 is
         // written as 0.1, not 0.10000000149011612.
         let widened = value.to_string().parse::<f64>().unwrap_or(f64::from(value));
-        self.emit(schema, float_value(widened))
+        self.emit(schema, number_value(widened))
     }
 
     fn write_double(&mut self, schema: &Schema<'_>, value: f64) -> Result<(), SerdeError> {
-        self.emit(schema, float_value(value))
+        self.emit(schema, number_value(value))
     }
 
     fn write_big_integer(&mut self, schema: &Schema<'_>, value: &BigInteger) -> Result<(), SerdeError> {

@@ -33,6 +33,8 @@ pub(crate) struct Member {
     pub(crate) ack_name: String,
     /// The member's shape id (`com.amazonaws.sagemaker#ResourceConfig$InstanceCount`).
     pub(crate) id: String,
+    /// Marked `@required` (only service-model schemas mark it).
+    pub(crate) required: bool,
     pub(crate) node: Node,
 }
 
@@ -112,6 +114,7 @@ impl ShapeDeserializer for Recorder<'_> {
             members.push(Member {
                 ack_name: ack_member_name(member).to_string(),
                 id: member.shape_id().as_str().to_string(),
+                required: crate::constraints::is_required(member),
                 node: child.into_node(Some(member.shape_type())),
             });
         }
@@ -221,9 +224,9 @@ pub(crate) fn walk(read: impl FnOnce(&mut dyn ShapeDeserializer) -> Result<(), S
     root.into_node(None)
 }
 
-/// A Kubernetes structural OpenAPI v3 schema for a node.
-/// The OpenAPI schema of a node; with `constrained`, each member also
-/// carries the service model's constraints (for inputs only: the API server
+/// The Kubernetes structural OpenAPI v3 schema of a node; with
+/// `constrained`, each member also carries the service model's constraints
+/// and each object its `@required` members (for inputs only: the API server
 /// must accept whatever AWS answers in status).
 pub(crate) fn openapi(node: &Node, constrained: bool) -> Value {
     let with = |mut schema: Value, id: &str| {
@@ -238,7 +241,16 @@ pub(crate) fn openapi(node: &Node, constrained: bool) -> Value {
                 .iter()
                 .map(|member| (member.ack_name.clone(), with(openapi(&member.node, constrained), &member.id)))
                 .collect();
-            json!({"type": "object", "properties": properties})
+            let required: Vec<&str> = members
+                .iter()
+                .filter(|m| constrained && m.required)
+                .map(|m| m.ack_name.as_str())
+                .collect();
+            if required.is_empty() {
+                json!({"type": "object", "properties": properties})
+            } else {
+                json!({"type": "object", "properties": properties, "required": required})
+            }
         }
         Node::List(item, id) => json!({"type": "array", "items": with(openapi(item, constrained), id)}),
         Node::Map(value, id) => {

@@ -1,6 +1,8 @@
 //! Conformance with ACK's published CRDs: every field ACK puts under `spec`
 //! (and the TrainingJob status fields) must exist, with the same name and
-//! type, in the OpenAPI schema walked from the SDK's own shape.
+//! type, in the OpenAPI schema walked from the SDK's own shape, or for
+//! Application Auto Scaling (whose SDK has no runtime schemas) from
+//! botocore's service model.
 //!
 //! The CRDs are reference material outside the repository
 //! (`../shared/reference/ack-crds` from the workspace root); the tests skip
@@ -10,19 +12,16 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use aws_smithy_schema::serde::{SerdeError, ShapeDeserializer};
-use sagemaker_schema::openapi_schema;
+use sagemaker_schema::{application_autoscaling, openapi_schema};
 use serde_json::Value;
 
 type Walk = fn(&mut dyn ShapeDeserializer) -> Result<(), SerdeError>;
 
 /// Each SageMaker ACK kind and the SDK input its `spec` mirrors.
 ///
-/// ScalableTarget and ScalingPolicy (RegisterScalableTarget, PutScalingPolicy)
-/// are not here: aws-sdk-applicationautoscaling 1.127.0, the newest release,
-/// is generated without runtime schemas (no `SCHEMA`, `deserialize` or
-/// `SerializableStruct`), so there is no shape to walk. Their field names are
-/// checked against the AWS member names in
-/// `application_autoscaling_crd_field_names_are_the_ack_names_of_aws_members`.
+/// ScalableTarget and ScalingPolicy are in [`APPLICATION_AUTOSCALING_KINDS`]:
+/// aws-sdk-applicationautoscaling 1.127.0, the newest release, is generated
+/// without runtime schemas, so their shapes come from the service model.
 fn kinds() -> Vec<(&'static str, Walk)> {
     use aws_sdk_sagemaker::operation as sm;
     vec![
@@ -141,7 +140,9 @@ fn type_of(schema: &Value) -> String {
 }
 
 /// ACK adds `<field>Ref` next to fields it can resolve from another resource
-/// (ScalableTarget `roleRef`); those are ACK's, not AWS's.
+/// (ScalableTarget `roleRef` for `roleARN`, a list `<field>Refs` for
+/// `<field>IDs`); those are ACK's, not AWS's. They are recognised only next
+/// to the field they resolve, so a `...Ref` AWS has would still be checked.
 fn is_ack_reference(path: &str, ours: &BTreeMap<String, String>) -> bool {
     let first_ref = path
         .split('.')
@@ -156,9 +157,62 @@ fn is_ack_reference(path: &str, ours: &BTreeMap<String, String>) -> bool {
     match first_ref {
         Some((ref_path, _)) => {
             let field = ref_path.strip_suffix("Ref").unwrap_or(&ref_path);
-            ours.contains_key(field) || ours.contains_key(&format!("{field}s"))
+            let field = field.strip_suffix("Ref").unwrap_or(field);
+            ["", "s", "ARN", "ARNs", "ID", "IDs", "Name", "Names"]
+                .iter()
+                .any(|suffix| ours.contains_key(&format!("{field}{suffix}")))
         }
         None => false,
+    }
+}
+
+/// What one kind's CRD `spec` has that `ours` (an OpenAPI schema) lacks or
+/// types differently, how many fields were checked, and the paths only
+/// `ours` has.
+struct SpecComparison {
+    problems: Vec<String>,
+    checked: usize,
+    only_ours: Vec<String>,
+}
+
+fn compare_spec(crds: &BTreeMap<String, Value>, kind: &str, ours: &Value) -> SpecComparison {
+    let crd = crds
+        .get(kind)
+        .unwrap_or_else(|| panic!("ACK CRD for {kind} is in the reference folder"));
+    let mut theirs = BTreeMap::new();
+    typed_paths(&root_schema(crd)["properties"]["spec"], "", &mut theirs);
+    let mut our_paths = BTreeMap::new();
+    typed_paths(ours, "", &mut our_paths);
+    let mut comparison = SpecComparison {
+        problems: Vec::new(),
+        checked: 0,
+        only_ours: our_paths
+            .keys()
+            .filter(|p| !theirs.contains_key(*p))
+            .cloned()
+            .collect(),
+    };
+    for (path, their_type) in &theirs {
+        if is_ack_reference(path, &our_paths) {
+            continue;
+        }
+        comparison.checked += 1;
+        comparison
+            .problems
+            .extend(mismatch(&format!("{kind}: spec"), path, their_type, &our_paths));
+    }
+    comparison
+}
+
+/// How `ours` differs from ACK at `path` (under `root`, for the message):
+/// the field is missing or has another type.
+fn mismatch(root: &str, path: &str, their_type: &str, ours: &BTreeMap<String, String>) -> Option<String> {
+    match ours.get(path) {
+        None => Some(format!("{root}.{path} is missing")),
+        Some(our_type) if our_type != their_type => {
+            Some(format!("{root}.{path} is {our_type}, ACK has {their_type}"))
+        }
+        Some(_) => None,
     }
 }
 
@@ -168,26 +222,9 @@ fn every_spec_field_of_the_12_sagemaker_ack_crds_exists_with_the_same_name_and_t
     let mut problems = Vec::new();
     let mut checked = 0;
     for (kind, walk) in kinds() {
-        let crd = crds
-            .get(kind)
-            .unwrap_or_else(|| panic!("ACK CRD for {kind} is in the reference folder"));
-        let mut theirs = BTreeMap::new();
-        typed_paths(&root_schema(crd)["properties"]["spec"], "", &mut theirs);
-        let mut ours = BTreeMap::new();
-        typed_paths(&openapi_schema(walk), "", &mut ours);
-        for (path, their_type) in &theirs {
-            if is_ack_reference(path, &ours) {
-                continue;
-            }
-            checked += 1;
-            match ours.get(path) {
-                None => problems.push(format!("{kind}: spec.{path} is missing")),
-                Some(our_type) if our_type != their_type => {
-                    problems.push(format!("{kind}: spec.{path} is {our_type}, ACK has {their_type}"))
-                }
-                Some(_) => {}
-            }
-        }
+        let comparison = compare_spec(&crds, kind, &openapi_schema(walk));
+        problems.extend(comparison.problems);
+        checked += comparison.checked;
     }
     assert!(
         problems.is_empty(),
@@ -233,152 +270,95 @@ fn training_job_status_fields_of_the_ack_crd_exist_in_describe_training_job_outp
                 || path.starts_with(&format!("{field}[]"))
         };
         for (path, their_type) in theirs.iter().filter(|(path, _)| under_field(path)) {
-            match ours.get(path) {
-                None => problems.push(format!("status.{path} is missing")),
-                Some(our_type) if our_type != their_type => {
-                    problems.push(format!("status.{path} is {our_type}, ACK has {their_type}"))
-                }
-                Some(_) => {}
-            }
+            problems.extend(mismatch("status", path, their_type, &ours));
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
-/// Every structure member name of the Application Auto Scaling API, as
-/// written on the wire (from aws-sdk-applicationautoscaling 1.127.0's JSON
-/// protocol code; that SDK has no runtime schemas to walk).
-const APPLICATION_AUTOSCALING_MEMBERS: &[&str] = &[
-    "ActivityId",
-    "AdjustmentType",
-    "AlarmARN",
-    "AlarmName",
-    "Alarms",
-    "CapacityForecast",
-    "Cause",
-    "Cooldown",
-    "CreationTime",
-    "CurrentCapacity",
-    "CustomizedCapacityMetricSpecification",
-    "CustomizedLoadMetricSpecification",
-    "CustomizedMetricSpecification",
-    "CustomizedScalingMetricSpecification",
-    "Description",
-    "Details",
-    "Dimensions",
-    "DisableScaleIn",
-    "DynamicScalingInSuspended",
-    "DynamicScalingOutSuspended",
-    "EndTime",
-    "Expression",
-    "Id",
-    "IncludeNotScaledActivities",
-    "Label",
-    "LoadForecast",
-    "MaxCapacity",
-    "MaxCapacityBreachBehavior",
-    "MaxCapacityBuffer",
-    "MaxResults",
-    "Message",
-    "Metric",
-    "MetricAggregationType",
-    "MetricDataQueries",
-    "MetricIntervalLowerBound",
-    "MetricIntervalUpperBound",
-    "MetricName",
-    "MetricSpecification",
-    "MetricSpecifications",
-    "MetricStat",
-    "Metrics",
-    "MinAdjustmentMagnitude",
-    "MinCapacity",
-    "Mode",
-    "Name",
-    "Namespace",
-    "NextToken",
-    "NotScaledReasons",
-    "PolicyARN",
-    "PolicyName",
-    "PolicyNames",
-    "PolicyType",
-    "PredefinedLoadMetricSpecification",
-    "PredefinedMetricPairSpecification",
-    "PredefinedMetricSpecification",
-    "PredefinedMetricType",
-    "PredefinedScalingMetricSpecification",
-    "PredictedCapacity",
-    "PredictiveScalingPolicyConfiguration",
-    "ResourceARN",
-    "ResourceId",
-    "ResourceIds",
-    "ResourceLabel",
-    "ResourceName",
-    "ReturnData",
-    "RoleARN",
-    "ScalableDimension",
-    "ScalableTargetARN",
-    "ScalableTargetAction",
-    "ScalableTargets",
-    "ScaleInCooldown",
-    "ScaleOutCooldown",
-    "ScalingActivities",
-    "ScalingAdjustment",
-    "ScalingPolicies",
-    "Schedule",
-    "ScheduledActionARN",
-    "ScheduledActionName",
-    "ScheduledActionNames",
-    "ScheduledActions",
-    "ScheduledScalingSuspended",
-    "SchedulingBufferTime",
-    "ServiceNamespace",
-    "StartTime",
-    "Stat",
-    "Statistic",
-    "StatusCode",
-    "StatusMessage",
-    "StepAdjustments",
-    "StepScalingPolicyConfiguration",
-    "SuspendedState",
-    "TagKeys",
-    "Tags",
-    "TargetTrackingScalingPolicyConfiguration",
-    "TargetValue",
-    "Timestamps",
-    "Timezone",
-    "Unit",
-    "UpdateTime",
-    "Value",
-    "Values",
+/// Each Application Auto Scaling ACK kind and the model shape its `spec`
+/// mirrors.
+const APPLICATION_AUTOSCALING_KINDS: &[(&str, &str)] = &[
+    ("ScalableTarget", "RegisterScalableTargetRequest"),
+    ("ScalingPolicy", "PutScalingPolicyRequest"),
 ];
 
 #[test]
-fn application_autoscaling_crd_field_names_are_the_ack_names_of_aws_members() {
+fn every_spec_field_of_the_application_autoscaling_ack_crds_exists_with_the_same_name_and_type_in_the_model_input()
+ {
     let Some(crds) = ack_crds() else { return };
-    let ack_names: std::collections::BTreeSet<String> = APPLICATION_AUTOSCALING_MEMBERS
-        .iter()
-        .map(|name| sagemaker_schema::ack_name(name))
-        .collect();
+    let model = application_autoscaling();
     let mut problems = Vec::new();
-    for kind in ["ScalableTarget", "ScalingPolicy"] {
-        let crd = crds
-            .get(kind)
-            .unwrap_or_else(|| panic!("ACK CRD for {kind} is in the reference folder"));
+    let mut only_ours = Vec::new();
+    let mut checked = 0;
+    for (kind, shape) in APPLICATION_AUTOSCALING_KINDS {
+        let comparison = compare_spec(&crds, kind, &model.openapi_schema(shape, false));
+        problems.extend(comparison.problems);
+        checked += comparison.checked;
+        only_ours.extend(
+            comparison
+                .only_ours
+                .into_iter()
+                .map(|p| format!("{kind}: spec.{p}")),
+        );
+    }
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+    // all 44 of ACK's spec fields but ScalableTarget's roleRef, roleRef.from,
+    // roleRef.from.name and roleRef.from.namespace (ACK's reference to an IAM
+    // Role resource, resolved to roleARN)
+    assert_eq!(checked, 40, "fields checked");
+    // What AWS added after ACK generated these CRDs (ACK's are older than the
+    // model): the API takes them, so the spec offers them.
+    let added = [
+        "ScalableTarget: spec.tags",
+        "ScalableTarget: spec.tags{}",
+        "ScalingPolicy: spec.predictiveScalingPolicyConfiguration",
+    ];
+    let unexpected: Vec<&String> = only_ours
+        .iter()
+        .filter(|p| {
+            !added.contains(&p.as_str())
+                && !p.starts_with("ScalingPolicy: spec.predictiveScalingPolicyConfiguration.")
+                && !p.starts_with(
+                    "ScalingPolicy: spec.targetTrackingScalingPolicyConfiguration.customizedMetricSpecification.metrics",
+                )
+        })
+        .collect();
+    assert!(unexpected.is_empty(), "fields only the model has: {unexpected:?}");
+}
+
+#[test]
+fn application_autoscaling_status_fields_of_the_ack_crds_exist_in_the_describe_output_items() {
+    let Some(crds) = ack_crds() else { return };
+    let model = application_autoscaling();
+    // (kind, the Describe* output item its status comes from, status fields)
+    // lastModifiedTime is ACK's own (AWS reports no such time).
+    let kinds = [
+        ("ScalableTarget", "ScalableTarget", &["creationTime"][..]),
+        ("ScalingPolicy", "ScalingPolicy", &["alarms", "creationTime"][..]),
+    ];
+    let mut problems = Vec::new();
+    for (kind, shape, fields) in kinds {
         let mut theirs = BTreeMap::new();
-        typed_paths(&root_schema(crd)["properties"]["spec"], "", &mut theirs);
-        for path in theirs.keys() {
-            // ACK's own reference fields (`roleRef: {from: {name, namespace}}`).
-            if path.split('.').any(|segment| segment.ends_with("Ref")) {
-                continue;
-            }
-            let name = path.rsplit('.').next().unwrap_or(path).trim_end_matches("[]");
-            if !ack_names.contains(name) {
-                problems.push(format!(
-                    "{kind}: spec.{path}: no AWS member has the ACK name {name:?}"
-                ));
+        typed_paths(&root_schema(&crds[kind])["properties"]["status"], "", &mut theirs);
+        let mut ours = BTreeMap::new();
+        typed_paths(&model.openapi_schema(shape, false), "", &mut ours);
+        for field in fields {
+            assert!(theirs.contains_key(*field), "ACK's {kind} status has {field}");
+        }
+        for (path, their_type) in &theirs {
+            if fields
+                .iter()
+                .any(|f| path == f || path.starts_with(&format!("{f}[]")))
+            {
+                problems.extend(mismatch(&format!("{kind}: status"), path, their_type, &ours));
             }
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
-    assert!(ack_names.contains("resourceID") && ack_names.contains("roleARN"));
 }

@@ -1,6 +1,6 @@
-//! The committed constraints table is what `scripts/gen-constraints.py`
-//! makes from the pinned botocore: a drift check, like the generated gRPC
-//! code and CRDs have.
+//! The committed constraints table and Application Auto Scaling model are
+//! what `scripts/gen-constraints.py` makes from the pinned botocore: a drift
+//! check, like the generated gRPC code and CRDs have.
 
 use std::{path::PathBuf, process::Command};
 
@@ -20,9 +20,10 @@ fn python() -> PathBuf {
     cache.join("kubectl-sagemaker/venv/bin/python")
 }
 
-#[test]
-fn constraints_table_is_up_to_date() {
-    let committed = repo().join("schema/data/constraints.json");
+/// Runs `scripts/gen-constraints.py` with `args` and compares its output with
+/// the committed `file`; with `UPDATE_GENERATED=1`, rewrites the file instead.
+fn check_generated(args: &[&str], file: &str) {
+    let committed = repo().join(file);
     let python = python();
     assert!(
         python.exists(),
@@ -31,17 +32,35 @@ fn constraints_table_is_up_to_date() {
     );
     let out = Command::new(&python)
         .arg(repo().join("scripts/gen-constraints.py"))
+        .args(args)
         .output()
         .expect("run gen-constraints.py");
-    assert!(out.status.success(), "gen-constraints.py failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "gen-constraints.py failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     if std::env::var_os("UPDATE_GENERATED").is_some() {
         std::fs::write(&committed, &out.stdout).expect("write");
         return;
     }
-    let current = std::fs::read(&committed).expect("committed table");
+    let current = std::fs::read(&committed).expect("committed file");
     assert!(
         current == out.stdout,
-        "schema/data/constraints.json is out of date with the pinned botocore: \
+        "{file} is out of date with the pinned botocore: \
          regenerate with UPDATE_GENERATED=1 cargo test -p sagemaker-schema --test constraints_table"
+    );
+}
+
+#[test]
+fn constraints_table_is_up_to_date() {
+    check_generated(&[], "schema/data/constraints.json");
+}
+
+#[test]
+fn application_autoscaling_model_is_up_to_date() {
+    check_generated(
+        &["--model", "application-autoscaling"],
+        "schema/data/applicationautoscaling.json",
     );
 }

@@ -18,6 +18,8 @@ use std::{
 use async_trait::async_trait;
 use serde_json::Value;
 
+use crate::kinds::{AwsKind, Op, Role};
+
 /// Where a call goes: the account and region a resource lives in.
 ///
 /// `role_arn` is the seam for cross-account management (CARM): backends
@@ -144,30 +146,73 @@ fn is_transient_code(code: &str) -> bool {
         )
 }
 
+/// One call to make: the operation, and what it does to which kind (so the
+/// simulator can play it without knowing operation names).
+#[derive(Debug, Clone, Copy)]
+pub struct Call {
+    pub kind: &'static AwsKind,
+    pub role: Role,
+    pub op: &'static Op,
+}
+
+impl Call {
+    /// The call playing `role` for `kind`, if the kind has that operation.
+    pub fn of(kind: &'static AwsKind, role: Role) -> Option<Call> {
+        kind.op(role).map(|op| Call { kind, role, op })
+    }
+}
+
 /// A way to reach AWS (or something that behaves like it).
 #[async_trait]
 pub trait Backend: Send + Sync + 'static {
-    /// Calls `operation` with an AWS-JSON input and returns the AWS-JSON output.
-    async fn call(&self, target: &Target, operation: &'static str, input: Value) -> Result<Value, AwsError>;
+    /// Makes `call` with an AWS-JSON input and returns the AWS-JSON output.
+    async fn call(&self, target: &Target, call: Call, input: Value) -> Result<Value, AwsError>;
     /// The account the agent's own credentials belong to.
     async fn caller_account(&self) -> Result<String, AwsError>;
     /// `aws` or `sim`, for `Info`.
     fn name(&self) -> &'static str;
 }
 
+/// Which calls go first when an account's budget runs short: what users
+/// wait for (creates, updates, deletes, stops and the first look at a new
+/// resource) before routine polling of resources already known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Priority {
+    Urgent,
+    Routine,
+}
+
 /// Every AWS call the agent makes goes through here: counted per operation
 /// and account, and paced by a token bucket per account, because SageMaker
-/// throttles per account and a controller must never hammer it.
+/// throttles per account and a controller must never hammer it. Routine
+/// calls yield to urgent ones waiting on the same account.
 pub struct Aws {
     backend: Arc<dyn Backend>,
     max_per_second: f64,
-    buckets: Mutex<HashMap<String, Bucket>>,
+    buckets: Arc<Mutex<HashMap<String, Bucket>>>,
     calls: Mutex<BTreeMap<String, u64>>,
 }
 
 struct Bucket {
     tokens: f64,
     updated: Instant,
+    /// Urgent calls waiting for a token: routine calls wait while any do.
+    urgent_waiting: usize,
+}
+
+/// Counts an urgent call as waiting for as long as it lives (so a call
+/// cancelled while waiting stops holding routine calls back).
+struct Waiting {
+    buckets: Arc<Mutex<HashMap<String, Bucket>>>,
+    account: String,
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        if let Some(b) = self.buckets.lock().unwrap_or_else(|p| p.into_inner()).get_mut(&self.account) {
+            b.urgent_waiting = b.urgent_waiting.saturating_sub(1);
+        }
+    }
 }
 
 impl Aws {
@@ -176,7 +221,7 @@ impl Aws {
         Aws {
             backend,
             max_per_second: max_per_second.max(0.1),
-            buckets: Mutex::default(),
+            buckets: Arc::default(),
             calls: Mutex::default(),
         }
     }
@@ -189,16 +234,30 @@ impl Aws {
         self.backend.caller_account().await
     }
 
-    /// Calls AWS once, after waiting for the account's rate budget.
-    pub async fn call(&self, target: &Target, operation: &'static str, input: Value) -> Result<Value, AwsError> {
+    /// Calls AWS once, urgently, after waiting for the account's rate budget.
+    pub async fn call(&self, target: &Target, call: Call, input: Value) -> Result<Value, AwsError> {
+        self.call_with(target, call, input, Priority::Urgent).await
+    }
+
+    /// Calls AWS once, after waiting for the account's rate budget at `priority`.
+    pub async fn call_with(&self, target: &Target, call: Call, input: Value, priority: Priority) -> Result<Value, AwsError> {
+        let operation = call.op.name;
+        let mut waiting = None;
         loop {
-            match self.take_token(&target.account) {
+            match self.take_token(&target.account, priority) {
                 None => break,
-                Some(wait) => tokio::time::sleep(wait).await,
+                Some(wait) => {
+                    if priority == Priority::Urgent && waiting.is_none() {
+                        self.bucket(&target.account, |b| b.urgent_waiting += 1);
+                        waiting = Some(Waiting { buckets: self.buckets.clone(), account: target.account.clone() });
+                    }
+                    tokio::time::sleep(wait).await
+                }
             }
         }
+        drop(waiting);
         *self.calls.lock().unwrap_or_else(|p| p.into_inner()).entry(operation.to_string()).or_default() += 1;
-        let result = self.backend.call(target, operation, input).await;
+        let result = self.backend.call(target, call, input).await;
         if let Err(e) = &result {
             tracing::debug!(operation, account = %target.account, region = %target.region, code = %e.code, "AWS call failed");
         }
@@ -210,20 +269,29 @@ impl Aws {
         self.calls.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    /// Takes a token, or says how long to wait for one.
-    fn take_token(&self, account: &str) -> Option<Duration> {
+    fn bucket<T>(&self, account: &str, f: impl FnOnce(&mut Bucket) -> T) -> T {
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        let now = Instant::now();
         let rate = self.max_per_second;
-        let bucket = buckets.entry(account.to_string()).or_insert(Bucket { tokens: rate, updated: now });
+        let now = Instant::now();
+        let bucket =
+            buckets.entry(account.to_string()).or_insert(Bucket { tokens: rate, updated: now, urgent_waiting: 0 });
         bucket.tokens = (bucket.tokens + now.duration_since(bucket.updated).as_secs_f64() * rate).min(rate);
         bucket.updated = now;
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
-            None
-        } else {
-            Some(Duration::from_secs_f64((1.0 - bucket.tokens) / rate))
-        }
+        f(bucket)
+    }
+
+    /// Takes a token, or says how long to wait for one.
+    fn take_token(&self, account: &str, priority: Priority) -> Option<Duration> {
+        let rate = self.max_per_second;
+        self.bucket(account, |bucket| {
+            let yields = priority == Priority::Routine && bucket.urgent_waiting > 0;
+            if bucket.tokens >= 1.0 && !yields {
+                bucket.tokens -= 1.0;
+                None
+            } else {
+                Some(Duration::from_secs_f64(((1.0 - bucket.tokens) / rate).max(1.0 / rate)))
+            }
+        })
     }
 }
 
@@ -235,7 +303,7 @@ mod tests {
 
     #[async_trait]
     impl Backend for Echo {
-        async fn call(&self, _: &Target, _: &'static str, input: Value) -> Result<Value, AwsError> {
+        async fn call(&self, _: &Target, _: Call, input: Value) -> Result<Value, AwsError> {
             Ok(input)
         }
         async fn caller_account(&self) -> Result<String, AwsError> {
@@ -244,6 +312,10 @@ mod tests {
         fn name(&self) -> &'static str {
             "echo"
         }
+    }
+
+    fn describe() -> Call {
+        Call::of(&crate::kinds::TRAINING_JOB, Role::Describe).expect("describe")
     }
 
     fn target(account: &str) -> Target {
@@ -255,7 +327,7 @@ mod tests {
         let aws = Aws::new(Arc::new(Echo), 2.0);
         let start = tokio::time::Instant::now();
         for _ in 0..6 {
-            aws.call(&target("1"), "DescribeTrainingJob", Value::Null).await.expect("echo");
+            aws.call(&target("1"), describe(), Value::Null).await.expect("echo");
         }
         // 2 pass at once, the other 4 are paced at 2 per second
         assert!(start.elapsed() >= Duration::from_millis(1900), "{:?}", start.elapsed());
@@ -263,11 +335,33 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn urgent_calls_go_ahead_of_routine_polling_when_the_budget_runs_short() {
+        let aws = Arc::new(Aws::new(Arc::new(Echo), 1.0));
+        aws.call(&target("1"), describe(), Value::Null).await.expect("drains the bucket");
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let mut tasks = Vec::new();
+        for (i, priority) in [Priority::Routine, Priority::Routine, Priority::Urgent, Priority::Urgent].into_iter().enumerate() {
+            let (aws, order) = (aws.clone(), order.clone());
+            tasks.push(tokio::spawn(async move {
+                // the routine calls start waiting first
+                tokio::time::sleep(Duration::from_millis(i as u64)).await;
+                aws.call_with(&target("1"), describe(), Value::Null, priority).await.expect("echo");
+                order.lock().expect("order").push(priority);
+            }));
+        }
+        for t in tasks {
+            t.await.expect("task");
+        }
+        let order = order.lock().expect("order").clone();
+        assert_eq!(order, [Priority::Urgent, Priority::Urgent, Priority::Routine, Priority::Routine]);
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn each_account_has_its_own_budget() {
         let aws = Aws::new(Arc::new(Echo), 1.0);
         let start = tokio::time::Instant::now();
-        aws.call(&target("1"), "A", Value::Null).await.expect("echo");
-        aws.call(&target("2"), "A", Value::Null).await.expect("echo");
+        aws.call(&target("1"), describe(), Value::Null).await.expect("echo");
+        aws.call(&target("2"), describe(), Value::Null).await.expect("echo");
         assert!(start.elapsed() < Duration::from_millis(10));
     }
 

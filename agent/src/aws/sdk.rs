@@ -18,15 +18,16 @@ use aws_smithy_runtime_api::{
         runtime_components::RuntimeComponents,
     },
 };
+use aws_smithy_schema::serde::SerializableStruct;
 use aws_smithy_types::{config_bag::ConfigBag, error::metadata::ProvideErrorMetadata};
 use sagemaker_schema::Naming;
 use serde_json::Value;
 
-use super::{AwsError, Backend, Target};
-use crate::kinds::Shape;
+use super::{AwsError, Backend, Call, Target};
+use crate::kinds::Read;
 
 /// Replaces the operation's (empty) input with a fully built one.
-struct ReplaceInput<T>(T);
+pub struct ReplaceInput<T>(T);
 
 impl<T> fmt::Debug for ReplaceInput<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -87,25 +88,28 @@ fn mapping_error(operation: &str, e: sagemaker_schema::MappingError) -> AwsError
     AwsError::new(operation, "InvalidInput", e.to_string())
 }
 
-/// Builds the typed input, sends it with `$method`, returns the output as AWS-JSON.
-macro_rules! send {
-    ($client:expr, $op:expr, $method:ident, $input:ty, $json:expr) => {{
-        let input = sagemaker_schema::from_json(&$json, Naming::Aws, <$input as Shape>::read)
-            .map_err(|e| mapping_error($op, e))?;
-        let output = $client
-            .$method()
-            .customize()
-            .interceptor(ReplaceInput(input))
-            .send()
-            .await
-            .map_err(|e| sdk_error($op, e))?;
-        sagemaker_schema::to_json(&output, Naming::Aws).map_err(|e| mapping_error($op, e))
-    }};
+/// Sends one operation: the AWS-JSON input becomes the SDK's typed input `I`
+/// through its schema, `call` sends it (with [`ReplaceInput`] as an
+/// interceptor on the operation's fluent builder), and the typed output `O`
+/// comes back as AWS-JSON. Kinds' operations call this from their
+/// declaration, so the backend never matches on an operation name.
+pub async fn send<I, O, E, F, Fut>(op: &'static str, input: Value, read: Read<I>, call: F) -> Result<Value, AwsError>
+where
+    I: Clone + Send + Sync + fmt::Debug + 'static,
+    O: SerializableStruct,
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    F: FnOnce(ReplaceInput<I>) -> Fut,
+    Fut: Future<Output = Result<O, SdkError<E, aws_smithy_runtime_api::http::Response>>>,
+{
+    let input = sagemaker_schema::from_json(&input, Naming::Aws, read).map_err(|e| mapping_error(op, e))?;
+    let output = call(ReplaceInput(input)).await.map_err(|e| sdk_error(op, e))?;
+    sagemaker_schema::to_json(&output, Naming::Aws).map_err(|e| mapping_error(op, e))
 }
 
+/// The SDK clients of one (region, role).
 #[derive(Clone)]
-struct Clients {
-    sagemaker: aws_sdk_sagemaker::Client,
+pub struct Clients {
+    pub sagemaker: aws_sdk_sagemaker::Client,
 }
 
 /// The SDK backend. Clients are built once per (region, role) and reused, so
@@ -152,21 +156,9 @@ impl SdkBackend {
 
 #[async_trait]
 impl Backend for SdkBackend {
-    async fn call(&self, target: &Target, operation: &'static str, input: Value) -> Result<Value, AwsError> {
-        use aws_sdk_sagemaker::operation::{
-            create_training_job::CreateTrainingJobInput, describe_training_job::DescribeTrainingJobInput,
-            list_tags::ListTagsInput, stop_training_job::StopTrainingJobInput,
-        };
-        let sm = self.clients(target).await.sagemaker;
-        match operation {
-            "CreateTrainingJob" => send!(sm, operation, create_training_job, CreateTrainingJobInput, input),
-            "DescribeTrainingJob" => {
-                send!(sm, operation, describe_training_job, DescribeTrainingJobInput, input)
-            }
-            "StopTrainingJob" => send!(sm, operation, stop_training_job, StopTrainingJobInput, input),
-            "ListTags" => send!(sm, operation, list_tags, ListTagsInput, input),
-            _ => Err(AwsError::new(operation, "UnknownOperation", "not wired in the SDK backend")),
-        }
+    async fn call(&self, target: &Target, call: Call, input: Value) -> Result<Value, AwsError> {
+        let clients = self.clients(target).await;
+        (call.op.send)(&clients, input).await
     }
 
     async fn caller_account(&self) -> Result<String, AwsError> {

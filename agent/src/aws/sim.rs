@@ -1,12 +1,16 @@
 //! An in-process stand-in for SageMaker: the embedded default, so the whole
 //! product runs on a laptop with no AWS.
 //!
-//! It answers the same AWS-JSON operations the SDK backend sends, with AWS's
-//! ARNs, error codes and messages, and moves resources through their real
-//! lifecycles on a clock (`step` per secondary status). State is keyed by
-//! account and region, so accounts are isolated as in AWS, and it is written
-//! to disk after every change, so an agent restart loses nothing. Status is a
-//! pure function of creation and stop times, so no background task is needed.
+//! It is generic: every kind is played from its declaration
+//! ([`crate::kinds::SimLifecycle`]). Create keeps what it received, checked
+//! through the same schemas and constraints as apply, with the references a
+//! kind declares ([`sagemaker_core::kinds::Dependency`]) checked as SageMaker
+//! does; Describe echoes it back with the status of the moment; Update,
+//! Delete and Stop move the lifecycle along; ARNs, error codes and messages
+//! are AWS's. Status is a pure function of the recorded events and the clock
+//! (one phase per `step`), so no background task is needed. State is keyed by
+//! account and region, as in AWS, and written to disk after every change, so
+//! an agent restart loses nothing.
 
 use std::{
     collections::{BTreeMap, HashMap},
@@ -16,41 +20,74 @@ use std::{
 };
 
 use async_trait::async_trait;
-use aws_sdk_sagemaker::operation::{
-    create_training_job::CreateTrainingJobInput, describe_training_job::DescribeTrainingJobOutput,
-};
-use sagemaker_schema::{MappingError, MappingErrorKind, Naming};
+use sagemaker_schema::{MappingError, MappingErrorKind, ack_name};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::{AwsError, Backend, Target};
+use super::{AwsError, Backend, Call, Target};
+use crate::kinds::{self, AwsKind, Role};
 
 /// Environment variable in a job's `environment` that makes the simulated job
 /// fail with its value as the failure reason (the same switch the moto
 /// extension in the test support honours).
 pub const FAIL_REASON_ENV: &str = "SIM_FAIL_REASON";
 
-/// Environment variable in a job's `environment` that makes CreateTrainingJob
-/// itself fail with a ValidationException carrying its value: a request the
-/// service rejects though it passed apply (as a bad role trust policy does).
+/// Environment variable in a job's `environment` that makes the create itself
+/// fail with a ValidationException carrying its value: a request the service
+/// rejects though it passed apply (as a bad role trust policy does).
 pub const REJECT_REASON_ENV: &str = "SIM_REJECT_REASON";
 
-/// Training's secondary statuses while InProgress, in order (SageMaker API reference).
-const TRAINING_STEPS: &[&str] = &["Starting", "LaunchingMLInstances", "Downloading", "Training", "Uploading"];
+/// A tag that makes any simulated resource fail with its value as the
+/// reason: on the resource itself, or on one it depends on (an endpoint
+/// created or updated with a config carrying it fails, or rolls back).
+pub const FAIL_TAG: &str = "sagemaker-simulator/fail-reason";
+
+/// One simulated AWS resource.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Record {
+    kind: String,
+    /// The create input as received (AWS names), with accepted updates merged.
+    input: Value,
+    arn: String,
+    created: f64,
+    /// Why creation fails, decided when it was created.
+    #[serde(default)]
+    fails: Option<String>,
+    #[serde(default)]
+    events: Vec<Event>,
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct Job {
-    /// The create input as received (AWS names).
+#[serde(tag = "type")]
+enum Event {
+    Stop { at: f64 },
+    /// `changes` (AWS names) take effect when the update ends well.
+    Update { at: f64, changes: Value, fails: Option<String> },
+    Delete { at: f64 },
+}
+
+/// A change on a resource's timeline: from `.0` on, (status, progress),
+/// a failure reason, a new input, whether it is gone.
+type Mark = (f64, &'static str, &'static str, Option<String>, Option<Value>, bool);
+
+/// The simulator's saved state.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct State {
+    /// `account/region/Kind/id` -> resource.
+    #[serde(default)]
+    records: BTreeMap<String, Record>,
+    /// The layout before records of every kind (training jobs only), read
+    /// once and moved into `records`.
+    #[serde(default, skip_serializing)]
+    training_jobs: BTreeMap<String, LegacyJob>,
+}
+
+#[derive(Debug, Deserialize)]
+struct LegacyJob {
     input: Value,
     arn: String,
     created: f64,
     stopped_at: Option<f64>,
-}
-
-#[derive(Debug, Default, Serialize, Deserialize)]
-struct State {
-    /// `account/region/name` -> job.
-    training_jobs: BTreeMap<String, Job>,
 }
 
 /// A failure to inject, for tests.
@@ -62,10 +99,31 @@ struct Injected {
 
 pub struct Simulator {
     account: String,
+    /// The clock: wall time at `base`, advanced by tokio's clock, so tests
+    /// with paused time move simulated resources along in no real time.
+    clock: (f64, tokio::time::Instant),
     step: Duration,
     file: Option<PathBuf>,
     state: Mutex<State>,
     injected: Mutex<HashMap<String, Injected>>,
+}
+
+/// What a resource looks like at one moment, for describe and for a kind's
+/// [`crate::kinds::SimLifecycle::extras`].
+pub struct View<'a> {
+    /// The create input (AWS names), with the updates that took effect.
+    pub input: Value,
+    pub arn: &'a str,
+    pub created: f64,
+    pub status: &'static str,
+    pub progress: &'static str,
+    pub failure: Option<String>,
+    /// (status, progress, start) of every phase passed so far.
+    pub transitions: Vec<(&'static str, &'static str, f64)>,
+    pub last_change: f64,
+    pub gone: bool,
+    /// The create inputs (AWS names) of the resources this one depends on.
+    pub dependencies: Vec<Value>,
 }
 
 impl Simulator {
@@ -77,18 +135,25 @@ impl Simulator {
             // a temp file is a write that never finished: the saved state is the last whole one
             let _ = std::fs::remove_file(f.with_extension("json.tmp"));
         }
-        let state = match &file {
+        let mut state: State = match &file {
             Some(f) if f.exists() => serde_json::from_slice(&std::fs::read(f)?)
                 .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?,
             _ => State::default(),
         };
-        Ok(Simulator {
-            account: account.into(),
-            step,
-            file,
-            state: Mutex::new(state),
-            injected: Mutex::default(),
-        })
+        for (key, job) in std::mem::take(&mut state.training_jobs) {
+            let (prefix, name) = key.rsplit_once('/').unwrap_or_default();
+            let events = job.stopped_at.map(|at| Event::Stop { at }).into_iter().collect();
+            let fails = job.input["Environment"][FAIL_REASON_ENV].as_str().map(str::to_string);
+            let record = Record { kind: "TrainingJob".into(), input: job.input, arn: job.arn, created: job.created, fails, events };
+            state.records.insert(format!("{prefix}/TrainingJob/{name}"), record);
+        }
+        let clock = (wall_clock(), tokio::time::Instant::now());
+        Ok(Simulator { account: account.into(), clock, step, file, state: Mutex::new(state), injected: Mutex::default() })
+    }
+
+    /// Seconds since the epoch, by the simulator's clock.
+    fn now(&self) -> f64 {
+        self.clock.0 + self.clock.1.elapsed().as_secs_f64()
     }
 
     /// Makes the next `times` calls of `operation` fail with `error`.
@@ -119,108 +184,272 @@ impl Simulator {
         std::fs::rename(&tmp, file).map_err(internal)
     }
 
-    /// ListTags by ARN: the tags the resource was created with.
-    fn list_tags(&self, op: &str, target: &Target, input: &Value) -> Result<Value, AwsError> {
-        let arn = input.get("ResourceArn").and_then(Value::as_str).unwrap_or_default();
-        let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        let prefix = format!("{}/{}/", target.account, target.region);
-        let job = state
-            .training_jobs
-            .iter()
-            .find(|(k, j)| k.starts_with(&prefix) && j.arn == arn)
-            .map(|(_, j)| j)
-            .ok_or_else(|| AwsError::new(op, "ValidationException", format!("Could not find resource {arn}")))?;
-        Ok(json!({ "Tags": job.input.get("Tags").cloned().unwrap_or(json!([])) }))
-    }
-
-    /// Creates a job directly, as another tool would (for tests).
+    /// Creates a resource directly, as another tool would (for tests).
     #[cfg(test)]
-    pub(crate) fn create_outside(&self, target: &Target, input: Value) -> String {
-        let name = input["TrainingJobName"].as_str().unwrap_or_default().to_string();
-        let arn = format!("arn:aws:sagemaker:{}:{}:training-job/{}", target.region, target.account, name.to_ascii_lowercase());
-        let job = Job { input, arn: arn.clone(), created: now(), stopped_at: None };
+    pub(crate) fn create_outside(&self, target: &Target, kind: &'static AwsKind, input: Value) -> String {
+        let id = identity(kind, &(kind.create.read_input)(&input).expect("input"));
+        let arn = arn_of(kind, target, &id);
+        let record = Record { kind: kind.info.kind.into(), input, arn: arn.clone(), created: self.now(), fails: None, events: vec![] };
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        state.training_jobs.insert(format!("{}/{}/{name}", target.account, target.region), job);
+        state.records.insert(key(target, kind, &id), record);
         arn
     }
 
-    /// A job's status now (for tests).
+    /// A resource's status now, or `None` when it does not exist (for tests).
     #[cfg(test)]
-    pub(crate) fn status_of(&self, target: &Target, name: &str) -> Option<&'static str> {
+    pub(crate) fn status_of(&self, target: &Target, kind: &'static AwsKind, id: &str) -> Option<&'static str> {
         let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        let job = state.training_jobs.get(&format!("{}/{}/{name}", target.account, target.region))?;
-        Some(training_progress(job, self.step.as_secs_f64(), now()).status)
+        let record = state.records.get(&key(target, kind, id))?;
+        let view = self.view(&state, target, kind, record, self.now());
+        (!view.gone).then_some(view.status)
     }
 
-    fn training_job(&self, op: &str, target: &Target, input: &Value) -> Result<Value, AwsError> {
-        let name = input.get("TrainingJobName").and_then(Value::as_str).unwrap_or_default();
-        let key = format!("{}/{}/{}", target.account, target.region, name);
+    /// Deletes a resource directly, as another tool would (for tests).
+    #[cfg(test)]
+    pub(crate) fn delete_outside(&self, target: &Target, kind: &'static AwsKind, id: &str) {
+        self.state.lock().unwrap_or_else(|p| p.into_inner()).records.remove(&key(target, kind, id));
+    }
+
+    /// The resource at `now`: a pure function of its record and the clock.
+    fn view<'a>(&self, state: &State, target: &Target, kind: &AwsKind, r: &'a Record, now: f64) -> View<'a> {
+        let life = &kind.sim;
+        let step = self.step.as_secs_f64();
+        let mut marks: Vec<Mark> = Vec::new();
+        for (i, (s, p)) in life.creating.iter().enumerate() {
+            marks.push((r.created + step * i as f64, s, p, None, None, false));
+        }
+        let end = r.created + step * life.creating.len() as f64;
+        match &r.fails {
+            Some(reason) => marks.push((end, life.failed.0, life.failed.1, Some(reason.clone()), None, false)),
+            None => marks.push((end, life.settled.0, life.settled.1, None, None, false)),
+        }
+        let mut input = r.input.clone();
+        for event in &r.events {
+            match event {
+                Event::Stop { at } => {
+                    marks.retain(|m| m.0 <= *at);
+                    if let Some((stopping, stopped)) = life.stopping {
+                        marks.push((*at, stopping, stopping, None, None, false));
+                        marks.push((at + step, stopped, stopped, None, None, false));
+                    }
+                }
+                Event::Update { at, changes, fails } => {
+                    let mut merged = input.clone();
+                    merge(&mut merged, changes);
+                    match (life.updating, fails) {
+                        (Some((updating, rolling_back)), Some(reason)) => {
+                            marks.push((*at, updating, "", None, None, false));
+                            marks.push((at + step, rolling_back, "", None, None, false));
+                            let (s, p) = life.settled;
+                            marks.push((at + 2.0 * step, s, p, Some(reason.clone()), None, false));
+                        }
+                        (Some((updating, _)), None) => {
+                            marks.push((*at, updating, "", None, None, false));
+                            let (s, p) = life.settled;
+                            marks.push((at + step, s, p, None, Some(merged.clone()), false));
+                            input = merged;
+                        }
+                        // applied at once, the status unchanged
+                        (None, _) => {
+                            let (s, p) = marks.last().map(|m| (m.1, m.2)).unwrap_or(life.settled);
+                            marks.push((*at, s, p, None, Some(merged.clone()), false));
+                            input = merged;
+                        }
+                    }
+                }
+                Event::Delete { at } => match life.deleting {
+                    Some(deleting) => {
+                        marks.push((*at, deleting, "", None, None, false));
+                        marks.push((at + step, deleting, "", None, None, true));
+                    }
+                    None => marks.push((*at, "", "", None, None, true)),
+                },
+            }
+        }
+        let mut view = View {
+            input: r.input.clone(),
+            arn: &r.arn,
+            created: r.created,
+            status: "",
+            progress: "",
+            failure: None,
+            transitions: Vec::new(),
+            last_change: r.created,
+            gone: false,
+            dependencies: Vec::new(),
+        };
+        let mut failure = None;
+        for (at, status, progress, fails, new_input, gone) in marks.into_iter().filter(|m| m.0 <= now) {
+            if view.transitions.last().is_none_or(|t| (t.0, t.1) != (status, progress)) {
+                view.transitions.push((status, progress, at));
+            }
+            (view.status, view.progress, view.last_change, view.gone) = (status, progress, at, gone);
+            // a failure stays until a later change succeeds
+            if fails.is_some() || new_input.is_some() {
+                failure = fails;
+            }
+            if let Some(i) = new_input {
+                view.input = i;
+            }
+        }
+        view.failure = failure;
+        view.dependencies = self.dependencies(state, target, kind, &view.input).into_iter().map(|d| d.input.clone()).collect();
+        view
+    }
+
+    /// The records of the resources a create input names, per the kind's
+    /// declared dependencies; `Err` names the first one missing.
+    fn dependencies<'s>(&self, state: &'s State, target: &Target, kind: &AwsKind, input: &Value) -> Vec<&'s Record> {
+        self.missing_or_found(state, target, kind, input).into_iter().filter_map(Result::ok).collect()
+    }
+
+    fn missing_or_found<'s>(
+        &self,
+        state: &'s State,
+        target: &Target,
+        kind: &AwsKind,
+        input: &Value,
+    ) -> Vec<Result<&'s Record, (&'static AwsKind, String)>> {
+        let Ok(ack) = (kind.create.read_input)(input) else { return Vec::new() };
+        let mut out = Vec::new();
+        for dep in kind.info.depends_on {
+            let Some(dep_kind) = kinds::for_info(dep.kind) else { continue };
+            for identity in dep.identities(&ack) {
+                let id = dep_kind.info.aws_id(&identity);
+                match state.records.get(&key(target, dep_kind, &id)) {
+                    Some(r) if !self.deleted(dep_kind, r) => out.push(Ok(r)),
+                    _ => out.push(Err((dep_kind, id))),
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether a record was deleted (and its deleting phase is over).
+    fn deleted(&self, kind: &AwsKind, r: &Record) -> bool {
+        r.events.iter().any(|e| match e {
+            Event::Delete { at } => kind.sim.deleting.is_none() || *at + self.step.as_secs_f64() <= self.now(),
+            _ => false,
+        })
+    }
+
+    fn play(&self, target: &Target, call: Call, input: &Value) -> Result<Value, AwsError> {
+        let kind = call.kind;
+        let op = call.op.name;
+        let err = |code: &str, msg: String| AwsError::new(op, code, msg);
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        let now = now();
-        let not_found = || AwsError::new(op, "ValidationException", "Requested resource not found.");
-        match op {
-            "CreateTrainingJob" => {
-                validate_training_input(op, input)?;
-                if let Some(existing) = state.training_jobs.get(&key) {
-                    return Err(AwsError::new(
-                        op,
-                        "ResourceInUse",
-                        format!(
-                            "Training job names must be unique within an AWS account and region, and a training job with this name already exists ({})",
-                            existing.arn
-                        ),
-                    ));
+        let now = self.now();
+        if call.role == Role::ListTags {
+            return list_tags(&state, target, kind, op, input);
+        }
+        let ack = (call.op.read_input)(input).map_err(|e| err("ValidationException", validation_message(&e)))?;
+        let id = identity(kind, &ack);
+        let key = key(target, kind, &id);
+        let arn = arn_of(kind, target, &id);
+        let found = state.records.get(&key).filter(|r| !self.view(&state, target, kind, r, now).gone);
+        let not_found = || err(kind.not_found.code, kind.not_found.message.replace("{arn}", &arn));
+        match call.role {
+            Role::Create => {
+                (call.op.check_input)(input).map_err(|e| err("ValidationException", validation_message(&e)))?;
+                check_required(kind, input).map_err(|m| err("ValidationException", m))?;
+                if let Some(r) = found {
+                    return Err(err(kind.already_exists.code, kind.already_exists.message.replace("{arn}", &r.arn)));
                 }
-                let arn = format!(
-                    "arn:aws:sagemaker:{}:{}:training-job/{}",
-                    target.region,
-                    target.account,
-                    name.to_ascii_lowercase()
-                );
-                state.training_jobs.insert(
-                    key,
-                    Job { input: input.clone(), arn: arn.clone(), created: now, stopped_at: None },
-                );
+                for dep in self.missing_or_found(&state, target, kind, input) {
+                    if let Err((dep_kind, dep_id)) = dep {
+                        let dep_arn = arn_of(dep_kind, target, &dep_id);
+                        return Err(err(dep_kind.not_found.code, dep_kind.not_found.message.replace("{arn}", &dep_arn)));
+                    }
+                }
+                if let Some(reason) = marker(&ack, kind.tags_field, &[REJECT_PATH], REJECT_TAG) {
+                    return Err(err("ValidationException", reason));
+                }
+                let deps = self.dependencies(&state, target, kind, input);
+                let fails = fail_reason(kind, &ack, &deps);
+                let record = Record { kind: kind.info.kind.into(), input: input.clone(), arn: arn.clone(), created: now, fails, events: vec![] };
+                state.records.insert(key, record);
                 self.save(&state)?;
-                Ok(json!({ "TrainingJobArn": arn }))
+                Ok(arn_answer(kind.create.output_members, kind.arn_field, &arn))
             }
-            "DescribeTrainingJob" => {
-                let job = state.training_jobs.get(&key).ok_or_else(not_found)?;
-                Ok(describe_training_job(job, self.step.as_secs_f64(), now))
+            Role::Describe => {
+                let r = found.ok_or_else(not_found)?;
+                Ok(describe(kind, &self.view(&state, target, kind, r, now)))
             }
-            "StopTrainingJob" => {
-                let step = self.step.as_secs_f64();
-                let job = state.training_jobs.get_mut(&key).ok_or_else(not_found)?;
-                let status = training_progress(job, step, now).status;
-                if status != "InProgress" {
-                    return Err(AwsError::new(
-                        op,
+            Role::Stop => {
+                let r = found.ok_or_else(not_found)?;
+                let status = self.view(&state, target, kind, r, now).status;
+                if !kind.info.statuses.stoppable.contains(&status) {
+                    return Err(err(
                         "ValidationException",
-                        format!("The request was rejected because the training job is in status {status}."),
+                        format!("The request was rejected because the {} is in status {status}.", noun(kind)),
                     ));
                 }
-                job.stopped_at = Some(now);
+                state.records.get_mut(&key).ok_or_else(not_found)?.events.push(Event::Stop { at: now });
                 self.save(&state)?;
                 Ok(json!({}))
             }
-            _ => Err(unsupported(op)),
+            Role::Update => {
+                let r = found.ok_or_else(not_found)?;
+                let view = self.view(&state, target, kind, r, now);
+                let busy = kind.info.statuses.modifying.contains(&view.status) && kind.sim.updating.is_some();
+                if busy || kind.info.is_final(view.status) {
+                    let state = if busy { "in-progress" } else { "failed" };
+                    return Err(err("ValidationException", format!("Cannot update {state} {} \"{}\".", noun(kind), r.arn)));
+                }
+                // what the update changes: the create-input members it carries
+                let members = (kind.create.input_members)();
+                let changes: Map<String, Value> =
+                    input.as_object().into_iter().flatten().filter(|(k, _)| members.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
+                let mut merged = view.input.clone();
+                merge(&mut merged, &Value::Object(changes.clone()));
+                let found_deps = self.missing_or_found(&state, target, kind, &merged);
+                for dep in &found_deps {
+                    if let Err((dep_kind, dep_id)) = dep {
+                        let dep_arn = arn_of(dep_kind, target, dep_id);
+                        return Err(err(dep_kind.not_found.code, dep_kind.not_found.message.replace("{arn}", &dep_arn)));
+                    }
+                }
+                let deps: Vec<&Record> = found_deps.into_iter().filter_map(Result::ok).collect();
+                let merged_ack = (kind.create.read_input)(&merged).unwrap_or_default();
+                let fails = fail_reason(kind, &merged_ack, &deps);
+                state.records.get_mut(&key).ok_or_else(not_found)?.events.push(Event::Update {
+                    at: now,
+                    changes: Value::Object(changes),
+                    fails,
+                });
+                self.save(&state)?;
+                Ok(arn_answer(call.op.output_members, kind.arn_field, &arn))
+            }
+            Role::Delete => {
+                let r = found.ok_or_else(not_found)?;
+                let status = self.view(&state, target, kind, r, now).status;
+                // SageMaker words a refused delete as an update
+                if kind.info.statuses.modifying.contains(&status) {
+                    return Err(err(
+                        "ValidationException",
+                        format!("Cannot update in-progress {} \"{}\".", noun(kind), r.arn),
+                    ));
+                }
+                if kind.sim.deleting.is_some() {
+                    state.records.get_mut(&key).ok_or_else(not_found)?.events.push(Event::Delete { at: now });
+                } else {
+                    state.records.remove(&key);
+                }
+                self.save(&state)?;
+                Ok(json!({}))
+            }
+            Role::ListTags => unreachable!("answered above"),
         }
     }
 }
 
 #[async_trait]
 impl Backend for Simulator {
-    async fn call(&self, target: &Target, operation: &'static str, input: Value) -> Result<Value, AwsError> {
-        if let Some(error) = self.take_injected(operation) {
+    async fn call(&self, target: &Target, call: Call, input: Value) -> Result<Value, AwsError> {
+        if let Some(error) = self.take_injected(call.op.name) {
             return Err(error);
         }
-        match operation {
-            "CreateTrainingJob" | "DescribeTrainingJob" | "StopTrainingJob" => {
-                self.training_job(operation, target, &input)
-            }
-            "ListTags" => self.list_tags(operation, target, &input),
-            _ => Err(unsupported(operation)),
-        }
+        self.play(target, call, &input)
     }
 
     async fn caller_account(&self) -> Result<String, AwsError> {
@@ -232,33 +461,232 @@ impl Backend for Simulator {
     }
 }
 
-fn unsupported(op: &str) -> AwsError {
-    AwsError::new(op, "UnknownOperationException", format!("the simulator does not implement {op}"))
+/// `Environment.SIM_REJECT_REASON` in ACK names, and its tag twin.
+const REJECT_PATH: &str = "environment.SIM_REJECT_REASON";
+const REJECT_TAG: &str = "sagemaker-simulator/reject-reason";
+
+fn key(target: &Target, kind: &AwsKind, id: &str) -> String {
+    format!("{}/{}/{}/{id}", target.account, target.region, kind.info.kind)
 }
 
-fn now() -> f64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs_f64()
+/// The identifier values of an ACK-named input, joined as the kind's id.
+fn identity(kind: &AwsKind, ack: &Value) -> String {
+    kind.info.aws_id(ack)
 }
 
-/// What SageMaker itself rejects at create time, with SageMaker's words: the
-/// service model's constraints (the same table apply enforces) and required
-/// members, so the simulator never accepts what AWS would not.
-fn validate_training_input(op: &str, input: &Value) -> Result<(), AwsError> {
-    for member in ["TrainingJobName", "RoleArn", "OutputDataConfig", "ResourceConfig", "StoppingCondition"] {
-        if input.get(member).is_none() {
-            return Err(AwsError::new(
-                op,
-                "ValidationException",
-                format!("1 validation error detected: Value null at '{}' failed to satisfy constraint: Member must not be null", lower_first(member)),
+fn arn_of(kind: &AwsKind, target: &Target, id: &str) -> String {
+    let name = id.to_ascii_lowercase().replace(' ', "/");
+    format!("arn:aws:{}:{}:{}:{}", kind.service.arn_service, target.region, target.account, kind.sim.arn.replace("{name}", &name))
+}
+
+/// `training job` for messages, from the ARN's resource type.
+fn noun(kind: &AwsKind) -> String {
+    kind.sim.arn.split('/').next().unwrap_or_default().replace('-', " ")
+}
+
+/// The AWS member among `members` whose ACK name is `ack`.
+fn aws_member(members: fn() -> Vec<&'static str>, ack: &str) -> &'static str {
+    members().into_iter().find(|m| ack_name(m) == ack).unwrap_or_default()
+}
+
+/// An answer carrying the ARN, when the output has a member for it.
+fn arn_answer(members: fn() -> Vec<&'static str>, arn_field: &str, arn: &str) -> Value {
+    match aws_member(members, arn_field) {
+        "" => json!({}),
+        m => json!({ m: arn }),
+    }
+}
+
+/// Every string at a dotted path of an ACK-named document.
+fn strings_at(v: &Value, path: &str) -> Vec<String> {
+    sagemaker_core::kinds::values_at(v, path).into_iter().filter_map(|x| x.as_str().map(str::to_string)).collect()
+}
+
+/// A reason planted in an ACK-named input: at one of `paths`, or as `tag`.
+fn marker(ack: &Value, tags_field: Option<&str>, paths: &[&str], tag: &str) -> Option<String> {
+    for p in paths {
+        if let Some(v) = strings_at(ack, p).into_iter().next() {
+            return Some(v);
+        }
+    }
+    let tags = ack.get(tags_field?)?;
+    tag_value(tags, tag)
+}
+
+/// A tag's value in either of AWS's tag layouts (a list of key/value, or a map).
+fn tag_value(tags: &Value, tag: &str) -> Option<String> {
+    match tags {
+        Value::Array(list) => list.iter().find(|t| t["key"] == tag || t["Key"] == tag).and_then(|t| {
+            t.get("value").or_else(|| t.get("Value")).and_then(Value::as_str).map(str::to_string)
+        }),
+        Value::Object(map) => map.get(tag).and_then(Value::as_str).map(str::to_string),
+        _ => None,
+    }
+}
+
+/// Why a resource created (or updated) from `ack` fails: its own marker, or
+/// the fail tag on a resource it depends on.
+fn fail_reason(kind: &AwsKind, ack: &Value, deps: &[&Record]) -> Option<String> {
+    marker(ack, kind.tags_field, kind.sim.fail_paths, FAIL_TAG).or_else(|| {
+        deps.iter().find_map(|d| {
+            let tags = d.input.get("Tags")?;
+            tag_value(tags, FAIL_TAG)
+        })
+    })
+}
+
+/// Required members, as SageMaker reports a missing one.
+fn check_required(kind: &AwsKind, input: &Value) -> Result<(), String> {
+    for field in kind.info.required_fields {
+        let present = input.as_object().is_some_and(|o| o.keys().any(|k| ack_name(k) == *field));
+        if !present {
+            return Err(format!(
+                "1 validation error detected: Value null at '{field}' failed to satisfy constraint: Member must not be null"
             ));
         }
     }
-    sagemaker_schema::from_json_validated(input, Naming::Aws, CreateTrainingJobInput::deserialize)
-        .map_err(|e| AwsError::new(op, "ValidationException", validation_message(&e)))?;
-    match input["Environment"][REJECT_REASON_ENV].as_str() {
-        Some(reason) => Err(AwsError::new(op, "ValidationException", reason)),
-        None => Ok(()),
+    Ok(())
+}
+
+/// Deep-merges `changes` into `into` (objects by key, anything else replaced).
+fn merge(into: &mut Value, changes: &Value) {
+    match (into, changes) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (k, v) in b {
+                merge(a.entry(k.clone()).or_insert(Value::Null), v);
+            }
+        }
+        (slot, v) => *slot = v.clone(),
     }
+}
+
+fn list_tags(state: &State, target: &Target, kind: &AwsKind, op: &str, input: &Value) -> Result<Value, AwsError> {
+    let arn = input.as_object().and_then(|o| o.values().find_map(Value::as_str)).unwrap_or_default();
+    let prefix = format!("{}/{}/", target.account, target.region);
+    let record = state
+        .records
+        .iter()
+        .find(|(k, r)| k.starts_with(&prefix) && r.arn == arn)
+        .map(|(_, r)| r)
+        .ok_or_else(|| AwsError::new(op, "ValidationException", format!("Could not find resource {arn}")))?;
+    let member = kind.tags_field.map(|f| aws_member(kind.create.input_members, f)).unwrap_or("Tags");
+    Ok(json!({ member: record.input.get(member).cloned().unwrap_or(json!([])) }))
+}
+
+/// The describe answer: the create input echoed (only what the describe
+/// output has), the ARN, the lifecycle members and the kind's extras.
+fn describe(kind: &AwsKind, view: &View<'_>) -> Value {
+    let members = (kind.describe.output_members)();
+    let mut out: Map<String, Value> = view
+        .input
+        .as_object()
+        .map(|o| o.iter().filter(|(k, _)| members.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default();
+    let mut set = |ack: &str, v: Value| {
+        let m = aws_member(kind.describe.output_members, ack);
+        if !m.is_empty() {
+            out.insert(m.to_string(), v);
+        }
+    };
+    set(kind.arn_field, json!(view.arn));
+    if let Some(f) = kind.info.statuses.field {
+        set(f, json!(view.status));
+    }
+    if let Some(f) = kind.info.progress_field {
+        set(f, json!(view.progress));
+    }
+    if let (Some(f), Some(reason)) = (kind.info.failure_field, &view.failure) {
+        set(f, json!(reason));
+    }
+    set("creationTime", json!(view.created));
+    set("lastModifiedTime", json!(view.last_change));
+    out.extend((kind.sim.extras)(view));
+    Value::Object(out)
+}
+
+/// Training's extras: status transitions with SageMaker's messages, times
+/// and the model artifacts of a completed job.
+pub fn training_job_extras(view: &View<'_>) -> Map<String, Value> {
+    let mut out = Map::new();
+    let transitions: Vec<Value> = view
+        .transitions
+        .iter()
+        .enumerate()
+        .map(|(i, (_, progress, start))| {
+            let mut t = json!({ "Status": progress, "StartTime": start, "StatusMessage": status_message(progress) });
+            if let Some((_, _, next)) = view.transitions.get(i + 1) {
+                t["EndTime"] = json!(next);
+            }
+            t
+        })
+        .collect();
+    if view.transitions.len() > 1 {
+        out.insert("TrainingStartTime".into(), json!(view.transitions[1].2));
+    }
+    out.insert("SecondaryStatusTransitions".into(), json!(transitions));
+    if matches!(view.status, "Completed" | "Failed" | "Stopped") {
+        let seconds = (view.last_change - view.created).round() as i64;
+        out.insert("TrainingEndTime".into(), json!(view.last_change));
+        out.insert("TrainingTimeInSeconds".into(), json!(seconds));
+        out.insert("BillableTimeInSeconds".into(), json!(seconds));
+    }
+    if view.status == "Completed" {
+        let output = view.input["OutputDataConfig"]["S3OutputPath"].as_str().unwrap_or_default();
+        let name = view.input["TrainingJobName"].as_str().unwrap_or_default();
+        out.insert(
+            "ModelArtifacts".into(),
+            json!({ "S3ModelArtifacts": format!("{}/{name}/output/model.tar.gz", output.trim_end_matches('/')) }),
+        );
+    }
+    out
+}
+
+fn status_message(status: &str) -> &'static str {
+    match status {
+        "Starting" => "Preparing the instances for training",
+        "LaunchingMLInstances" => "Launching requested ML instances",
+        "Downloading" => "Downloading input data",
+        "Training" => "Training image download completed. Training in progress.",
+        "Uploading" => "Uploading generated training model",
+        "Completed" => "Training job completed",
+        "Failed" => "Training job failed",
+        "Stopping" => "Stopping the training job",
+        "Stopped" => "The training job was stopped",
+        _ => "",
+    }
+}
+
+/// An endpoint's extras: its config's variants, running at their initial
+/// instance count once in service.
+pub fn endpoint_extras(view: &View<'_>) -> Map<String, Value> {
+    let mut out = Map::new();
+    let Some(config) = view.dependencies.first() else { return out };
+    let serving = view.status == "InService" || view.status == "Updating" || view.status == "RollingBack";
+    let variants: Vec<Value> = config["ProductionVariants"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|v| {
+            let count = v.get("InitialInstanceCount").cloned().unwrap_or(json!(1));
+            let weight = v.get("InitialVariantWeight").cloned().unwrap_or(json!(1.0));
+            let mut out = json!({
+                "VariantName": v["VariantName"],
+                "DesiredInstanceCount": count,
+                "DesiredWeight": weight,
+            });
+            if serving {
+                out["CurrentInstanceCount"] = count;
+                out["CurrentWeight"] = weight;
+            }
+            out
+        })
+        .collect();
+    out.insert("ProductionVariants".into(), json!(variants));
+    out
+}
+
+fn wall_clock() -> f64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs_f64()
 }
 
 /// A mapping error as SageMaker's ValidationException message.
@@ -286,238 +714,196 @@ fn lower_first(s: &str) -> String {
     c.next().map(|f| f.to_ascii_lowercase().to_string() + c.as_str()).unwrap_or_default()
 }
 
-struct Progress {
-    status: &'static str,
-    secondary: &'static str,
-    /// Secondary statuses passed through so far, with their start times.
-    transitions: Vec<(&'static str, f64)>,
-    ended: Option<f64>,
-    failure: Option<String>,
-}
-
-/// Where a job is at `now`: a pure function of its creation and stop times.
-fn training_progress(job: &Job, step: f64, now: f64) -> Progress {
-    let fail_reason = job.input["Environment"][FAIL_REASON_ENV].as_str().map(str::to_string);
-    // a failing job fails during Training, like a bad script does
-    let last_step = if fail_reason.is_some() { 4 } else { TRAINING_STEPS.len() };
-    let at = |i: usize| job.created + step * i as f64;
-    let end = at(last_step);
-    let mut transitions = Vec::new();
-    let mut ended = None;
-    let (status, secondary, failure) = match job.stopped_at {
-        Some(stop) if stop < end => {
-            for (i, s) in TRAINING_STEPS.iter().enumerate().take(last_step) {
-                if at(i) <= stop {
-                    transitions.push((*s, at(i)));
-                }
-            }
-            transitions.push(("Stopping", stop));
-            if now < stop + step {
-                ("Stopping", "Stopping", None)
-            } else {
-                transitions.push(("Stopped", stop + step));
-                ended = Some(stop + step);
-                ("Stopped", "Stopped", None)
-            }
-        }
-        _ => {
-            for (i, s) in TRAINING_STEPS.iter().enumerate().take(last_step) {
-                if at(i) <= now {
-                    transitions.push((*s, at(i)));
-                }
-            }
-            if now < end {
-                let (s, _) = transitions.last().copied().unwrap_or((TRAINING_STEPS[0], job.created));
-                ("InProgress", s, None)
-            } else {
-                ended = Some(end);
-                match fail_reason {
-                    Some(reason) => {
-                        transitions.push(("Failed", end));
-                        ("Failed", "Failed", Some(reason))
-                    }
-                    None => {
-                        transitions.push(("Completed", end));
-                        ("Completed", "Completed", None)
-                    }
-                }
-            }
-        }
-    };
-    Progress { status, secondary, transitions, ended, failure }
-}
-
-fn describe_training_job(job: &Job, step: f64, now: f64) -> Value {
-    let p = training_progress(job, step, now);
-    // echo the create input, keeping only what DescribeTrainingJob returns
-    let members: Vec<&str> =
-        DescribeTrainingJobOutput::SCHEMA.members().iter().filter_map(|m| m.member_name()).collect();
-    let mut out: Map<String, Value> = job
-        .input
-        .as_object()
-        .map(|o| o.iter().filter(|(k, _)| members.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect())
-        .unwrap_or_default();
-    out.insert("TrainingJobArn".into(), json!(job.arn));
-    out.insert("TrainingJobStatus".into(), json!(p.status));
-    out.insert("SecondaryStatus".into(), json!(p.secondary));
-    out.insert("CreationTime".into(), json!(job.created));
-    let last_change = p.transitions.last().map(|t| t.1).unwrap_or(job.created);
-    out.insert("LastModifiedTime".into(), json!(last_change));
-    if p.transitions.len() > 1 {
-        out.insert("TrainingStartTime".into(), json!(job.created + step));
-    }
-    let transitions: Vec<Value> = p
-        .transitions
-        .iter()
-        .enumerate()
-        .map(|(i, (status, start))| {
-            let mut t = json!({ "Status": status, "StartTime": start, "StatusMessage": status_message(status) });
-            if let Some((_, next)) = p.transitions.get(i + 1) {
-                t["EndTime"] = json!(next);
-            }
-            t
-        })
-        .collect();
-    out.insert("SecondaryStatusTransitions".into(), json!(transitions));
-    if let Some(ended) = p.ended {
-        out.insert("TrainingEndTime".into(), json!(ended));
-        out.insert("TrainingTimeInSeconds".into(), json!((ended - job.created).round() as i64));
-        out.insert("BillableTimeInSeconds".into(), json!((ended - job.created).round() as i64));
-    }
-    if p.status == "Completed" {
-        let output = job.input["OutputDataConfig"]["S3OutputPath"].as_str().unwrap_or_default();
-        let name = job.input["TrainingJobName"].as_str().unwrap_or_default();
-        out.insert(
-            "ModelArtifacts".into(),
-            json!({ "S3ModelArtifacts": format!("{}/{name}/output/model.tar.gz", output.trim_end_matches('/')) }),
-        );
-    }
-    if let Some(reason) = p.failure {
-        out.insert("FailureReason".into(), json!(reason));
-    }
-    Value::Object(out)
-}
-
-fn status_message(status: &str) -> &'static str {
-    match status {
-        "Starting" => "Preparing the instances for training",
-        "LaunchingMLInstances" => "Launching requested ML instances",
-        "Downloading" => "Downloading input data",
-        "Training" => "Training image download completed. Training in progress.",
-        "Uploading" => "Uploading generated training model",
-        "Completed" => "Training job completed",
-        "Failed" => "Training job failed",
-        "Stopping" => "Stopping the training job",
-        "Stopped" => "The training job was stopped",
-        _ => "",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kinds::{ENDPOINT, ENDPOINT_CONFIG, MODEL, TRAINING_JOB};
 
-    fn job(env: Value) -> Job {
-        Job {
-            input: json!({
-                "TrainingJobName": "j",
-                "OutputDataConfig": { "S3OutputPath": "s3://b/out/" },
-                "Environment": env,
-                "Tags": [{ "Key": "a", "Value": "b" }],
-            }),
-            arn: "arn:aws:sagemaker:us-east-1:1:training-job/j".into(),
-            created: 1000.0,
-            stopped_at: None,
+    fn here() -> Target {
+        Target { account: "1".into(), region: "us-east-1".into(), role_arn: None }
+    }
+
+    async fn call(sim: &Simulator, t: &Target, kind: &'static AwsKind, role: Role, input: Value) -> Result<Value, AwsError> {
+        sim.call(t, Call::of(kind, role).expect("role"), input).await
+    }
+
+    fn training(name: &str, env: Value) -> Value {
+        json!({
+            "TrainingJobName": name, "RoleArn": "arn:aws:iam::111111111111:role/r",
+            "AlgorithmSpecification": { "TrainingImage": "img", "TrainingInputMode": "File" },
+            "OutputDataConfig": { "S3OutputPath": "s3://b/out/" },
+            "ResourceConfig": { "InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 5 },
+            "StoppingCondition": { "MaxRuntimeInSeconds": 60 },
+            "Environment": env,
+        })
+    }
+
+    fn sim(step_ms: u64) -> Simulator {
+        Simulator::new("1", Duration::from_millis(step_ms), None).expect("sim")
+    }
+
+    async fn describe_status(sim: &Simulator, kind: &'static AwsKind, id: Value) -> (String, Value) {
+        let out = call(sim, &here(), kind, Role::Describe, id).await.expect("describe");
+        let field = aws_member(kind.describe.output_members, kind.info.statuses.field.unwrap_or_default());
+        (out[field].as_str().unwrap_or_default().to_string(), out)
+    }
+
+    #[tokio::test]
+    async fn a_training_job_passes_through_each_secondary_status_then_completes() {
+        let sim = sim(30);
+        call(&sim, &here(), &TRAINING_JOB, Role::Create, training("j", json!({}))).await.expect("create");
+        let mut seen = Vec::new();
+        for _ in 0..40 {
+            let (_, out) = describe_status(&sim, &TRAINING_JOB, json!({"TrainingJobName": "j"})).await;
+            let s = out["SecondaryStatus"].as_str().unwrap_or_default().to_string();
+            if seen.last() != Some(&s) {
+                seen.push(s.clone());
+            }
+            if s == "Completed" {
+                assert_eq!(out["ModelArtifacts"]["S3ModelArtifacts"], "s3://b/out/j/output/model.tar.gz");
+                assert!(out.get("Tags").is_none(), "DescribeTrainingJob does not return tags");
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
+        assert_eq!(seen, ["Starting", "LaunchingMLInstances", "Downloading", "Training", "Uploading", "Completed"]);
     }
 
-    #[test]
-    fn a_training_job_passes_through_each_secondary_status_then_completes() {
-        let j = job(json!({}));
-        let seen: Vec<_> = (0..7).map(|i| training_progress(&j, 10.0, 1000.0 + 10.0 * i as f64 + 1.0)).collect();
-        let secondaries: Vec<_> = seen.iter().map(|p| p.secondary).collect();
-        assert_eq!(
-            secondaries,
-            ["Starting", "LaunchingMLInstances", "Downloading", "Training", "Uploading", "Completed", "Completed"]
-        );
-        assert_eq!(seen[4].status, "InProgress");
-        let out = describe_training_job(&j, 10.0, 1100.0);
-        assert_eq!(out["ModelArtifacts"]["S3ModelArtifacts"], "s3://b/out/j/output/model.tar.gz");
-        assert!(out.get("Tags").is_none(), "DescribeTrainingJob does not return tags");
+    #[tokio::test]
+    async fn a_stopped_job_goes_through_stopping_to_stopped_and_a_finished_one_cannot_be_stopped() {
+        let sim = sim(40);
+        call(&sim, &here(), &TRAINING_JOB, Role::Create, training("j", json!({}))).await.expect("create");
+        call(&sim, &here(), &TRAINING_JOB, Role::Stop, json!({"TrainingJobName": "j"})).await.expect("stop");
+        assert_eq!(sim.status_of(&here(), &TRAINING_JOB, "j"), Some("Stopping"));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(sim.status_of(&here(), &TRAINING_JOB, "j"), Some("Stopped"));
+        let e = call(&sim, &here(), &TRAINING_JOB, Role::Stop, json!({"TrainingJobName": "j"})).await.expect_err("stopped");
+        assert_eq!(e.message, "The request was rejected because the training job is in status Stopped.");
     }
 
-    #[test]
-    fn a_stopped_job_goes_through_stopping_to_stopped() {
-        let mut j = job(json!({}));
-        j.stopped_at = Some(1015.0);
-        assert_eq!(training_progress(&j, 10.0, 1020.0).status, "Stopping");
-        let p = training_progress(&j, 10.0, 1030.0);
-        assert_eq!((p.status, p.secondary), ("Stopped", "Stopped"));
-    }
-
-    #[test]
-    fn a_job_asked_to_fail_ends_failed_with_its_reason() {
-        let j = job(json!({ FAIL_REASON_ENV: "AlgorithmError: boom" }));
-        let p = training_progress(&j, 1.0, 2000.0);
-        assert_eq!(p.status, "Failed");
-        assert_eq!(p.failure.as_deref(), Some("AlgorithmError: boom"));
+    #[tokio::test]
+    async fn a_job_asked_to_fail_ends_failed_with_its_reason() {
+        let sim = sim(1);
+        call(&sim, &here(), &TRAINING_JOB, Role::Create, training("j", json!({ FAIL_REASON_ENV: "AlgorithmError: boom" })))
+            .await
+            .expect("create");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let (status, out) = describe_status(&sim, &TRAINING_JOB, json!({"TrainingJobName": "j"})).await;
+        assert_eq!(status, "Failed");
+        assert_eq!(out["FailureReason"], "AlgorithmError: boom");
     }
 
     #[tokio::test]
     async fn accounts_are_isolated_and_duplicate_names_are_rejected() {
-        let sim = Simulator::new("111111111111", Duration::from_secs(1), None).expect("sim");
-        let input = json!({
-            "TrainingJobName": "j", "RoleArn": "arn:aws:iam::111111111111:role/r",
-            "OutputDataConfig": {}, "ResourceConfig": {}, "StoppingCondition": {},
-        });
-        let a = Target { account: "1".into(), region: "us-east-1".into(), role_arn: None };
-        let b = Target { account: "2".into(), ..a.clone() };
-        sim.call(&a, "CreateTrainingJob", input.clone()).await.expect("created");
-        let dup = sim.call(&a, "CreateTrainingJob", input.clone()).await.expect_err("duplicate");
+        let sim = sim(1000);
+        let b = Target { account: "2".into(), ..here() };
+        call(&sim, &here(), &TRAINING_JOB, Role::Create, training("j", json!({}))).await.expect("created");
+        let dup = call(&sim, &here(), &TRAINING_JOB, Role::Create, training("j", json!({}))).await.expect_err("dup");
         assert_eq!(dup.code, "ResourceInUse");
-        let missing = sim.call(&b, "DescribeTrainingJob", json!({"TrainingJobName": "j"})).await;
+        let missing = call(&sim, &b, &TRAINING_JOB, Role::Describe, json!({"TrainingJobName": "j"})).await;
         assert_eq!(missing.expect_err("other account").message, "Requested resource not found.");
     }
 
     #[tokio::test]
     async fn the_simulator_rejects_what_sagemaker_rejects_with_sagemakers_message() {
-        let sim = Simulator::new("1", Duration::from_secs(1), None).expect("sim");
-        let t = Target { account: "1".into(), region: "us-east-1".into(), role_arn: None };
-        let input = |count: i64, mode: &str| json!({
-            "TrainingJobName": "j", "RoleArn": "arn:aws:iam::111111111111:role/r",
-            "AlgorithmSpecification": { "TrainingImage": "img", "TrainingInputMode": mode },
-            "OutputDataConfig": { "S3OutputPath": "s3://b/o" },
-            "ResourceConfig": { "InstanceType": "ml.m5.large", "InstanceCount": count, "VolumeSizeInGB": 5 },
-            "StoppingCondition": { "MaxRuntimeInSeconds": 60 },
-        });
-        let e = sim.call(&t, "CreateTrainingJob", input(-1, "File")).await.expect_err("negative count");
+        let sim = sim(1000);
+        let mut input = training("j", json!({}));
+        input["ResourceConfig"]["InstanceCount"] = json!(-1);
+        let e = call(&sim, &here(), &TRAINING_JOB, Role::Create, input).await.expect_err("negative count");
         assert_eq!(e.code, "ValidationException");
         assert_eq!(
             e.message,
             "1 validation error detected: Value '-1' at 'resourceConfig.instanceCount' failed to satisfy constraint: \
              Member must have value greater than or equal to 0"
         );
-        let e = sim.call(&t, "CreateTrainingJob", input(1, "Filez")).await.expect_err("bad mode");
-        assert!(e.message.contains("at 'algorithmSpecification.trainingInputMode'") && e.message.contains("enum value set"), "{}", e.message);
-        let mut bogus = input(1, "File");
-        bogus["ResourceConfig"]["InstanceType"] = json!("ml.bogus.huge");
-        assert!(sim.call(&t, "CreateTrainingJob", bogus).await.is_err());
-        sim.call(&t, "CreateTrainingJob", input(1, "File")).await.expect("valid");
+        let mut input = training("j", json!({}));
+        input.as_object_mut().expect("object").remove("RoleArn");
+        let e = call(&sim, &here(), &TRAINING_JOB, Role::Create, input).await.expect_err("no role");
+        assert!(e.message.contains("Value null at 'roleARN'"), "{}", e.message);
+        call(&sim, &here(), &TRAINING_JOB, Role::Create, training("j", json!({}))).await.expect("valid");
     }
 
     #[tokio::test]
-    async fn state_survives_a_restart() {
+    async fn state_survives_a_restart_and_the_old_layout_is_read() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let input = json!({
-            "TrainingJobName": "j", "RoleArn": "arn:aws:iam::111111111111:role/r",
-            "OutputDataConfig": {}, "ResourceConfig": {}, "StoppingCondition": {},
-        });
-        let t = Target { account: "1".into(), region: "r".into(), role_arn: None };
         let sim = Simulator::new("1", Duration::from_secs(60), Some(dir.path().into())).expect("sim");
-        sim.call(&t, "CreateTrainingJob", input).await.expect("created");
+        call(&sim, &here(), &TRAINING_JOB, Role::Create, training("j", json!({}))).await.expect("created");
         drop(sim);
         let sim = Simulator::new("1", Duration::from_secs(60), Some(dir.path().into())).expect("sim");
-        let out = sim.call(&t, "DescribeTrainingJob", json!({"TrainingJobName": "j"})).await.expect("found");
-        assert_eq!(out["TrainingJobStatus"], "InProgress");
+        assert_eq!(sim.status_of(&here(), &TRAINING_JOB, "j"), Some("InProgress"));
+
+        let old = json!({ "training_jobs": { "1/us-east-1/old": {
+            "input": training("old", json!({})), "arn": "arn:aws:sagemaker:us-east-1:1:training-job/old",
+            "created": wall_clock(), "stopped_at": null } } });
+        std::fs::write(dir.path().join("simulator.json"), old.to_string()).expect("write");
+        let sim = Simulator::new("1", Duration::from_secs(60), Some(dir.path().into())).expect("sim");
+        assert_eq!(sim.status_of(&here(), &TRAINING_JOB, "old"), Some("InProgress"));
+    }
+
+    fn model(name: &str) -> Value {
+        json!({ "ModelName": name, "ExecutionRoleArn": "arn:aws:iam::111111111111:role/r", "PrimaryContainer": { "Image": "img" } })
+    }
+
+    fn config(name: &str, model: &str, tags: Value) -> Value {
+        json!({ "EndpointConfigName": name, "Tags": tags, "ProductionVariants": [{
+            "VariantName": "AllTraffic", "ModelName": model, "InitialInstanceCount": 2, "InstanceType": "ml.m5.large" }] })
+    }
+
+    #[tokio::test]
+    async fn references_are_checked_at_create_with_sagemakers_words() {
+        let sim = sim(1000);
+        let e = call(&sim, &here(), &ENDPOINT_CONFIG, Role::Create, config("c", "m", json!([]))).await.expect_err("no model");
+        assert_eq!(e.message, "Could not find model \"arn:aws:sagemaker:us-east-1:1:model/m\".");
+        call(&sim, &here(), &MODEL, Role::Create, model("m")).await.expect("model");
+        let dup = call(&sim, &here(), &MODEL, Role::Create, model("m")).await.expect_err("dup");
+        assert_eq!(dup.message, "Cannot create already existing model \"arn:aws:sagemaker:us-east-1:1:model/m\".");
+        call(&sim, &here(), &ENDPOINT_CONFIG, Role::Create, config("c", "m", json!([]))).await.expect("config");
+        let e = call(&sim, &here(), &ENDPOINT, Role::Create, json!({"EndpointName": "e", "EndpointConfigName": "nope"}))
+            .await
+            .expect_err("no config");
+        assert!(e.message.starts_with("Could not find endpoint configuration"), "{}", e.message);
+        assert!(ENDPOINT_CONFIG.not_found.matches(&e));
+    }
+
+    #[tokio::test]
+    async fn an_endpoint_comes_into_service_updates_rolls_back_a_failed_update_and_is_deleted() {
+        let sim = sim(40);
+        let t = here();
+        call(&sim, &t, &MODEL, Role::Create, model("m")).await.expect("model");
+        call(&sim, &t, &ENDPOINT_CONFIG, Role::Create, config("c1", "m", json!([]))).await.expect("c1");
+        let bad = json!([{ "Key": FAIL_TAG, "Value": "the model failed its ping health check" }]);
+        call(&sim, &t, &ENDPOINT_CONFIG, Role::Create, config("bad", "m", bad)).await.expect("bad");
+        call(&sim, &t, &ENDPOINT_CONFIG, Role::Create, config("c2", "m", json!([]))).await.expect("c2");
+        call(&sim, &t, &ENDPOINT, Role::Create, json!({"EndpointName": "e", "EndpointConfigName": "c1"})).await.expect("ep");
+        let id = json!({"EndpointName": "e"});
+        assert_eq!(describe_status(&sim, &ENDPOINT, id.clone()).await.0, "Creating");
+        let update = |c: &str| json!({"EndpointName": "e", "EndpointConfigName": c, "RetainAllVariantProperties": true});
+        let busy = call(&sim, &t, &ENDPOINT, Role::Update, update("c2")).await.expect_err("creating");
+        assert!(busy.message.starts_with("Cannot update in-progress endpoint"), "{}", busy.message);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let (status, out) = describe_status(&sim, &ENDPOINT, id.clone()).await;
+        assert_eq!(status, "InService");
+        assert_eq!(out["ProductionVariants"][0]["CurrentInstanceCount"], 2);
+
+        call(&sim, &t, &ENDPOINT, Role::Update, update("bad")).await.expect("update");
+        assert_eq!(describe_status(&sim, &ENDPOINT, id.clone()).await.0, "Updating");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(describe_status(&sim, &ENDPOINT, id.clone()).await.0, "RollingBack");
+        tokio::time::sleep(Duration::from_millis(45)).await;
+        let (status, out) = describe_status(&sim, &ENDPOINT, id.clone()).await;
+        assert_eq!((status.as_str(), &out["EndpointConfigName"]), ("InService", &json!("c1")));
+        assert_eq!(out["FailureReason"], "the model failed its ping health check");
+
+        call(&sim, &t, &ENDPOINT, Role::Update, update("c2")).await.expect("update");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let (status, out) = describe_status(&sim, &ENDPOINT, id.clone()).await;
+        assert_eq!((status.as_str(), &out["EndpointConfigName"]), ("InService", &json!("c2")));
+        assert!(out.get("FailureReason").is_none(), "{out}");
+
+        call(&sim, &t, &ENDPOINT, Role::Delete, id.clone()).await.expect("delete");
+        assert_eq!(describe_status(&sim, &ENDPOINT, id.clone()).await.0, "Deleting");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let gone = call(&sim, &t, &ENDPOINT, Role::Describe, id).await.expect_err("gone");
+        assert!(ENDPOINT.not_found.matches(&gone), "{gone}");
     }
 }

@@ -105,18 +105,19 @@ async fn delete_one(agent: &Agent, target: &Target, retain: bool) -> Result<bool
 /// What the agent does before the resource goes, in words.
 fn work(kind: &KindInfo, resource: &sagemaker_core::Resource, retain: bool) -> &'static str {
     // a finalizer holds it while the agent works in AWS; say what that work is
-    let running = kind
-        .status_field
+    let status = kind
+        .statuses
+        .field
         .and_then(|field| resource.status.get(field))
         .and_then(Value::as_str)
-        .is_some_and(|status| !kind.is_final(status));
+        .unwrap_or_default();
     if retain {
-        "the agent is releasing it and leaves it in SageMaker"
-    } else if running {
+        "the agent is releasing it and leaves it in AWS"
+    } else if kind.is_job() && !status.is_empty() && !kind.is_final(status) {
         "the agent is stopping the job in SageMaker"
-    } else if kind.status_field.is_some() {
-        "the agent is releasing it"
+    } else if kind.is_job() {
+        "the agent is releasing it (the finished job's record stays in SageMaker)"
     } else {
-        "the agent is deleting it in SageMaker"
+        "the agent is deleting it in AWS and waits until it is gone"
     }
 }

@@ -61,12 +61,11 @@ fn render(r: &Resource, kind: &KindInfo, now: DateTime<Utc>) -> String {
         text("status.ackResourceMetadata.ownerAccountID").unwrap_or_else(none),
     ));
     fields.push(("ARN", text("status.ackResourceMetadata.arn").unwrap_or_else(none)));
-    if let Some(field) = kind.status_field {
-        fields.push(("Status", text(&format!("status.{field}")).unwrap_or_else(none)));
+    if let Some(path) = kind.status_path() {
+        fields.push(("Status", text(&path).unwrap_or_else(none)));
     }
-    if let Some(secondary) = text("status.secondaryStatus") {
-        fields.push(("Secondary Status", secondary));
-    }
+    // the kind's own fields, in its declaration's words
+    fields.extend(kind.describe_fields.iter().filter_map(|(label, path)| text(path).map(|v| (*label, v))));
     // the reason SageMaker gives, else why the agent cannot go on
     let terminal = r
         .condition(sagemaker_core::ack::CONDITION_TERMINAL)
@@ -79,9 +78,6 @@ fn render(r: &Resource, kind: &KindInfo, now: DateTime<Utc>) -> String {
     }
     if let Some(hint) = failure.as_deref().or(terminal.as_deref()).and_then(failure_hint) {
         fields.push(("Hint", hint.to_string()));
-    }
-    if let Some(artifacts) = text("status.modelArtifacts.s3ModelArtifacts") {
-        fields.push(("Model Artifacts", artifacts));
     }
 
     let width = fields.iter().map(|(label, _)| label.len()).max().unwrap_or(0) + 2;

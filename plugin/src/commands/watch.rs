@@ -210,8 +210,8 @@ impl Snapshot {
         };
         let condition = |t| text(resource.condition(t).and_then(|c| c.get("status")));
         Snapshot {
-            status: text(kind.status_field.and_then(|f| resource.status.get(f))),
-            secondary: text(resource.status.get("secondaryStatus")),
+            status: text(kind.statuses.field.and_then(|f| resource.status.get(f))),
+            secondary: text(kind.progress_field.and_then(|f| resource.status.get(f))),
             synced: condition(ack::CONDITION_SYNCED),
             terminal: condition(ack::CONDITION_TERMINAL).as_deref() == Some("True"),
             recoverable: resource
@@ -246,31 +246,10 @@ impl fmt::Display for Snapshot {
     }
 }
 
-/// Whether following can stop, and how it ended: a success status, another
-/// final status (with the failure reason), or the terminal condition.
+/// Whether following can stop, and how it ended: the terminal condition, a
+/// success status (or, for kinds without one, being in sync) reached for the
+/// current spec, or another final status (with the failure reason).
 fn verdict(resource: &Resource, kind: &KindInfo, what: &str) -> Option<Result<()>> {
-    if let Some(field) = kind.status_field {
-        let status = resource
-            .status
-            .get(field)
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        if kind.success_statuses.contains(&status) {
-            return Some(Ok(()));
-        }
-        if kind.is_final(status) {
-            let reason = kind
-                .failure_field
-                .and_then(|f| resource.status.get(f))
-                .and_then(Value::as_str)
-                .filter(|r| !r.is_empty());
-            return Some(Err(Error::JobFailed {
-                what: what.to_string(),
-                status: status.to_string(),
-                reason: reason.map(|r| Reason(r.to_string())),
-            }));
-        }
-    }
     if let Some(terminal) = resource.condition(ack::CONDITION_TERMINAL)
         && terminal.get("status").and_then(Value::as_str) == Some("True")
     {
@@ -283,11 +262,39 @@ fn verdict(resource: &Resource, kind: &KindInfo, what: &str) -> Option<Result<()
             message: Reason(message.to_string()),
         }));
     }
-    // kinds without an AWS status are done once they are in sync
-    let synced = resource
-        .condition(ack::CONDITION_SYNCED)
-        .and_then(|c| c.get("status"));
-    (kind.status_field.is_none() && synced.and_then(Value::as_str) == Some("True")).then_some(Ok(()))
+    let synced = resource.condition(ack::CONDITION_SYNCED);
+    // what the status says is about the current spec only once the agent
+    // has synced this generation (an update may not have started yet)
+    let current = match (
+        synced.and_then(|c| c.get("observedGeneration")).and_then(Value::as_i64),
+        resource.metadata.generation,
+    ) {
+        (Some(seen), Some(generation)) => seen >= generation,
+        _ => true,
+    };
+    let in_sync = current && synced.and_then(|c| c.get("status")).and_then(Value::as_str) == Some("True");
+    let Some(field) = kind.statuses.field else {
+        // kinds without an AWS status are done once they are in sync
+        return in_sync.then_some(Ok(()));
+    };
+    let status = resource.status.get(field).and_then(Value::as_str).unwrap_or_default();
+    // a final status needs no sync to be believed: nothing changes it again
+    if kind.statuses.success.contains(&status) && (in_sync || (kind.is_final(status) && current)) {
+        return Some(Ok(()));
+    }
+    if kind.is_final(status) && current {
+        let reason = kind
+            .failure_field
+            .and_then(|f| resource.status.get(f))
+            .and_then(Value::as_str)
+            .filter(|r| !r.is_empty());
+        return Some(Err(Error::JobFailed {
+            what: what.to_string(),
+            status: status.to_string(),
+            reason: reason.map(|r| Reason(r.to_string())),
+        }));
+    }
+    None
 }
 
 #[cfg(test)]

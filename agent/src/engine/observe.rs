@@ -1,0 +1,55 @@
+//! How the engine learns what AWS has: the seam where per-resource Describe
+//! polling can later give way to batched List calls per (account, region,
+//! kind) or to SageMaker's EventBridge state-change events, without touching
+//! the reconcile step.
+
+use async_trait::async_trait;
+use serde_json::Value;
+
+use super::reconcile::{Context, Failure, aws_failure};
+use crate::{
+    aws::{Call, Priority, Target},
+    kinds::{AwsKind, Role},
+};
+
+/// What AWS reports about one resource, in ACK names; `None` when it does
+/// not exist.
+#[async_trait]
+pub trait Observe: Send + Sync + 'static {
+    async fn observe(
+        &self,
+        cx: &Context,
+        kind: &'static AwsKind,
+        target: &Target,
+        identity: &Value,
+        priority: Priority,
+    ) -> Result<Option<Value>, Failure>;
+}
+
+/// One Describe call per observation.
+pub struct Describe;
+
+#[async_trait]
+impl Observe for Describe {
+    async fn observe(
+        &self,
+        cx: &Context,
+        kind: &'static AwsKind,
+        target: &Target,
+        identity: &Value,
+        priority: Priority,
+    ) -> Result<Option<Value>, Failure> {
+        let Some(call) = Call::of(kind, Role::Describe) else { return Ok(None) };
+        let input = (call.op.input)(identity, false).map_err(|e| Failure::Terminal(e.under("spec").to_string()))?;
+        match cx.aws.call_with(target, call, input, priority).await {
+            Ok(out) => (call.op.output)(&out)
+                .map(|mut v| {
+                    super::status::strip_nulls(&mut v);
+                    Some(v)
+                })
+                .map_err(|e| Failure::Recoverable(format!("cannot read the {} answer: {e}", call.op.name))),
+            Err(e) if kind.not_found.matches(&e) => Ok(None),
+            Err(e) => Err(aws_failure(kind, Role::Describe, e)),
+        }
+    }
+}

@@ -1,0 +1,540 @@
+//! The reconcile step: a function of the kind, the resource and the context
+//! that makes the AWS calls the resource needs now and returns what to do
+//! next. No queue, no clock: the caller schedules [`Next`].
+//!
+//! What it does (ACK's semantics, `ack-controllers-behavior.md` §1, with the
+//! differences the README lists): observe the AWS resource; create it when
+//! absent (after its dependencies exist, and after adding the finalizer, so a
+//! restart between the two can never create it twice); update it when the
+//! spec asks for what AWS does not show; copy its status; look again while it
+//! changes, and on the kind's resync period while it is steady. Deletion
+//! stops a running job or deletes a long-lived resource, waits until it is
+//! stopped or gone, then releases the finalizer, unless the policy is retain.
+
+use std::time::Duration;
+
+use sagemaker_core::{Resource, ack};
+use serde_json::{Value, json};
+
+use super::{
+    observe::Observe,
+    status::{self, Conditions},
+};
+use crate::{
+    aws::{Aws, AwsError, Call, ErrorClass, Priority, Target},
+    kinds::{self, AwsKind, Hold, Role, UpdateContext},
+    placement,
+    store::{Store, StoreError},
+};
+
+/// What the queue does with the resource after a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    /// Nothing until the resource changes.
+    Done,
+    /// Look again while it changes: the queue adapts the interval to
+    /// whether the observed state moved.
+    Poll,
+    /// Look again after this long (steady long-lived resources).
+    After(Duration),
+}
+
+/// What went wrong in one step, classified for conditions and requeue.
+#[derive(Debug)]
+pub enum Failure {
+    /// Needs a spec change: `ACK.Terminal`, no requeue.
+    Terminal(String),
+    /// Retried with backoff: `ACK.Recoverable`.
+    Recoverable(String),
+    /// Something it needs is not there yet (a Model an EndpointConfig names):
+    /// not synced, said so, looked at again.
+    Waiting(String),
+    /// Lost a race with another writer: just try again.
+    Conflict,
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(_) => Failure::Conflict,
+            e => Failure::Recoverable(error_chain(&e)),
+        }
+    }
+}
+
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut source = e.source();
+    while let Some(inner) = source {
+        s.push_str(": ");
+        s.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    s
+}
+
+/// A failed AWS call as a step outcome: a create or update the service
+/// rejects will not succeed on retry (Terminal); anything else is retried
+/// with backoff, loudly when only a person can fix it (permissions, quotas).
+pub(crate) fn aws_failure(kind: &AwsKind, role: Role, e: AwsError) -> Failure {
+    let msg = format!("{}: {}", e.code, e.message);
+    // only a rejected create or update says the spec is wrong; a describe,
+    // a tag lookup or a stop that fails says nothing about the spec
+    let judges_spec = matches!(role, Role::Create | Role::Update);
+    if judges_spec && kind.terminal_codes.contains(&e.code.as_str()) {
+        return Failure::Terminal(msg);
+    }
+    match e.class() {
+        ErrorClass::Rejected if judges_spec => Failure::Terminal(msg),
+        ErrorClass::Rejected | ErrorClass::Transient => Failure::Recoverable(msg),
+        ErrorClass::AccessDenied => {
+            tracing::error!(operation = %e.operation, code = %e.code, "AWS denied the agent's credentials; retrying");
+            Failure::Recoverable(format!(
+                "{msg} (retrying: the agent's AWS credentials may not call {}; grant it to the agent's role, the resource needs no change)",
+                e.operation
+            ))
+        }
+        ErrorClass::Quota => {
+            tracing::error!(operation = %e.operation, code = %e.code, "AWS quota exceeded; retrying");
+            Failure::Recoverable(format!(
+                "{msg} (retrying: request a quota increase in Service Quotas, or wait for capacity to free up)"
+            ))
+        }
+    }
+}
+
+/// Whether an AWS resource found with no ARN recorded was created for a
+/// resource, by its owner tag (which names the owner's uid otherwise).
+enum Ownership {
+    Ours,
+    NotOurs(Option<String>),
+}
+
+/// What a step works with.
+pub struct Context {
+    pub store: std::sync::Arc<dyn Store>,
+    pub aws: std::sync::Arc<Aws>,
+    pub observe: std::sync::Arc<dyn Observe>,
+    /// Region for resources that do not name one.
+    pub default_region: String,
+    /// The agent's own account.
+    pub account: String,
+}
+
+impl Context {
+    /// Calls `role` of `kind` with an ACK-named input; the output in ACK names.
+    pub(crate) async fn call(
+        &self,
+        kind: &'static AwsKind,
+        role: Role,
+        target: &Target,
+        input: &Value,
+        priority: Priority,
+    ) -> Result<Value, Failure> {
+        let Some(call) = Call::of(kind, role) else {
+            return Err(Failure::Recoverable(format!("{} has no {role:?} operation", kind.info.kind)));
+        };
+        let validate = matches!(role, Role::Create | Role::Update);
+        let aws_input = (call.op.input)(input, validate).map_err(|e| Failure::Terminal(e.under("spec").to_string()))?;
+        let out = self.aws.call_with(target, call, aws_input, priority).await.map_err(|e| aws_failure(kind, role, e))?;
+        (call.op.output)(&out)
+            .map(|mut v| {
+                status::strip_nulls(&mut v);
+                v
+            })
+            .map_err(|e| Failure::Recoverable(format!("cannot read the {} answer: {e}", call.op.name)))
+    }
+
+    /// Where the resource lives: its recorded region, else its annotation,
+    /// else the agent's default. A changed annotation never moves a resource.
+    fn target(&self, kind: &AwsKind, res: &Resource) -> Result<Target, Failure> {
+        if let Some((r, a)) = placement::moved(res, res) {
+            return Err(Failure::Terminal(format!(
+                "{} already exists in region {r}, but the desired state specifies region {a}; \
+                 a resource cannot move between regions: restore the annotation or create a new resource",
+                kind.info.kind
+            )));
+        }
+        Ok(self.place(res))
+    }
+
+    /// Where the resource lives, without judging its annotations (deleting
+    /// must work even when the region annotation was moved).
+    pub(crate) fn place(&self, res: &Resource) -> Target {
+        let region = placement::region(res, &self.default_region).to_string();
+        let account = placement::account(res, &self.account).to_string();
+        Target { account, region, role_arn: None }
+    }
+
+    async fn observe(&self, kind: &'static AwsKind, target: &Target, identity: &Value, priority: Priority) -> Result<Option<Value>, Failure> {
+        self.observe.observe(self, kind, target, identity, priority).await
+    }
+
+    /// Whether the AWS resource `observed` was created for `res`: it carries
+    /// the owner tag with `res`'s uid. Without a finalizer (we add it before
+    /// every create) it cannot have been. `Err(Some(uid))`-like detail: the
+    /// owner tag's value, when it names another resource.
+    async fn created_for(&self, kind: &'static AwsKind, target: &Target, res: &Resource, observed: &Value) -> Result<Ownership, Failure> {
+        let finalizer = ack::finalizer(kind.info.group, kind.info.kind);
+        let (Some(uid), true, Some(_)) = (res.metadata.uid.as_deref(), res.metadata.finalizers.contains(&finalizer), kind.tags_field) else {
+            return Ok(Ownership::NotOurs(None));
+        };
+        let Some(arn) = observed.get(kind.arn_field).and_then(Value::as_str) else { return Ok(Ownership::NotOurs(None)) };
+        let out = self.call(kind, Role::ListTags, target, &json!({ "resourceARN": arn }), Priority::Urgent).await?;
+        let owner = (kind.service.read_tags)(&out).into_iter().find(|(k, _)| k == ack::TAG_OWNER).map(|(_, v)| v);
+        Ok(match owner {
+            Some(o) if o == uid => Ownership::Ours,
+            other => Ownership::NotOurs(other),
+        })
+    }
+
+    /// The store's resource with this uid, as `namespace/name`.
+    async fn resource_with_uid(&self, kind: &AwsKind, uid: &str) -> Result<Option<String>, Failure> {
+        let all = self.store.list(kind.info, None).await?;
+        Ok(all.iter().find(|r| r.metadata.uid.as_deref() == Some(uid)).map(Resource::key))
+    }
+
+    /// Another resource of the store that owns the AWS resource `res` names,
+    /// as `namespace/name`. (Fails closed: without the list, nothing may be
+    /// created or stopped.)
+    async fn owner_in_store(&self, kind: &AwsKind, res: &Resource) -> Result<Option<String>, Failure> {
+        let all = self.store.list(kind.info, None).await?;
+        Ok(placement::rival(res, &all, kind.info, &self.default_region, &self.account).map(Resource::key))
+    }
+
+    async fn write(&self, kind: &AwsKind, res: &Resource, target: &Target, observed: Option<&Value>, c: &Conditions) -> Result<(), Failure> {
+        let status = status::build(kind, res, target, observed, c);
+        if status != res.status {
+            self.store.write_status(kind.info, res, status).await?;
+        }
+        Ok(())
+    }
+}
+
+/// One step for a resource that is not being deleted.
+pub async fn sync(cx: &Context, kind: &'static AwsKind, res: &Resource) -> Result<Next, Failure> {
+    // where it lives is checked even for a finished resource: a moved region
+    // annotation must be reported, not silently ignored
+    let target = cx.target(kind, res)?;
+    let arn = placement::recorded_arn(res);
+    let status = kind.info.status_path().and_then(|p| res.str_at(&p).map(str::to_string));
+    // synced for the current spec (a wait or a failure leaves Synced False)
+    let spec_seen = status::synced_generation(res) == res.metadata.generation
+        && res.condition(ack::CONDITION_SYNCED).is_some_and(|c| c["status"] == "True");
+    // a finished resource costs nothing: nothing in AWS changes again, and
+    // the spec it was synced for is the current one
+    if arn.is_some()
+        && status.as_deref().is_some_and(|s| kind.info.is_final(s))
+        && spec_seen
+        && res.condition(ack::CONDITION_TERMINAL).is_none()
+    {
+        return Ok(Next::Done);
+    }
+    let identity = kind.identity(&res.spec);
+    let id = kind.info.aws_id(&res.spec);
+    // a resource nobody has seen in AWS yet is what its user waits for
+    let priority = if arn.is_none() { Priority::Urgent } else { Priority::Routine };
+    let observed = match cx.observe(kind, &target, &identity, priority).await? {
+        Some(observed) if arn.is_some_and(|a| observed.get(kind.arn_field).and_then(Value::as_str) != Some(a)) => {
+            return Err(Failure::Terminal(format!(
+                "the {} {id} is not the one this resource created ({}): it was replaced outside this \
+                 resource; delete this resource with --retain and adopt the new one, or choose another {}",
+                kind.info.kind,
+                arn.unwrap_or_default(),
+                kind.info.identifier_names()
+            )));
+        }
+        Some(observed) => {
+            // with no ARN recorded it is ours only if we created it for this
+            // resource (a crash between the create and the status write):
+            // never take over another's silently
+            let ownership = match arn {
+                Some(_) => Ownership::Ours,
+                None => cx.created_for(kind, &target, res, &observed).await?,
+            };
+            if let Ownership::NotOurs(tagged) = ownership {
+                // the owner its tag names, else the store's claim
+                let owner = match tagged {
+                    Some(uid) => cx.resource_with_uid(kind, &uid).await?,
+                    None => None,
+                };
+                let owner = match owner {
+                    Some(o) => Some(o),
+                    None => cx.owner_in_store(kind, res).await?,
+                };
+                return Err(Failure::Terminal(format!(
+                    "Resource already exists: a {} named {id} already exists in account {} region {}{} \
+                     and was not created for this resource. Names are permanent in SageMaker: choose another {}",
+                    kind.info.kind,
+                    target.account,
+                    target.region,
+                    owner.map(|o| format!(", managed by {o}")).unwrap_or_default(),
+                    kind.info.identifier_names()
+                )));
+            }
+            observed
+        }
+        None if arn.is_some() && kind.info.is_job() => {
+            return Err(Failure::Recoverable(format!(
+                "{} {id} was created ({}) but AWS does not find it",
+                kind.info.kind,
+                arn.unwrap_or_default()
+            )));
+        }
+        None => {
+            if let Some(arn) = arn {
+                // drift: deleted outside Kubernetes; the declared state wins
+                tracing::warn!(%arn, "deleted in AWS outside this resource; creating it again");
+            }
+            return create(cx, kind, res, &target, &identity).await;
+        }
+    };
+    let mut reading = status::read(kind, &observed);
+    match update(cx, kind, res, &target, &identity, &observed, &reading).await? {
+        Updated::NotDue => {}
+        Updated::Sent => return Ok(Next::Poll),
+        // held back by the kind's rules: say why, with what AWS shows
+        Updated::Held(Hold::Terminal(m)) => {
+            reading.conditions.synced = Some(false);
+            reading.conditions.synced_message = "Resource not synced".into();
+            reading.conditions.terminal = Some(m);
+            cx.write(kind, res, &target, Some(&observed), &reading.conditions).await?;
+            return Ok(kind.resync.map(Next::After).unwrap_or(Next::Done));
+        }
+        Updated::Held(Hold::Wait(m)) => {
+            reading.conditions.synced = Some(false);
+            reading.conditions.synced_message = m;
+            cx.write(kind, res, &target, Some(&observed), &reading.conditions).await?;
+            return Ok(Next::Poll);
+        }
+    }
+    cx.write(kind, res, &target, Some(&observed), &reading.conditions).await?;
+    Ok(settle(kind, &reading))
+}
+
+/// What [`update`] did.
+enum Updated {
+    NotDue,
+    Sent,
+    Held(Hold),
+}
+
+/// When to look again after an observation.
+fn settle(kind: &AwsKind, reading: &status::Reading<'_>) -> Next {
+    if reading.modifying {
+        return Next::Poll;
+    }
+    if reading.status.is_some_and(|s| kind.info.is_final(s)) {
+        return Next::Done;
+    }
+    match kind.resync {
+        Some(d) => Next::After(d),
+        None => Next::Done,
+    }
+}
+
+/// Creates the AWS resource, once its dependencies exist.
+async fn create(cx: &Context, kind: &'static AwsKind, res: &Resource, target: &Target, identity: &Value) -> Result<Next, Failure> {
+    let id = kind.info.aws_id(&res.spec);
+    // one AWS resource, one owner: the store's other claims first
+    if let Some(owner) = cx.owner_in_store(kind, res).await? {
+        return Err(Failure::Terminal(format!(
+            "{owner} already manages the {} named {id} in account {} region {}: \
+             names are unique per account and region in SageMaker; choose another {}",
+            kind.info.kind,
+            target.account,
+            target.region,
+            kind.info.identifier_names()
+        )));
+    }
+    for dep in kind.info.depends_on {
+        let Some(dep_kind) = kinds::for_info(dep.kind) else { continue };
+        for dep_identity in dep.identities(&res.spec) {
+            if cx.observe(dep_kind, target, &dep_identity, Priority::Urgent).await?.is_none() {
+                return Err(Failure::Waiting(format!(
+                    "waiting for {} {} to exist in account {} region {}",
+                    dep.kind.kind,
+                    dep.kind.aws_id(&dep_identity),
+                    target.account,
+                    target.region
+                )));
+            }
+        }
+    }
+    let finalizer = ack::finalizer(kind.info.group, kind.info.kind);
+    let res = if res.metadata.finalizers.contains(&finalizer) {
+        res.clone()
+    } else {
+        cx.store.set_finalizer(kind.info, res, &finalizer, true).await?
+    };
+    let mut input = res.spec.clone();
+    if let Some(field) = kind.tags_field {
+        add_owner_tags(&mut input, field, &res);
+    }
+    let out = cx.call(kind, Role::Create, target, &input, Priority::Urgent).await?;
+    let arn = out.get(kind.arn_field).and_then(Value::as_str).unwrap_or_default().to_string();
+    tracing::info!(%arn, account = %target.account, region = %target.region, "created");
+    // read it back once, so status shows where it is right away
+    let observed = match cx.observe(kind, target, identity, Priority::Urgent).await {
+        Ok(Some(o)) => o,
+        _ => json!({ kind.arn_field: arn }),
+    };
+    let mut reading = status::read(kind, &observed);
+    if kind.info.statuses.field.is_some_and(|f| observed.get(f).is_none()) {
+        reading.modifying = true;
+        reading.conditions.synced = Some(false);
+        reading.conditions.synced_message = format!("{} is being created.", kind.info.kind);
+    }
+    cx.write(kind, &res, target, Some(&observed), &reading.conditions).await?;
+    Ok(settle(kind, &reading))
+}
+
+/// Sends the kind's update when the spec asks for what AWS does not show,
+/// in a status that allows it.
+async fn update(
+    cx: &Context,
+    kind: &'static AwsKind,
+    res: &Resource,
+    target: &Target,
+    identity: &Value,
+    observed: &Value,
+    reading: &status::Reading<'_>,
+) -> Result<Updated, Failure> {
+    let Some(update) = &kind.update else { return Ok(Updated::NotDue) };
+    let due = update.compare.iter().any(|path| {
+        let desired = kinds_path(&res.spec, path);
+        desired.is_some_and(|d| status::differs(d, kinds_path(observed, path)))
+    });
+    let allowed = match update.allowed_in {
+        Some(statuses) => reading.status.is_some_and(|s| statuses.contains(&s)),
+        None => !reading.modifying,
+    };
+    if !due || !allowed {
+        return Ok(Updated::NotDue);
+    }
+    let mut input = identity.clone();
+    for path in update.fields {
+        if let Some(v) = kinds_path(&res.spec, path) {
+            set_path(&mut input, path, v.clone());
+        }
+    }
+    (kind.hooks.update_input)(&mut input);
+    let update_cx = UpdateContext { resource: res, observed, input: &input };
+    if let Err(hold) = (kind.hooks.before_update)(&update_cx) {
+        return Ok(Updated::Held(hold));
+    }
+    cx.call(kind, Role::Update, target, &input, Priority::Urgent).await?;
+    tracing::info!("update requested");
+    for (key, value) in (kind.hooks.after_update)(&update_cx) {
+        cx.store.annotate(kind.info, &res.metadata.namespace, &res.metadata.name, key, &value).await?;
+    }
+    // read it back so status shows the update under way (and on the
+    // current resource version: the annotation write bumped it)
+    let res = cx.store.get(kind.info, &res.metadata.namespace, &res.metadata.name).await?.unwrap_or_else(|| res.clone());
+    let observed = cx.observe(kind, target, identity, Priority::Urgent).await?.unwrap_or_else(|| observed.clone());
+    let mut conditions = status::read(kind, &observed).conditions;
+    conditions.synced = Some(false);
+    conditions.synced_message = format!("{} update requested.", kind.info.kind);
+    cx.write(kind, &res, target, Some(&observed), &conditions).await?;
+    Ok(Updated::Sent)
+}
+
+/// The value at a dotted path (no lists: update paths name fields).
+fn kinds_path<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('.').try_fold(v, |at, part| at.get(part)).filter(|v| !v.is_null())
+}
+
+fn set_path(v: &mut Value, path: &str, value: Value) {
+    let mut at = v;
+    let parts: Vec<&str> = path.split('.').collect();
+    for part in &parts[..parts.len() - 1] {
+        if !at.get(*part).is_some_and(Value::is_object) {
+            at[*part] = json!({});
+        }
+        at = &mut at[*part];
+    }
+    at[parts[parts.len() - 1]] = value;
+}
+
+/// One step for a resource being deleted: nothing blocks a delete for good,
+/// so a Terminal reason is retried like any other.
+pub async fn finalize(cx: &Context, kind: &'static AwsKind, res: &Resource) -> Result<Next, Failure> {
+    let finalizer = ack::finalizer(kind.info.group, kind.info.kind);
+    if !res.metadata.finalizers.contains(&finalizer) {
+        return Ok(Next::Done);
+    }
+    let release = || async {
+        cx.store.set_finalizer(kind.info, res, &finalizer, false).await?;
+        tracing::info!("finalizer released");
+        Ok(Next::Done)
+    };
+    if res.annotation(ack::ANNOTATION_DELETION_POLICY) == Some(ack::DELETION_POLICY_RETAIN) {
+        return release().await;
+    }
+    let target = cx.place(res);
+    let identity = kind.identity(&res.spec);
+    let Some(observed) = cx.observe(kind, &target, &identity, Priority::Urgent).await? else {
+        return release().await;
+    };
+    // never stop or delete what this resource does not own: another
+    // resource of the store owns the name, or AWS shows another resource
+    // than the one recorded, or none was recorded and the tag says so
+    if let Some(owner) = cx.owner_in_store(kind, res).await? {
+        tracing::info!(%owner, "the AWS resource of this name belongs to another resource; leaving it");
+        return release().await;
+    }
+    let mine = match placement::recorded_arn(res) {
+        Some(arn) => observed.get(kind.arn_field).and_then(Value::as_str) == Some(arn),
+        None => matches!(cx.created_for(kind, &target, res, &observed).await?, Ownership::Ours),
+    };
+    if !mine {
+        tracing::info!("the AWS resource of this name was not created for this resource; leaving it");
+        return release().await;
+    }
+    let reading = status::read(kind, &observed);
+    let statuses = &kind.info.statuses;
+    let status = reading.status.unwrap_or_default();
+    let (role, verb) = if kind.stop.is_some() && statuses.stoppable.contains(&status) {
+        (Role::Stop, "stop")
+    } else if reading.modifying {
+        // deleting (or stopping) already, or changing: wait (AWS refuses
+        // to delete a resource in the middle of a change)
+        cx.write(kind, res, &target, Some(&observed), &reading.conditions).await?;
+        return Ok(Next::Poll);
+    } else if kind.delete.is_some() {
+        (Role::Delete, "delete")
+    } else {
+        // a finished job: its record stays in AWS, as in ACK
+        return release().await;
+    };
+    cx.call(kind, role, &target, &identity, Priority::Urgent).await?;
+    tracing::info!("{verb} requested");
+    match cx.observe(kind, &target, &identity, Priority::Urgent).await? {
+        None => release().await,
+        Some(observed) => {
+            let reading = status::read(kind, &observed);
+            cx.write(kind, res, &target, Some(&observed), &reading.conditions).await?;
+            Ok(Next::Poll)
+        }
+    }
+}
+
+/// Adds the owner tag (and ACK's namespace tag) to a spec's tags, in either
+/// of AWS's layouts (a list of key/value pairs, or a map).
+pub(crate) fn add_owner_tags(spec: &mut Value, field: &str, res: &Resource) {
+    let Some(obj) = spec.as_object_mut() else { return };
+    let mut ours = vec![(ack::TAG_NAMESPACE, res.metadata.namespace.clone())];
+    if let Some(uid) = &res.metadata.uid {
+        ours.insert(0, (ack::TAG_OWNER, uid.clone()));
+    }
+    match obj.entry(field).or_insert_with(|| json!([])) {
+        Value::Array(tags) => {
+            tags.retain(|t| t["key"] != ack::TAG_OWNER && t["key"] != ack::TAG_NAMESPACE);
+            tags.extend(ours.into_iter().map(|(k, v)| json!({ "key": k, "value": v })));
+        }
+        Value::Object(tags) => {
+            tags.extend(ours.into_iter().map(|(k, v)| (k.to_string(), json!(v))));
+        }
+        _ => {}
+    }
+}

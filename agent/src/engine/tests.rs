@@ -1,0 +1,534 @@
+//! The reconcile engine on the embedded store and the simulator, with tokio's
+//! clock paused: lifecycles that take minutes in AWS run in milliseconds,
+//! and call counts are exact.
+
+use std::sync::Arc;
+
+use sagemaker_core::{KindInfo, Resource, ack};
+use serde_json::{Value, json};
+
+use super::*;
+use crate::{
+    aws::{AwsError, Target, sim::{FAIL_REASON_ENV, FAIL_TAG, Simulator}},
+    kinds::{ENDPOINT, ENDPOINT_CONFIG, LAST_ENDPOINT_CONFIG_FOR_UPDATE, MODEL, Role, TRAINING_JOB},
+    placement,
+    store::embedded::EmbeddedStore,
+};
+
+/// Seconds each simulated phase lasts (of tokio's paused clock).
+const STEP: Duration = Duration::from_secs(30);
+
+/// An engine over the embedded store and the simulator.
+struct Rig {
+    store: Arc<EmbeddedStore>,
+    sim: Arc<Simulator>,
+    aws: Option<Arc<Aws>>,
+    _dir: tempfile::TempDir,
+}
+
+fn rig() -> Rig {
+    rig_before_start().started()
+}
+
+/// The store and simulator, before the engine starts (as after a crash).
+fn rig_before_start() -> Rig {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Arc::new(EmbeddedStore::open(dir.path()).expect("store").0);
+    let sim = Arc::new(Simulator::new("111111111111", STEP, None).expect("sim"));
+    Rig { store, sim, aws: None, _dir: dir }
+}
+
+fn here() -> Target {
+    Target { account: "111111111111".into(), region: "us-east-1".into(), role_arn: None }
+}
+
+fn resource(kind: &KindInfo, name: &str, spec: Value) -> Resource {
+    serde_json::from_value(json!({
+        "apiVersion": kind.api_version(), "kind": kind.kind,
+        "metadata": { "name": name, "namespace": "default" },
+        "spec": spec,
+    }))
+    .expect("resource")
+}
+
+fn job(name: &str, env: Value) -> Resource {
+    resource(&sagemaker_core::kinds::TRAINING_JOB, name, json!({
+        "trainingJobName": name,
+        "roleARN": "arn:aws:iam::111111111111:role/sm",
+        "algorithmSpecification": { "trainingImage": "img", "trainingInputMode": "File" },
+        "outputDataConfig": { "s3OutputPath": "s3://b/out" },
+        "resourceConfig": { "instanceType": "ml.m5.large", "instanceCount": 1, "volumeSizeInGB": 5 },
+        "stoppingCondition": { "maxRuntimeInSeconds": 3600 },
+        "environment": env,
+    }))
+}
+
+fn model(name: &str) -> Resource {
+    resource(&sagemaker_core::kinds::MODEL, name, json!({
+        "modelName": name,
+        "executionRoleARN": "arn:aws:iam::111111111111:role/sm",
+        "primaryContainer": { "image": "img", "modelDataURL": "s3://b/model.tar.gz" },
+    }))
+}
+
+fn config(name: &str, model: &str, tags: Value) -> Resource {
+    resource(&sagemaker_core::kinds::ENDPOINT_CONFIG, name, json!({
+        "endpointConfigName": name,
+        "productionVariants": [{ "variantName": "AllTraffic", "modelName": model, "initialInstanceCount": 1, "instanceType": "ml.m5.large" }],
+        "tags": tags,
+    }))
+}
+
+fn endpoint(name: &str, config: &str) -> Resource {
+    resource(&sagemaker_core::kinds::ENDPOINT, name, json!({ "endpointName": name, "endpointConfigName": config }))
+}
+
+impl Rig {
+    fn started(mut self) -> Rig {
+        let aws = Arc::new(Aws::new(self.sim.clone(), 1000.0));
+        let settings = Settings {
+            default_region: "us-east-1".into(),
+            account: "111111111111".into(),
+            poll_min: Duration::from_secs(5),
+            poll_max: Duration::from_secs(20),
+            concurrency: 4,
+        };
+        Engine::start(self.store.clone(), aws.clone(), settings);
+        self.aws = Some(aws);
+        self
+    }
+
+    fn calls(&self, op: &str) -> u64 {
+        self.aws.as_ref().and_then(|a| a.calls().get(op).copied()).unwrap_or(0)
+    }
+
+    async fn apply(&self, r: &Resource) -> Resource {
+        let kind = sagemaker_core::kinds::by_api_version(&r.api_version, &r.kind).expect("kind");
+        self.store.apply(kind, r, false).await.expect("apply").0
+    }
+
+    /// Applies a job in `ns` managing the AWS name `aws_name`.
+    async fn apply_in(&self, ns: &str, name: &str, aws_name: &str) -> Resource {
+        let mut r = job(name, json!({}));
+        r.metadata.namespace = ns.into();
+        r.spec["trainingJobName"] = json!(aws_name);
+        self.apply(&r).await
+    }
+
+    async fn get(&self, kind: &'static KindInfo, ns: &str, name: &str) -> Option<Resource> {
+        self.store.get(kind, ns, name).await.expect("get")
+    }
+
+    /// Waits (up to 2 hours of the paused clock, a bound and not a
+    /// measurement) until the stored resource satisfies `pred`.
+    async fn until(&self, kind: &'static KindInfo, name: &str, what: &str, pred: impl Fn(&Resource) -> bool) -> Resource {
+        self.until_in(kind, "default", name, what, pred).await
+    }
+
+    async fn until_in(&self, kind: &'static KindInfo, ns: &str, name: &str, what: &str, pred: impl Fn(&Resource) -> bool) -> Resource {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(7200);
+        loop {
+            if let Some(r) = self.get(kind, ns, name).await
+                && pred(&r)
+            {
+                return r;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "{ns}/{name} never became {what}");
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+
+    async fn until_gone(&self, kind: &'static KindInfo, name: &str) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(7200);
+        while self.get(kind, "default", name).await.is_some() {
+            assert!(tokio::time::Instant::now() < deadline, "{name}'s finalizer was never released");
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+}
+
+fn condition_status<'a>(r: &'a Resource, type_: &str) -> Option<&'a str> {
+    r.condition(type_).and_then(|c| c["status"].as_str())
+}
+
+fn condition_message(r: &Resource, type_: &str) -> String {
+    r.condition(type_).and_then(|c| c["message"].as_str()).unwrap_or_default().to_string()
+}
+
+fn ready(r: &Resource) -> bool {
+    condition_status(r, ack::CONDITION_READY) == Some("True")
+}
+
+fn terminal(r: &Resource) -> bool {
+    condition_status(r, ack::CONDITION_TERMINAL) == Some("True")
+}
+
+/// The hosting chain, applied and in service.
+async fn serving(rig: &Rig) -> Resource {
+    rig.apply(&model("m")).await;
+    rig.apply(&config("c1", "m", json!([]))).await;
+    rig.apply(&endpoint("e", "c1")).await;
+    rig.until(&sagemaker_core::kinds::ENDPOINT, "e", "in service", ready).await
+}
+
+#[tokio::test(start_paused = true)]
+async fn every_kind_reaches_its_steady_state_and_then_costs_no_calls_until_its_resync() {
+    let rig = rig();
+    rig.apply(&job("j", json!({}))).await;
+    let e = serving(&rig).await;
+    assert_eq!(e.str_at("status.endpointStatus"), Some("InService"));
+    let j = rig.until(&sagemaker_core::kinds::TRAINING_JOB, "j", "completed", ready).await;
+    assert_eq!(j.str_at("status.trainingJobStatus"), Some("Completed"));
+    for (kind, name) in [(&sagemaker_core::kinds::MODEL, "m"), (&sagemaker_core::kinds::ENDPOINT_CONFIG, "c1")] {
+        let r = rig.until(kind, name, "ready", ready).await;
+        assert!(r.str_at("status.ackResourceMetadata.arn").is_some_and(|a| a.starts_with("arn:aws:sagemaker:us-east-1:111111111111:")));
+    }
+    // over the next 50 minutes: the finished job costs nothing, the steady
+    // ones one describe per resync (Endpoint 5 minutes, the others 10)
+    let before = rig.aws.as_ref().map(|a| a.calls()).unwrap_or_default();
+    tokio::time::sleep(Duration::from_secs(3000)).await;
+    let after = rig.aws.as_ref().map(|a| a.calls()).unwrap_or_default();
+    let grew = |op: &str| after.get(op).copied().unwrap_or(0) - before.get(op).copied().unwrap_or(0);
+    assert_eq!(grew("DescribeTrainingJob"), 0, "a finished job is never described again");
+    assert!((9..=11).contains(&grew("DescribeEndpoint")), "{}", grew("DescribeEndpoint"));
+    for op in ["DescribeModel", "DescribeEndpointConfig"] {
+        assert!((4..=6).contains(&grew(op)), "{op}: {}", grew(op));
+    }
+    let writes: u64 = after.iter().filter(|(op, _)| !op.starts_with("Describe")).map(|(_, n)| n).sum::<u64>()
+        - before.iter().filter(|(op, _)| !op.starts_with("Describe")).map(|(_, n)| n).sum::<u64>();
+    assert_eq!(writes, 0, "nothing is created or changed again");
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_endpoint_config_waits_for_its_model_and_says_so_instead_of_failing() {
+    let rig = rig();
+    rig.apply(&config("c1", "later", json!([]))).await;
+    let waiting = rig
+        .until(&sagemaker_core::kinds::ENDPOINT_CONFIG, "c1", "waiting", |r| {
+            condition_message(r, ack::CONDITION_SYNCED).starts_with("waiting for Model later")
+        })
+        .await;
+    assert_eq!(condition_status(&waiting, ack::CONDITION_SYNCED), Some("False"));
+    assert_eq!(condition_status(&waiting, ack::CONDITION_TERMINAL), None);
+    assert_eq!(rig.calls("CreateEndpointConfig"), 0);
+    rig.apply(&model("later")).await;
+    rig.until(&sagemaker_core::kinds::ENDPOINT_CONFIG, "c1", "created", ready).await;
+    assert_eq!(rig.calls("CreateEndpointConfig"), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn pointing_an_endpoint_at_another_config_updates_it_retaining_variant_properties() {
+    let rig = rig();
+    serving(&rig).await;
+    rig.apply(&config("c2", "m", json!([]))).await;
+    rig.until(&sagemaker_core::kinds::ENDPOINT_CONFIG, "c2", "created", ready).await;
+    rig.apply(&endpoint("e", "c2")).await;
+    let e = rig
+        .until(&sagemaker_core::kinds::ENDPOINT, "e", "updated", |r| ready(r) && rig.calls("UpdateEndpoint") == 1)
+        .await;
+    assert_eq!(e.annotation(LAST_ENDPOINT_CONFIG_FOR_UPDATE), Some("c2"));
+    assert_eq!(e.value_at("status.productionVariants").and_then(|v| v[0]["currentInstanceCount"].as_i64()), Some(1));
+    assert_eq!(rig.sim.status_of(&here(), &ENDPOINT, "e"), Some("InService"));
+    // nothing further to do: no second update
+    tokio::time::sleep(Duration::from_secs(120)).await;
+    assert_eq!(rig.calls("UpdateEndpoint"), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_endpoint_update_is_shown_never_retried_for_the_same_config_and_a_new_config_is_tried() {
+    let rig = rig();
+    serving(&rig).await;
+    let bad = json!([{ "key": FAIL_TAG, "value": "the primary container did not pass the ping health check" }]);
+    rig.apply(&config("bad", "m", bad)).await;
+    rig.apply(&config("good", "m", json!([]))).await;
+    rig.until(&sagemaker_core::kinds::ENDPOINT_CONFIG, "bad", "created", ready).await;
+    rig.until(&sagemaker_core::kinds::ENDPOINT_CONFIG, "good", "created", ready).await;
+
+    rig.apply(&endpoint("e", "bad")).await;
+    let e = rig.until(&sagemaker_core::kinds::ENDPOINT, "e", "terminal", terminal).await;
+    let message = condition_message(&e, ack::CONDITION_TERMINAL);
+    assert!(message.contains("ping health check") && message.contains("still serves c1"), "{message}");
+    assert_eq!(e.str_at("status.failureReason"), Some("the primary container did not pass the ping health check"));
+    tokio::time::sleep(Duration::from_secs(900)).await;
+    assert_eq!(rig.calls("UpdateEndpoint"), 1, "the failed config is not tried again");
+
+    rig.apply(&endpoint("e", "good")).await;
+    rig.until(&sagemaker_core::kinds::ENDPOINT, "e", "updated", |r| ready(r) && !terminal(r)).await;
+    assert_eq!(rig.calls("UpdateEndpoint"), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_endpoint_is_terminal_with_the_reason() {
+    let rig = rig();
+    rig.apply(&model("m")).await;
+    rig.apply(&config("broken", "m", json!([{ "key": FAIL_TAG, "value": "image not found" }]))).await;
+    rig.apply(&endpoint("e", "broken")).await;
+    let e = rig.until(&sagemaker_core::kinds::ENDPOINT, "e", "terminal", terminal).await;
+    assert_eq!(e.str_at("status.endpointStatus"), Some("Failed"));
+    assert!(condition_message(&e, ack::CONDITION_TERMINAL).contains("image not found"));
+    assert_eq!(condition_status(&e, ack::CONDITION_READY), Some("False"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_endpoint_deleted_outside_kubernetes_is_noticed_on_resync_and_created_again() {
+    let rig = rig();
+    serving(&rig).await;
+    rig.sim.delete_outside(&here(), &ENDPOINT, "e");
+    tokio::time::sleep(Duration::from_secs(400)).await;
+    rig.until(&sagemaker_core::kinds::ENDPOINT, "e", "serving again", ready).await;
+    assert_eq!(rig.calls("CreateEndpoint"), 2);
+    assert_eq!(rig.sim.status_of(&here(), &ENDPOINT, "e"), Some("InService"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn deleting_each_kind_stops_or_deletes_it_in_aws_and_then_releases_the_finalizer() {
+    let rig = rig();
+    serving(&rig).await;
+    rig.apply(&job("j", json!({}))).await;
+    rig.until(&sagemaker_core::kinds::TRAINING_JOB, "j", "running", |r| r.str_at("status.trainingJobStatus") == Some("InProgress")).await;
+    for (kind, name) in [
+        (&sagemaker_core::kinds::TRAINING_JOB, "j"),
+        (&sagemaker_core::kinds::ENDPOINT, "e"),
+        (&sagemaker_core::kinds::ENDPOINT_CONFIG, "c1"),
+        (&sagemaker_core::kinds::MODEL, "m"),
+    ] {
+        rig.store.delete(kind, "default", name).await.expect("delete");
+        rig.until_gone(kind, name).await;
+    }
+    assert_eq!(rig.calls("StopTrainingJob"), 1);
+    assert_eq!(rig.sim.status_of(&here(), &TRAINING_JOB, "j"), Some("Stopped"), "a job's record stays, stopped");
+    for (kind, id, op) in [(&ENDPOINT, "e", "DeleteEndpoint"), (&ENDPOINT_CONFIG, "c1", "DeleteEndpointConfig"), (&MODEL, "m", "DeleteModel")] {
+        assert_eq!(rig.calls(op), 1, "{op}");
+        assert_eq!(rig.sim.status_of(&here(), kind, id), None, "{id} is gone from AWS");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn deleting_an_endpoint_while_it_is_created_waits_for_it_then_deletes_it() {
+    let rig = rig();
+    rig.apply(&model("m")).await;
+    rig.apply(&config("c1", "m", json!([]))).await;
+    rig.apply(&endpoint("e", "c1")).await;
+    rig.until(&sagemaker_core::kinds::ENDPOINT, "e", "creating", |r| r.str_at("status.endpointStatus") == Some("Creating")).await;
+    rig.store.delete(&sagemaker_core::kinds::ENDPOINT, "default", "e").await.expect("delete");
+    rig.until_gone(&sagemaker_core::kinds::ENDPOINT, "e").await;
+    assert_eq!(rig.calls("DeleteEndpoint"), 1, "deleted once, after it stopped changing");
+    assert_eq!(rig.sim.status_of(&here(), &ENDPOINT, "e"), None);
+}
+
+#[tokio::test(start_paused = true)]
+async fn retain_leaves_the_aws_resource_running() {
+    let rig = rig();
+    serving(&rig).await;
+    rig.store
+        .annotate(&sagemaker_core::kinds::ENDPOINT, "default", "e", ack::ANNOTATION_DELETION_POLICY, ack::DELETION_POLICY_RETAIN)
+        .await
+        .expect("annotate");
+    rig.store.delete(&sagemaker_core::kinds::ENDPOINT, "default", "e").await.expect("delete");
+    rig.until_gone(&sagemaker_core::kinds::ENDPOINT, "e").await;
+    assert_eq!(rig.calls("DeleteEndpoint"), 0);
+    assert_eq!(rig.sim.status_of(&here(), &ENDPOINT, "e"), Some("InService"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_request_aws_rejects_as_invalid_turns_terminal_at_once_instead_of_retrying_forever() {
+    let rig = rig();
+    let invalid = AwsError::new(
+        "CreateTrainingJob",
+        "ValidationException",
+        "1 validation error detected: Value 'not-an-arn' at 'roleArn' failed to satisfy constraint",
+    );
+    rig.sim.inject("CreateTrainingJob", invalid, 1);
+    rig.apply(&job("bad-role", json!({}))).await;
+    let r = rig.until(&sagemaker_core::kinds::TRAINING_JOB, "bad-role", "terminal", terminal).await;
+    let message = condition_message(&r, ack::CONDITION_TERMINAL);
+    assert!(message.contains("ValidationException") && message.contains("roleArn"), "{message}");
+    assert_eq!(condition_status(&r, ack::CONDITION_READY), Some("False"));
+    assert_eq!(rig.calls("CreateTrainingJob"), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn throttling_is_retried_with_backoff_and_the_job_still_gets_created() {
+    let rig = rig();
+    rig.sim.inject("CreateTrainingJob", AwsError::new("CreateTrainingJob", "ThrottlingException", "Rate exceeded"), 1);
+    rig.apply(&job("throttled", json!({}))).await;
+    let r = rig
+        .until(&sagemaker_core::kinds::TRAINING_JOB, "throttled", "recoverable", |r| {
+            condition_status(r, ack::CONDITION_RECOVERABLE) == Some("True")
+        })
+        .await;
+    assert_eq!(condition_status(&r, ack::CONDITION_TERMINAL), None);
+    let started = tokio::time::Instant::now();
+    let r = rig
+        .until(&sagemaker_core::kinds::TRAINING_JOB, "throttled", "created", |r| r.str_at("status.ackResourceMetadata.arn").is_some())
+        .await;
+    assert!(started.elapsed() >= Duration::from_secs(1), "retried after a backoff, not at once");
+    assert_eq!(condition_status(&r, ack::CONDITION_RECOVERABLE), None);
+    assert_eq!(rig.calls("CreateTrainingJob"), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_job_is_synced_but_not_ready_and_says_why() {
+    let rig = rig();
+    rig.apply(&job("fails", json!({ FAIL_REASON_ENV: "AlgorithmError: boom" }))).await;
+    let r = rig
+        .until(&sagemaker_core::kinds::TRAINING_JOB, "fails", "failed", |r| {
+            r.str_at("status.trainingJobStatus") == Some("Failed") && r.condition(ack::CONDITION_READY).is_some()
+        })
+        .await;
+    assert_eq!(condition_status(&r, ack::CONDITION_SYNCED), Some("True"));
+    let ready = r.condition(ack::CONDITION_READY).expect("ready");
+    assert_eq!(ready["status"], "False");
+    assert_eq!(ready["reason"], "Failed");
+    assert!(ready["message"].as_str().unwrap_or_default().contains("AlgorithmError: boom"), "{ready}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_training_job_gets_its_warm_pool_update_and_nothing_else_is_sent() {
+    let rig = rig();
+    let mut j = job("warm", json!({}));
+    j.spec["resourceConfig"]["keepAlivePeriodInSeconds"] = json!(600);
+    rig.apply(&j).await;
+    rig.until(&sagemaker_core::kinds::TRAINING_JOB, "warm", "running", |r| r.str_at("status.trainingJobStatus") == Some("InProgress")).await;
+    j.spec["resourceConfig"]["keepAlivePeriodInSeconds"] = json!(1200);
+    rig.apply(&j).await;
+    rig.until(&sagemaker_core::kinds::TRAINING_JOB, "warm", "updated", |_| rig.calls("UpdateTrainingJob") == 1).await;
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    assert_eq!(rig.calls("UpdateTrainingJob"), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn two_resources_naming_one_aws_job_create_it_once_and_only_one_owns_it() {
+    let rig = rig_before_start();
+    rig.apply_in("team-a", "first", "shared").await;
+    rig.apply_in("team-b", "second", "shared").await;
+    let rig = rig.started();
+    let tj = &sagemaker_core::kinds::TRAINING_JOB;
+    // whichever wins, exactly one records the job and the other names it as the owner
+    let settled = |r: &Resource| placement::recorded_arn(r).is_some() || terminal(r);
+    let first = rig.until_in(tj, "team-a", "first", "settled", settled).await;
+    let second = rig.until_in(tj, "team-b", "second", "settled", settled).await;
+    let (owner, loser) = match (placement::recorded_arn(&first), placement::recorded_arn(&second)) {
+        (Some(_), None) => (first, second),
+        (None, Some(_)) => (second, first),
+        other => panic!("exactly one may own the job: {other:?}"),
+    };
+    // the older owns it; within one second (timestamps' granularity) the smaller uid
+    assert!(placement::owns_before(&owner, &loser) || owner.metadata.creation_timestamp == loser.metadata.creation_timestamp);
+    let message = condition_message(&loser, ack::CONDITION_TERMINAL);
+    let before = format!("{} already manages the TrainingJob named shared", owner.key());
+    let after = format!("managed by {} and was not created for this resource", owner.key());
+    assert!(message.contains(&before) || message.contains(&after), "{message}");
+    assert_eq!(rig.calls("CreateTrainingJob"), 1);
+}
+
+/// The create input the agent sends for `r` (owner tags included).
+fn create_input(r: &Resource) -> Value {
+    let mut spec = r.spec.clone();
+    reconcile::add_owner_tags(&mut spec, "tags", r);
+    (TRAINING_JOB.create.input)(&spec, false).expect("input")
+}
+
+#[tokio::test(start_paused = true)]
+async fn after_a_restart_the_loser_of_a_name_race_never_takes_over_or_stops_the_winners_job() {
+    // what a crash left: the loser added its finalizer, then lost the
+    // create to the winner (ResourceInUse) and recorded no ARN
+    let rig = rig_before_start();
+    let tj = &sagemaker_core::kinds::TRAINING_JOB;
+    let winner = rig.apply_in("team-a", "winner", "shared").await;
+    let loser = rig.apply_in("team-b", "loser", "shared").await;
+    let finalizer = ack::finalizer(tj.group, tj.kind);
+    rig.store.set_finalizer(tj, &loser, &finalizer, true).await.expect("finalizer");
+    rig.sim.create_outside(&here(), &TRAINING_JOB, create_input(&winner));
+    // the winner's status write was lost too: it is recognised by its tag
+    let winner = rig.get(tj, "team-a", "winner").await.expect("winner");
+    rig.store.set_finalizer(tj, &winner, &finalizer, true).await.expect("finalizer");
+
+    let rig = rig.started();
+    rig.until_in(tj, "team-a", "winner", "adopted", |r| r.str_at("status.ackResourceMetadata.arn").is_some()).await;
+    let loser = rig.until_in(tj, "team-b", "loser", "terminal", terminal).await;
+    assert!(loser.str_at("status.ackResourceMetadata.arn").is_none(), "the loser took the winner's ARN");
+    let message = condition_message(&loser, ack::CONDITION_TERMINAL);
+    assert!(message.contains("was not created for this resource") && message.contains("managed by team-a/winner"), "{message}");
+    assert_eq!(rig.calls("CreateTrainingJob"), 0);
+
+    rig.store.delete(tj, "team-b", "loser").await.expect("delete");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(600);
+    while rig.get(tj, "team-b", "loser").await.is_some() {
+        assert!(tokio::time::Instant::now() < deadline, "the loser's finalizer was never released");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert_eq!(rig.calls("StopTrainingJob"), 0);
+    assert_eq!(rig.sim.status_of(&here(), &TRAINING_JOB, "shared"), Some("InProgress"), "the winner's job must keep running");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_job_of_the_same_name_created_outside_the_agent_is_never_adopted() {
+    let rig = rig_before_start();
+    let tj = &sagemaker_core::kinds::TRAINING_JOB;
+    let r = rig.apply_in("default", "mine", "theirs").await;
+    let finalizer = ack::finalizer(tj.group, tj.kind);
+    rig.store.set_finalizer(tj, &r, &finalizer, true).await.expect("finalizer");
+    rig.sim.create_outside(&here(), &TRAINING_JOB, (TRAINING_JOB.create.input)(&r.spec, false).expect("input"));
+    let rig = rig.started();
+    let r = rig.until(tj, "mine", "terminal", terminal).await;
+    assert!(r.str_at("status.ackResourceMetadata.arn").is_none());
+    assert_eq!(rig.calls("ListTags"), 1, "ownership is checked once, by tags");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_job_aws_shows_differently_than_recorded_turns_terminal_and_is_not_stopped_on_delete() {
+    let rig = rig_before_start();
+    let tj = &sagemaker_core::kinds::TRAINING_JOB;
+    let r = rig.apply_in("default", "replaced", "replaced").await;
+    let finalizer = ack::finalizer(tj.group, tj.kind);
+    let r = rig.store.set_finalizer(tj, &r, &finalizer, true).await.expect("finalizer");
+    // what was recorded is not what AWS now has under that name
+    let recorded = json!({"ackResourceMetadata": {
+        "arn": "arn:aws:sagemaker:us-east-1:111111111111:training-job/an-earlier-one",
+        "region": "us-east-1", "ownerAccountID": "111111111111"}});
+    rig.store.write_status(tj, &r, recorded).await.expect("status");
+    rig.sim.create_outside(&here(), &TRAINING_JOB, (TRAINING_JOB.create.input)(&r.spec, false).expect("input"));
+    let rig = rig.started();
+    let r = rig.until(tj, "replaced", "terminal", terminal).await;
+    assert!(condition_message(&r, ack::CONDITION_TERMINAL).contains("was replaced outside this resource"));
+    rig.store.delete(tj, "default", "replaced").await.expect("delete");
+    rig.until_gone(tj, "replaced").await;
+    assert_eq!(rig.calls("StopTrainingJob"), 0);
+    assert_eq!(rig.sim.status_of(&here(), &TRAINING_JOB, "replaced"), Some("InProgress"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_describe_aws_rejects_is_retried_not_terminal() {
+    let rig = rig();
+    rig.sim.inject("DescribeTrainingJob", AwsError::new("DescribeTrainingJob", "ValidationException", "something odd"), 1);
+    rig.apply(&job("odd", json!({}))).await;
+    let r = rig
+        .until(&sagemaker_core::kinds::TRAINING_JOB, "odd", "recoverable", |r| {
+            condition_status(r, ack::CONDITION_RECOVERABLE) == Some("True")
+        })
+        .await;
+    assert_eq!(condition_status(&r, ack::CONDITION_TERMINAL), None);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_region_annotation_moved_away_turns_terminal_and_restoring_it_recovers_without_a_restart() {
+    let rig = rig();
+    let tj = &sagemaker_core::kinds::TRAINING_JOB;
+    rig.apply(&job("pinned", json!({}))).await;
+    rig.until(tj, "pinned", "created", |r| r.str_at("status.ackResourceMetadata.region") == Some("us-east-1")).await;
+    rig.store.annotate(tj, "default", "pinned", ack::ANNOTATION_REGION, "eu-west-1").await.expect("annotate");
+    let r = rig.until(tj, "pinned", "terminal", terminal).await;
+    assert_eq!(r.str_at("status.ackResourceMetadata.region"), Some("us-east-1"));
+    rig.store.annotate(tj, "default", "pinned", ack::ANNOTATION_REGION, "us-east-1").await.expect("restore");
+    rig.until(tj, "pinned", "recovered", |r| r.condition(ack::CONDITION_TERMINAL).is_none()).await;
+}
+
+#[test]
+fn every_role_a_kind_declares_has_an_operation_and_no_other() {
+    for kind in crate::kinds::KINDS {
+        assert!(kind.op(Role::Create).is_some() && kind.op(Role::Describe).is_some(), "{}", kind.info.kind);
+        assert_eq!(kind.op(Role::Stop).is_some(), kind.info.is_job(), "{}: stop is for jobs", kind.info.kind);
+        assert!(kind.op(Role::Stop).is_some() || kind.op(Role::Delete).is_some() || kind.info.is_job(), "{}", kind.info.kind);
+    }
+}
