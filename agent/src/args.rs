@@ -93,6 +93,12 @@ pub struct Args {
     /// Longest poll interval while a resource is changing, e.g. 60s.
     #[arg(long, value_parser = parse_duration)]
     poll_max: Option<Duration>,
+    /// How often a steady resource of KIND is described again, to notice
+    /// changes made outside Kubernetes: KIND=DURATION, e.g. Endpoint=1m
+    /// (repeatable; ACK's --reconcile-resource-resync-seconds). Defaults:
+    /// Endpoint 5m, other long-lived kinds 10m; finished jobs never.
+    #[arg(long, value_parser = parse_resync)]
+    resync: Vec<(String, Duration)>,
     /// Simulator: time per training status step, e.g. 2s.
     #[arg(long, value_parser = parse_duration, default_value = "2s")]
     sim_step: Duration,
@@ -111,6 +117,13 @@ pub struct Args {
 enum Command {
     /// Print the CustomResourceDefinitions of every kind as YAML.
     Crds,
+}
+
+/// `Endpoint=1m`: a served kind (any name kubectl accepts) and a duration.
+fn parse_resync(s: &str) -> std::result::Result<(String, Duration), String> {
+    let (kind, duration) = s.split_once('=').ok_or_else(|| format!("{s:?} is not KIND=DURATION, e.g. Endpoint=1m"))?;
+    let info = sagemaker_core::kinds::find(kind).ok_or_else(|| format!("{kind:?} is not a kind this agent serves"))?;
+    Ok((info.kind.to_string(), parse_duration(duration)?))
 }
 
 /// `10s`, `2m`, `1h`, `500ms` or plain seconds.
@@ -212,6 +225,7 @@ impl Args {
             poll_min: self.poll_min.unwrap_or(min),
             poll_max: self.poll_max.unwrap_or(max),
             concurrency: 8,
+            resync: self.resync.iter().cloned().collect(),
         };
         tracing::info!(mode = store.mode(), aws = aws.backend_name(), %region, %account, listen = %self.listen, "starting");
         Engine::start(store.clone(), aws.clone(), settings);

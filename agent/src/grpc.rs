@@ -245,6 +245,29 @@ impl Agent for AgentService {
         Ok(Response::new(pb::DeleteResponse { resource: Some(to_pb(&res)), finalizing }))
     }
 
+    async fn stop(&self, request: Request<pb::StopRequest>) -> Result<Response<pb::StopResponse>, Status> {
+        let r = request.into_inner().r#ref.unwrap_or_default();
+        let k = kind(&r.kind)?;
+        let ns = if r.namespace.is_empty() { "default" } else { &r.namespace };
+        if !k.is_job() {
+            return Err(status(Error::invalid(
+                &format!("{}/{}", k.qualified(), r.name),
+                None,
+                format!("a {} is not a job and cannot be stopped", k.kind),
+                Some(format!("`kubectl sagemaker delete {} {}` deletes it (in AWS too)", k.plural, r.name)),
+            )));
+        }
+        let not_found = || status(Error::NotFound(format!("{} \"{}\" not found in namespace {ns}", k.qualified(), r.name)));
+        let Some(current) = self.store.get(k, ns, &r.name).await.map_err(status)? else { return Err(not_found()) };
+        let ended = k.status_path().and_then(|p| current.str_at(&p).map(str::to_string)).is_some_and(|s| k.is_final(&s));
+        let res = match self.store.annotate(k, ns, &r.name, sagemaker_core::ack::ANNOTATION_STOP, "true").await {
+            Ok(res) => res,
+            Err(crate::store::StoreError::NotFound { .. }) => return Err(not_found()),
+            Err(e) => return Err(status(e)),
+        };
+        Ok(Response::new(pb::StopResponse { resource: Some(to_pb(&res)), stopping: !ended }))
+    }
+
     async fn info(&self, _: Request<pb::InfoRequest>) -> Result<Response<pb::InfoResponse>, Status> {
         Ok(Response::new(pb::InfoResponse {
             agent_version: env!("CARGO_PKG_VERSION").into(),

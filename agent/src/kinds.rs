@@ -110,6 +110,36 @@ macro_rules! sagemaker_op {
     };
 }
 
+/// An Application Auto Scaling operation from its name and the SDK's method:
+/// its SDK has no runtime schemas, so the shapes come from the service model
+/// (`sagemaker_schema::application_autoscaling`) and the body is sent as it is.
+macro_rules! autoscaling_op {
+    ($name:ident, $module:ident) => {{
+        const INPUT: &str = concat!(stringify!($name), "Request");
+        const OUTPUT: &str = concat!(stringify!($name), "Response");
+        fn model() -> &'static sagemaker_schema::ServiceModel {
+            sagemaker_schema::application_autoscaling()
+        }
+        Op {
+            name: stringify!($name),
+            input: |v, validate| model().to_json(INPUT, v, Naming::Ack, Naming::Aws, validate),
+            output: |v| model().to_json(OUTPUT, v, Naming::Aws, Naming::Ack, false),
+            read_input: |v| model().to_json(INPUT, v, Naming::Aws, Naming::Ack, false),
+            check_input: |v| model().to_json(INPUT, v, Naming::Aws, Naming::Aws, true).map(|_| ()),
+            input_members: || model().member_names(INPUT),
+            input_schema: || model().openapi_schema(INPUT, true),
+            output_schema: || model().openapi_schema(OUTPUT, false),
+            output_members: || model().member_names(OUTPUT),
+            send: |clients, input| {
+                let client = clients.autoscaling.clone();
+                Box::pin(crate::aws::sdk::send_raw(stringify!($name), input, move |raw| {
+                    client.$module().customize().interceptor(raw).send()
+                }))
+            },
+        }
+    }};
+}
+
 /// What an operation does to its kind: the engine asks for a role, the
 /// simulator plays it, and neither names an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -145,6 +175,19 @@ impl NotFound {
 pub struct AlreadyExists {
     pub code: &'static str,
     pub message: &'static str,
+}
+
+/// For kinds AWS describes with a list call (Application Auto Scaling's
+/// `Describe*` take lists of ids and answer lists): how to ask for one.
+#[derive(Debug, Clone, Copy)]
+pub struct DescribeList {
+    /// The answer's list member (ACK name): `scalableTargets`.
+    pub items: &'static str,
+    /// The describe input (ACK names) for an identity.
+    pub input: fn(&Value) -> Value,
+    /// AWS member names of one item, and its OpenAPI (the status's source).
+    pub item_members: fn() -> Vec<&'static str>,
+    pub item_schema: fn() -> Value,
 }
 
 /// How a spec edit reaches AWS.
@@ -207,13 +250,17 @@ pub struct Service {
     pub list_tags: Op,
     /// The tags of a [`Service::list_tags`] answer, in ACK names.
     pub read_tags: fn(&Value) -> Vec<(String, String)>,
+    /// Whether the service's tags are a map (`{key: value}`) rather than a
+    /// list of `{key, value}` pairs.
+    pub tags_are_a_map: bool,
 }
 
 /// How the simulator plays a kind's lifecycle: one phase per simulated step.
 #[derive(Debug, Clone, Copy)]
 pub struct SimLifecycle {
-    /// The ARN after `arn:aws:<service>:<region>:<account>:`, with `{name}`
-    /// for the lowercased identifier (`training-job/{name}`).
+    /// The ARN, with `{region}`, `{account}`, `{name}` (the identifiers,
+    /// lowercased), `{id}` (a stable 32-hex id) and `{field}` for any
+    /// identifier field: `arn:aws:sagemaker:{region}:{account}:training-job/{name}`.
     pub arn: &'static str,
     /// (status, progress) while being created, one step each.
     pub creating: &'static [(&'static str, &'static str)],
@@ -263,6 +310,8 @@ pub struct AwsKind {
     pub service: &'static Service,
     pub create: Op,
     pub describe: Op,
+    /// Set when `describe` is a list call; its answer holds one item or none.
+    pub describe_list: Option<DescribeList>,
     pub update: Option<Update>,
     /// Deletes a long-lived resource (then waits until it is gone).
     pub delete: Option<Op>,
@@ -273,7 +322,9 @@ pub struct AwsKind {
     /// Describe-output members copied into `status`, as ACK does.
     pub status_fields: &'static [&'static str],
     pub not_found: NotFound,
-    pub already_exists: AlreadyExists,
+    /// What a second create gets; `None` for kinds whose create is an upsert
+    /// (RegisterScalableTarget, PutScalingPolicy).
+    pub already_exists: Option<AlreadyExists>,
     /// AWS error codes of a create that need a spec change (`ACK.Terminal`).
     pub terminal_codes: &'static [&'static str],
     /// The spec's tag list, where the agent adds its owner tag at create.
@@ -320,8 +371,28 @@ impl AwsKind {
         (self.create.input_schema)()
     }
 
+    /// OpenAPI of what describe reports about one resource.
     pub fn describe_schema(&self) -> Value {
-        (self.describe.output_schema)()
+        match &self.describe_list {
+            Some(list) => (list.item_schema)(),
+            None => (self.describe.output_schema)(),
+        }
+    }
+
+    /// AWS member names of what describe reports about one resource.
+    pub fn describe_members(&self) -> Vec<&'static str> {
+        match &self.describe_list {
+            Some(list) => (list.item_members)(),
+            None => (self.describe.output_members)(),
+        }
+    }
+
+    /// The describe input for an identity (ACK names).
+    pub fn describe_input(&self, identity: &Value) -> Value {
+        match &self.describe_list {
+            Some(list) => (list.input)(identity),
+            None => identity.clone(),
+        }
     }
 }
 
@@ -334,6 +405,7 @@ impl std::fmt::Debug for AwsKind {
 pub static SAGEMAKER: Service = Service {
     arn_service: "sagemaker",
     names_resources: true,
+    tags_are_a_map: false,
     list_tags: sagemaker_op!(ListTags, list_tags),
     read_tags: |out| {
         let tags = out.get("tags").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
@@ -360,6 +432,7 @@ pub static TRAINING_JOB: AwsKind = AwsKind {
     service: &SAGEMAKER,
     create: sagemaker_op!(CreateTrainingJob, create_training_job),
     describe: sagemaker_op!(DescribeTrainingJob, describe_training_job),
+    describe_list: None,
     // the only edits SageMaker accepts after creation (§2.1)
     update: Some(Update {
         op: sagemaker_op!(UpdateTrainingJob, update_training_job),
@@ -383,16 +456,16 @@ pub static TRAINING_JOB: AwsKind = AwsKind {
         "lastModifiedTime",
     ],
     not_found: NotFound { code: "ValidationException", message: "Requested resource not found." },
-    already_exists: AlreadyExists {
+    already_exists: Some(AlreadyExists {
         code: "ResourceInUse",
         message: "Training job names must be unique within an AWS account and region, and a training job with this name already exists ({arn})",
-    },
+    }),
     terminal_codes: JOB_TERMINAL_CODES,
     tags_field: Some("tags"),
     resync: None,
     hooks: Hooks { before_update: training_job_update_guard, ..NO_HOOKS },
     sim: SimLifecycle {
-        arn: "training-job/{name}",
+        arn: "arn:aws:sagemaker:{region}:{account}:training-job/{name}",
         creating: &[
             ("InProgress", "Starting"),
             ("InProgress", "LaunchingMLInstances"),
@@ -456,21 +529,22 @@ pub static MODEL: AwsKind = AwsKind {
     service: &SAGEMAKER,
     create: sagemaker_op!(CreateModel, create_model),
     describe: sagemaker_op!(DescribeModel, describe_model),
+    describe_list: None,
     update: None,
     delete: Some(sagemaker_op!(DeleteModel, delete_model)),
     stop: None,
     arn_field: "modelARN",
     status_fields: &[],
     not_found: NotFound { code: "ValidationException", message: "Could not find model \"{arn}\"." },
-    already_exists: AlreadyExists {
+    already_exists: Some(AlreadyExists {
         code: "ValidationException",
         message: "Cannot create already existing model \"{arn}\".",
-    },
+    }),
     terminal_codes: HOSTING_TERMINAL_CODES,
     tags_field: Some("tags"),
     resync: Some(Duration::from_secs(600)),
     hooks: NO_HOOKS,
-    sim: SimLifecycle::exists("model/{name}"),
+    sim: SimLifecycle::exists("arn:aws:sagemaker:{region}:{account}:model/{name}"),
 };
 
 pub static ENDPOINT_CONFIG: AwsKind = AwsKind {
@@ -478,21 +552,22 @@ pub static ENDPOINT_CONFIG: AwsKind = AwsKind {
     service: &SAGEMAKER,
     create: sagemaker_op!(CreateEndpointConfig, create_endpoint_config),
     describe: sagemaker_op!(DescribeEndpointConfig, describe_endpoint_config),
+    describe_list: None,
     update: None,
     delete: Some(sagemaker_op!(DeleteEndpointConfig, delete_endpoint_config)),
     stop: None,
     arn_field: "endpointConfigARN",
     status_fields: &[],
     not_found: NotFound { code: "ValidationException", message: "Could not find endpoint configuration \"{arn}\"." },
-    already_exists: AlreadyExists {
+    already_exists: Some(AlreadyExists {
         code: "ValidationException",
         message: "Cannot create already existing endpoint configuration \"{arn}\".",
-    },
+    }),
     terminal_codes: HOSTING_TERMINAL_CODES,
     tags_field: Some("tags"),
     resync: Some(Duration::from_secs(600)),
     hooks: NO_HOOKS,
-    sim: SimLifecycle::exists("endpoint-config/{name}"),
+    sim: SimLifecycle::exists("arn:aws:sagemaker:{region}:{account}:endpoint-config/{name}"),
 };
 
 /// ACK's annotation recording the config an update last tried, so a failed
@@ -504,6 +579,7 @@ pub static ENDPOINT: AwsKind = AwsKind {
     service: &SAGEMAKER,
     create: sagemaker_op!(CreateEndpoint, create_endpoint),
     describe: sagemaker_op!(DescribeEndpoint, describe_endpoint),
+    describe_list: None,
     // a deployment config says how the next update rolls out: it is carried
     // with a config change, and AWS does not echo it back to compare
     update: Some(Update {
@@ -524,10 +600,10 @@ pub static ENDPOINT: AwsKind = AwsKind {
         "pendingDeploymentSummary",
     ],
     not_found: NotFound { code: "ValidationException", message: "Could not find endpoint \"{arn}\"." },
-    already_exists: AlreadyExists {
+    already_exists: Some(AlreadyExists {
         code: "ValidationException",
         message: "Cannot create already existing endpoint \"{arn}\".",
-    },
+    }),
     terminal_codes: HOSTING_TERMINAL_CODES,
     tags_field: Some("tags"),
     // minutes, not ACK's 30 s (calls) or 10 h (drift unseen)
@@ -542,7 +618,7 @@ pub static ENDPOINT: AwsKind = AwsKind {
         },
     },
     sim: SimLifecycle {
-        arn: "endpoint/{name}",
+        arn: "arn:aws:sagemaker:{region}:{account}:endpoint/{name}",
         creating: &[("Creating", "")],
         settled: ("InService", ""),
         failed: ("Failed", ""),
@@ -583,8 +659,108 @@ fn endpoint_update_guard(cx: &UpdateContext<'_>) -> Result<(), Hold> {
     Ok(())
 }
 
+pub static APPLICATION_AUTOSCALING: Service = Service {
+    arn_service: "application-autoscaling",
+    names_resources: false,
+    tags_are_a_map: true,
+    list_tags: autoscaling_op!(ListTagsForResource, list_tags_for_resource),
+    read_tags: |out| {
+        let tags = out.get("tags").and_then(Value::as_object);
+        tags.into_iter().flatten().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect()
+    },
+};
+
+/// The three fields that name a scalable target, as a describe input.
+fn scalable_target_query(id: &Value) -> Value {
+    json!({ "serviceNamespace": id["serviceNamespace"], "resourceIDs": [id["resourceID"]], "scalableDimension": id["scalableDimension"] })
+}
+
+pub static SCALABLE_TARGET: AwsKind = AwsKind {
+    info: &kinds::SCALABLE_TARGET,
+    service: &APPLICATION_AUTOSCALING,
+    create: autoscaling_op!(RegisterScalableTarget, register_scalable_target),
+    describe: autoscaling_op!(DescribeScalableTargets, describe_scalable_targets),
+    describe_list: Some(DescribeList {
+        items: "scalableTargets",
+        input: scalable_target_query,
+        item_members: || sagemaker_schema::application_autoscaling().member_names("ScalableTarget"),
+        item_schema: || sagemaker_schema::application_autoscaling().openapi_schema("ScalableTarget", false),
+    }),
+    // registering again is how AWS updates a target (§3.1)
+    update: Some(Update {
+        op: autoscaling_op!(RegisterScalableTarget, register_scalable_target),
+        fields: &["minCapacity", "maxCapacity", "suspendedState", "roleARN"],
+        compare: &["minCapacity", "maxCapacity", "suspendedState", "roleARN"],
+        allowed_in: None,
+    }),
+    delete: Some(autoscaling_op!(DeregisterScalableTarget, deregister_scalable_target)),
+    stop: None,
+    arn_field: "scalableTargetARN",
+    status_fields: &["creationTime"],
+    not_found: NotFound { code: "ObjectNotFoundException", message: "No scalable target found for {arn}" },
+    already_exists: None,
+    // ACK: every Application Auto Scaling error is Recoverable
+    terminal_codes: &[],
+    tags_field: Some("tags"),
+    resync: Some(Duration::from_secs(600)),
+    hooks: NO_HOOKS,
+    sim: SimLifecycle::exists("arn:aws:application-autoscaling:{region}:{account}:scalable-target/{id}"),
+};
+
+pub static SCALING_POLICY: AwsKind = AwsKind {
+    info: &kinds::SCALING_POLICY,
+    service: &APPLICATION_AUTOSCALING,
+    create: autoscaling_op!(PutScalingPolicy, put_scaling_policy),
+    describe: autoscaling_op!(DescribeScalingPolicies, describe_scaling_policies),
+    describe_list: Some(DescribeList {
+        items: "scalingPolicies",
+        input: |id| {
+            let mut query = scalable_target_query(id);
+            query["policyNames"] = json!([id["policyName"]]);
+            query["resourceID"] = id["resourceID"].clone();
+            query.as_object_mut().map(|o| o.remove("resourceIDs"));
+            query
+        },
+        item_members: || sagemaker_schema::application_autoscaling().member_names("ScalingPolicy"),
+        item_schema: || sagemaker_schema::application_autoscaling().openapi_schema("ScalingPolicy", false),
+    }),
+    // putting it again is how AWS updates a policy (§3.2)
+    update: Some(Update {
+        op: autoscaling_op!(PutScalingPolicy, put_scaling_policy),
+        fields: &[
+            "policyType",
+            "targetTrackingScalingPolicyConfiguration",
+            "stepScalingPolicyConfiguration",
+            "predictiveScalingPolicyConfiguration",
+        ],
+        compare: &[
+            "policyType",
+            "targetTrackingScalingPolicyConfiguration",
+            "stepScalingPolicyConfiguration",
+            "predictiveScalingPolicyConfiguration",
+        ],
+        allowed_in: None,
+    }),
+    delete: Some(autoscaling_op!(DeleteScalingPolicy, delete_scaling_policy)),
+    stop: None,
+    arn_field: "policyARN",
+    status_fields: &["alarms", "creationTime"],
+    not_found: NotFound { code: "ObjectNotFoundException", message: "No scaling policy found for {arn}" },
+    already_exists: None,
+    terminal_codes: &[],
+    tags_field: None,
+    resync: Some(Duration::from_secs(600)),
+    hooks: NO_HOOKS,
+    sim: SimLifecycle {
+        extras: crate::aws::sim::scaling_policy_extras,
+        ..SimLifecycle::exists(
+            "arn:aws:autoscaling:{region}:{account}:scalingPolicy:{id}:resource/{serviceNamespace}/{resourceID}:policyName/{policyName}",
+        )
+    },
+};
+
 /// Every kind the agent manages.
-pub static KINDS: &[&AwsKind] = &[&TRAINING_JOB, &MODEL, &ENDPOINT_CONFIG, &ENDPOINT];
+pub static KINDS: &[&AwsKind] = &[&TRAINING_JOB, &MODEL, &ENDPOINT_CONFIG, &ENDPOINT, &SCALABLE_TARGET, &SCALING_POLICY];
 
 /// The AWS table entry for a kind.
 pub fn for_info(info: &KindInfo) -> Option<&'static AwsKind> {

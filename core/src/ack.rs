@@ -20,9 +20,14 @@ pub const ANNOTATION_DEFAULT_REGION: &str = "services.k8s.aws/default-region";
 /// Namespace annotation: AWS account (CARM).
 pub const ANNOTATION_OWNER_ACCOUNT_ID: &str = "services.k8s.aws/owner-account-id";
 
+/// Resource annotation (ours, not ACK's): `"true"` asks the agent to stop a
+/// running job and keep the resource with its final status (`kubectl
+/// sagemaker stop`). Recorded on the resource, so a restart cannot lose it.
+pub const ANNOTATION_STOP: &str = "sagemaker.services.k8s.aws/stop";
+
 /// Resource annotations that change where or how the agent manages a
 /// resource: a change to one is reconciled like a spec change.
-pub const RECONCILE_ANNOTATIONS: &[&str] = &[ANNOTATION_REGION, ANNOTATION_DELETION_POLICY];
+pub const RECONCILE_ANNOTATIONS: &[&str] = &[ANNOTATION_REGION, ANNOTATION_DELETION_POLICY, ANNOTATION_STOP];
 
 /// The value of [`ANNOTATION_DELETION_POLICY`] that keeps the AWS resource.
 pub const DELETION_POLICY_RETAIN: &str = "retain";

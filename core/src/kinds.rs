@@ -41,6 +41,9 @@ pub struct Dependency {
     /// Pairs of (the other kind's identifier field, path in this spec), with
     /// `[]` for every item of a list: `("modelName", "productionVariants[].modelName")`.
     pub fields: &'static [(&'static str, &'static str)],
+    /// AWS deletes this resource with the other (a scaling policy goes with
+    /// its scalable target).
+    pub cascade: bool,
 }
 
 impl Dependency {
@@ -263,7 +266,7 @@ pub const ENDPOINT_CONFIG: KindInfo = KindInfo {
     progress_field: None,
     printer_columns: &[],
     describe_fields: &[],
-    depends_on: &[Dependency { kind: &MODEL, fields: &[("modelName", "productionVariants[].modelName")] }],
+    depends_on: &[Dependency { kind: &MODEL, fields: &[("modelName", "productionVariants[].modelName")], cascade: false }],
 };
 
 /// Endpoint (§2.7): long-lived, updated by pointing it at another config.
@@ -294,11 +297,67 @@ pub const ENDPOINT: KindInfo = KindInfo {
         ("Endpoint Config", "spec.endpointConfigName"),
         ("Last Modified", "status.lastModifiedTime"),
     ],
-    depends_on: &[Dependency { kind: &ENDPOINT_CONFIG, fields: &[("endpointConfigName", "endpointConfigName")] }],
+    depends_on: &[Dependency { kind: &ENDPOINT_CONFIG, fields: &[("endpointConfigName", "endpointConfigName")], cascade: false }],
+};
+
+/// Group of the Application Auto Scaling kinds.
+pub const AUTOSCALING_GROUP: &str = "applicationautoscaling.services.k8s.aws";
+
+/// ScalableTarget (§3.1): what may scale, between which bounds.
+pub const SCALABLE_TARGET: KindInfo = KindInfo {
+    group: AUTOSCALING_GROUP,
+    version: "v1alpha1",
+    kind: "ScalableTarget",
+    plural: "scalabletargets",
+    singular: "scalabletarget",
+    short_names: &[],
+    identifiers: &["serviceNamespace", "resourceID", "scalableDimension"],
+    required_fields: &["resourceID", "scalableDimension", "serviceNamespace"],
+    statuses: NO_STATUS,
+    failure_field: None,
+    progress_field: None,
+    printer_columns: &[],
+    describe_fields: &[
+        ("Resource", "spec.resourceID"),
+        ("Dimension", "spec.scalableDimension"),
+        ("Min Capacity", "spec.minCapacity"),
+        ("Max Capacity", "spec.maxCapacity"),
+    ],
+    depends_on: &[],
+};
+
+/// ScalingPolicy (§3.2): how a scalable target scales.
+pub const SCALING_POLICY: KindInfo = KindInfo {
+    group: AUTOSCALING_GROUP,
+    version: "v1alpha1",
+    kind: "ScalingPolicy",
+    plural: "scalingpolicies",
+    singular: "scalingpolicy",
+    short_names: &[],
+    identifiers: &["policyName", "serviceNamespace", "resourceID", "scalableDimension"],
+    required_fields: &["policyName", "resourceID", "scalableDimension", "serviceNamespace"],
+    statuses: NO_STATUS,
+    failure_field: None,
+    progress_field: None,
+    printer_columns: &[],
+    describe_fields: &[
+        ("Resource", "spec.resourceID"),
+        ("Policy Type", "spec.policyType"),
+        ("Target Value", "spec.targetTrackingScalingPolicyConfiguration.targetValue"),
+    ],
+    depends_on: &[Dependency {
+        kind: &SCALABLE_TARGET,
+        fields: &[
+            ("serviceNamespace", "serviceNamespace"),
+            ("resourceID", "resourceID"),
+            ("scalableDimension", "scalableDimension"),
+        ],
+        cascade: true,
+    }],
 };
 
 /// Every kind this build serves.
-pub const KINDS: &[&KindInfo] = &[&TRAINING_JOB, &MODEL, &ENDPOINT_CONFIG, &ENDPOINT];
+pub const KINDS: &[&KindInfo] = &[&TRAINING_JOB, &MODEL, &ENDPOINT_CONFIG, &ENDPOINT, &SCALABLE_TARGET, &SCALING_POLICY];
 
 /// Looks a kind up by any of the names [`KindInfo::matches`] accepts.
 pub fn find(name: &str) -> Option<&'static KindInfo> {
@@ -340,6 +399,14 @@ mod tests {
         assert_eq!(find("ep"), Some(&ENDPOINT));
         assert_eq!(find("epc"), Some(&ENDPOINT_CONFIG));
         assert_eq!(find("models.sagemaker"), Some(&MODEL));
+        assert_eq!(find("scalingpolicies.applicationautoscaling.services.k8s.aws"), Some(&SCALING_POLICY));
+        let policy = serde_json::json!({ "policyName": "p", "serviceNamespace": "sagemaker",
+            "resourceID": "endpoint/e/variant/AllTraffic", "scalableDimension": "sagemaker:variant:DesiredInstanceCount" });
+        assert_eq!(
+            SCALING_POLICY.depends_on[0].identities(&policy),
+            [serde_json::json!({ "serviceNamespace": "sagemaker", "resourceID": "endpoint/e/variant/AllTraffic",
+                "scalableDimension": "sagemaker:variant:DesiredInstanceCount" })]
+        );
     }
 
     #[test]

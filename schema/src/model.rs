@@ -186,6 +186,14 @@ impl ServiceModel {
         )
     }
 
+    /// The AWS member names of a structure, in model order (empty for a
+    /// name the model has no structure for).
+    pub fn member_names(&self, shape: &str) -> Vec<&'static str> {
+        self.structure(shape)
+            .map(|s| s.schema.members().iter().filter_map(|m| m.member_name()).collect())
+            .unwrap_or_default()
+    }
+
     fn structure(&self, shape: &str) -> Option<&Structure> {
         match self.shapes.get(shape) {
             Some(Shape::Structure(structure)) => Some(structure),

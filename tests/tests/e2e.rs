@@ -68,20 +68,28 @@ impl Cli {
     }
 
     fn get(&self, name: &str) -> Option<Value> {
-        let out = self.run(&["get", "trainingjob", name, "-o", "json"]);
+        self.get_kind("trainingjob", name)
+    }
+
+    fn get_kind(&self, kind: &str, name: &str) -> Option<Value> {
+        let out = self.run(&["get", kind, name, "-o", "json"]);
         out.status.success().then(|| serde_json::from_slice(&out.stdout).expect("json"))
     }
 
     /// Polls `get` until `pred` holds.
     fn wait_for(&self, name: &str, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        self.wait_for_kind("trainingjob", name, what, pred)
+    }
+
+    fn wait_for_kind(&self, kind: &str, name: &str, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            if let Some(v) = self.get(name)
+            if let Some(v) = self.get_kind(kind, name)
                 && pred(&v)
             {
                 return v;
             }
-            assert!(Instant::now() < deadline, "{name} never became {what}: {:?}", self.get(name));
+            assert!(Instant::now() < deadline, "{kind} {name} never became {what}: {:?}", self.get_kind(kind, name));
             std::thread::sleep(Duration::from_millis(200));
         }
     }
@@ -154,6 +162,10 @@ struct KubeSetup {
 }
 
 fn kube_setup() -> KubeSetup {
+    kube_setup_with(&[])
+}
+
+fn kube_setup_with(extra_agent_args: &[&str]) -> KubeSetup {
     let kube = KubeApiServer::start().expect("kube-apiserver");
     let moto = Moto::start_with_step(1.0).expect("moto");
     let crds = repo_root().join("manifests/crds");
@@ -170,7 +182,10 @@ fn kube_setup() -> KubeSetup {
         &[
             "--kubeconfig", &kubeconfig, "--aws-backend", "aws", "--aws-endpoint-url", &moto.endpoint,
             "--poll-min", "300ms", "--poll-max", "1s", "--aws-max-attempts", "1",
-        ],
+        ]
+        .into_iter()
+        .chain(extra_agent_args.iter().copied())
+        .collect::<Vec<_>>(),
         &moto.aws_env(),
     )
     .expect("agent");
@@ -643,4 +658,209 @@ fn the_kubectl_forms_users_type_work_through_kubectl() {
     let out = cli.ok(&["delete", "-f", &b, "--wait", "--timeout", "1m"]);
     assert!(out.contains("trainingjob.sagemaker.services.k8s.aws/job-b"), "{out}");
     assert!(cli.get("job-b").is_none());
+}
+
+fn example(name: &str) -> PathBuf {
+    repo_root().join("examples").join(name)
+}
+
+/// Every document of a manifest file.
+fn documents(path: &Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(path).expect("read");
+    serde_yaml::Deserializer::from_str(&text).map(|d| serde_yaml::with::singleton_map_recursive::deserialize(d).expect("yaml")).collect()
+}
+
+fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Runtime::new().expect("runtime").block_on(f)
+}
+
+fn sagemaker(moto: &Moto) -> aws_sdk_sagemaker::Client {
+    use aws_sdk_sagemaker::config::{BehaviorVersion, Credentials, Region};
+    let config = aws_sdk_sagemaker::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .endpoint_url(&moto.endpoint)
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
+        .build();
+    aws_sdk_sagemaker::Client::from_conf(config)
+}
+
+fn autoscaling(moto: &Moto) -> aws_sdk_applicationautoscaling::Client {
+    use aws_sdk_applicationautoscaling::config::{BehaviorVersion, Credentials, Region};
+    let config = aws_sdk_applicationautoscaling::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .endpoint_url(&moto.endpoint)
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
+        .build();
+    aws_sdk_applicationautoscaling::Client::from_conf(config)
+}
+
+/// A hosting resource as moto describes it, through the real SDK, in ACK
+/// naming (`None` when moto does not have it).
+fn hosting_in_moto(moto: &Moto, kind: &str, name: &str) -> Option<Value> {
+    let client = sagemaker(moto);
+    let ack = |v: &dyn aws_smithy_schema::serde::SerializableStruct| sagemaker_schema::to_json(v, sagemaker_schema::Naming::Ack).expect("ack json");
+    block_on(async {
+        match kind {
+            "Model" => client.describe_model().model_name(name).send().await.ok().map(|o| ack(&o)),
+            "EndpointConfig" => client.describe_endpoint_config().endpoint_config_name(name).send().await.ok().map(|o| ack(&o)),
+            "Endpoint" => client.describe_endpoint().endpoint_name(name).send().await.ok().map(|o| ack(&o)),
+            other => panic!("not a hosting kind: {other}"),
+        }
+    })
+}
+
+fn wait_in_moto(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !done() {
+        assert!(Instant::now() < deadline, "{what} never happened in moto");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn synced(v: &Value) -> bool {
+    condition(v, "ACK.ResourceSynced").is_some_and(|c| c["status"] == "True")
+}
+
+#[test]
+fn the_tutorial_trains_deploys_and_scales_through_kubectl_sagemaker_against_moto() {
+    let s = kube_setup_with(&["--resync", "Endpoint=2s"]);
+    const ENDPOINT: &str = "ack-xgboost-endpoint-7420";
+
+    // step 1: training.yaml
+    s.cli.ok(&["train", "-f", training_yaml().to_str().expect("path"), "--wait", "--timeout", "2m"]);
+
+    // step 2: deploy.yaml, the three documents in one file
+    let deploy = example("deploy.yaml");
+    let out = s.cli.ok(&["apply", "-f", deploy.to_str().expect("path")]);
+    for line in [
+        "model.sagemaker.services.k8s.aws/ack-xgboost-model-7420 created",
+        "endpointconfig.sagemaker.services.k8s.aws/ack-xgboost-endpoint-config-7420 created",
+        "endpoint.sagemaker.services.k8s.aws/ack-xgboost-endpoint-7420 created",
+    ] {
+        assert!(out.contains(line), "{out}");
+    }
+    let endpoint = s.cli.wait_for_kind("endpoint", ENDPOINT, "InService", |v| v["status"]["endpointStatus"] == "InService" && synced(v));
+    // every manifest field landed in AWS, and status came back as ACK shows it
+    for doc in documents(&deploy) {
+        let (kind, name) = (doc["kind"].as_str().expect("kind"), doc["metadata"]["name"].as_str().expect("name"));
+        let described = hosting_in_moto(&s.moto, kind, name).unwrap_or_else(|| panic!("{kind} {name} is not in moto"));
+        assert_subset(&doc["spec"], &described, "spec");
+        let cr = s.cli.get_kind(kind, name).expect("resource");
+        let arn_field = format!("{}ARN", kind[..1].to_ascii_lowercase() + &kind[1..]);
+        assert_eq!(cr["status"]["ackResourceMetadata"]["arn"], described[&arn_field], "{kind}");
+        assert!(synced(&cr), "{cr}");
+    }
+    let variants = &endpoint["status"]["productionVariants"];
+    assert_eq!(variants[0]["variantName"], "AllTraffic", "{endpoint}");
+    assert_eq!(variants[0]["currentInstanceCount"], 1, "{endpoint}");
+    assert!(endpoint["status"]["creationTime"].as_str().is_some());
+
+    // step 3: scale-endpoint.yaml
+    let scale = example("scale-endpoint.yaml");
+    let out = s.cli.ok(&["apply", "-f", scale.to_str().expect("path")]);
+    assert!(out.contains("scalabletarget.applicationautoscaling.services.k8s.aws/ack-scalable-target-predfined created"), "{out}");
+    assert!(out.contains("scalingpolicy.applicationautoscaling.services.k8s.aws/ack-scaling-policy-predefined created"), "{out}");
+    let target = s.cli.wait_for_kind("scalabletarget", "ack-scalable-target-predfined", "registered", synced);
+    let policy = s.cli.wait_for_kind("scalingpolicy", "ack-scaling-policy-predefined", "put", synced);
+    let resource_id = format!("endpoint/{ENDPOINT}/variant/AllTraffic");
+    let aas = autoscaling(&s.moto);
+    let (targets, policies) = block_on(async {
+        use aws_sdk_applicationautoscaling::types::ServiceNamespace;
+        let t = aas.describe_scalable_targets().service_namespace(ServiceNamespace::Sagemaker).resource_ids(&resource_id).send().await.expect("targets");
+        let p = aas.describe_scaling_policies().service_namespace(ServiceNamespace::Sagemaker).resource_id(&resource_id).send().await.expect("policies");
+        (t.scalable_targets().to_vec(), p.scaling_policies().to_vec())
+    });
+    assert_eq!(targets.len(), 1, "{targets:?}");
+    assert_eq!((targets[0].min_capacity(), targets[0].max_capacity()), (1, 20));
+    assert_eq!(targets[0].scalable_dimension().as_str(), "sagemaker:variant:DesiredInstanceCount");
+    assert_eq!(target["status"]["ackResourceMetadata"]["arn"].as_str(), targets[0].scalable_target_arn());
+    assert_eq!(policies.len(), 1, "{policies:?}");
+    let tracking = policies[0].target_tracking_scaling_policy_configuration().expect("target tracking");
+    assert_eq!((tracking.target_value(), tracking.scale_in_cooldown(), tracking.scale_out_cooldown()), (60.0, Some(700), Some(300)));
+    assert_eq!(
+        tracking.predefined_metric_specification().map(|m| m.predefined_metric_type().as_str()),
+        Some("SageMakerVariantInvocationsPerInstance")
+    );
+    assert_eq!(policy["status"]["ackResourceMetadata"]["arn"].as_str(), Some(policies[0].policy_arn()));
+    let alarms = policy["status"]["alarms"].as_array().cloned().unwrap_or_default();
+    assert_eq!(alarms.len(), 2, "{policy}");
+    assert!(alarms.iter().all(|a| a["alarmARN"].as_str().is_some_and(|arn| arn.starts_with("arn:aws:cloudwatch:"))), "{policy}");
+
+    // an immutable edit is refused at apply, naming the field, with what to do instead
+    let dir = tempfile::tempdir().expect("tempdir");
+    let edited = std::fs::read_to_string(&deploy).expect("read").replace("instanceType: ml.c5.large", "instanceType: ml.m5.large");
+    let edited_path = dir.path().join("edited.yaml");
+    std::fs::write(&edited_path, edited).expect("write");
+    let out = s.cli.run(&["apply", "-f", edited_path.to_str().expect("path")]);
+    let stderr = stderr_of(&out);
+    assert!(!out.status.success(), "an EndpointConfig edit was accepted");
+    assert!(stderr.contains("spec.productionVariants") && stderr.contains("point the Endpoint's endpointConfigName at it"), "{stderr}");
+
+    // an update that fails is shown and not retried; one that works goes through
+    let configs = format!(
+        "apiVersion: sagemaker.services.k8s.aws/v1alpha1\nkind: EndpointConfig\nmetadata:\n  name: broken-config\nspec:\n  endpointConfigName: broken-config\n  productionVariants:\n  - modelName: ack-xgboost-model-7420\n    variantName: AllTraffic\n    instanceType: ml.c5.large\n    initialInstanceCount: 1\n  tags:\n  - key: sagemaker-simulator/fail-reason\n    value: \"The primary container for production variant AllTraffic did not pass the ping health check.\"\n---\n{}",
+        "apiVersion: sagemaker.services.k8s.aws/v1alpha1\nkind: EndpointConfig\nmetadata:\n  name: larger-config\nspec:\n  endpointConfigName: larger-config\n  productionVariants:\n  - modelName: ack-xgboost-model-7420\n    variantName: AllTraffic\n    instanceType: ml.c5.xlarge\n    initialInstanceCount: 2\n"
+    );
+    let configs_path = dir.path().join("configs.yaml");
+    std::fs::write(&configs_path, configs).expect("write");
+    s.cli.ok(&["apply", "-f", configs_path.to_str().expect("path")]);
+    let point_at = |config: &str| {
+        let text = std::fs::read_to_string(&deploy).expect("read").replace(
+            "endpointConfigName: ack-xgboost-endpoint-config-7420\n",
+            &format!("endpointConfigName: {config}\n"),
+        );
+        let path = dir.path().join(format!("endpoint-{config}.yaml"));
+        // the Endpoint document alone
+        let endpoint_doc = text.split("---").last().expect("endpoint document").to_string();
+        std::fs::write(&path, endpoint_doc).expect("write");
+        s.cli.ok(&["apply", "-f", path.to_str().expect("path")]);
+    };
+    s.cli.wait_for_kind("endpointconfig", "broken-config", "created", synced);
+    point_at("broken-config");
+    let failed = s.cli.wait_for_kind("endpoint", ENDPOINT, "rolled back", |v| {
+        condition(v, "ACK.Terminal").is_some_and(|c| c["status"] == "True")
+    });
+    let message = condition(&failed, "ACK.Terminal").expect("terminal")["message"].as_str().unwrap_or_default().to_string();
+    assert!(message.contains("ping health check") && message.contains("ack-xgboost-endpoint-config-7420"), "{message}");
+    assert_eq!(failed["status"]["endpointStatus"], "InService", "SageMaker rolled back: {failed}");
+    assert_eq!(hosting_in_moto(&s.moto, "Endpoint", ENDPOINT).expect("endpoint")["endpointConfigName"], "ack-xgboost-endpoint-config-7420");
+    let updates = || agent_calls(&s.agent).get("UpdateEndpoint").copied().unwrap_or(0);
+    let tried = updates();
+    std::thread::sleep(Duration::from_secs(5));
+    assert_eq!(updates(), tried, "a failed update must not be retried with the same config");
+    s.cli.wait_for_kind("endpointconfig", "larger-config", "created", synced);
+    point_at("larger-config");
+    let updated = s.cli.wait_for_kind("endpoint", ENDPOINT, "updated", |v| {
+        synced(v) && condition(v, "ACK.Terminal").is_none() && v["status"]["endpointStatus"] == "InService"
+    });
+    assert!(updated["status"]["failureReason"].is_null(), "{updated}");
+    assert_eq!(hosting_in_moto(&s.moto, "Endpoint", ENDPOINT).expect("endpoint")["endpointConfigName"], "larger-config");
+    assert_eq!(updates(), tried + 1);
+
+    // drift: deleted in AWS behind our back, noticed on resync (2 s here) and created again
+    block_on(sagemaker(&s.moto).delete_endpoint().endpoint_name(ENDPOINT).send()).expect("delete in moto");
+    wait_in_moto("the endpoint's deletion", || hosting_in_moto(&s.moto, "Endpoint", ENDPOINT).is_none());
+    wait_in_moto("the endpoint's re-creation", || {
+        hosting_in_moto(&s.moto, "Endpoint", ENDPOINT).is_some_and(|e| e["endpointStatus"] == "InService")
+    });
+    s.cli.wait_for_kind("endpoint", ENDPOINT, "in service again", |v| v["status"]["endpointStatus"] == "InService" && synced(v));
+
+    // a policy applied before its target waits for it, saying so
+    let early = "apiVersion: applicationautoscaling.services.k8s.aws/v1alpha1\nkind: ScalingPolicy\nmetadata:\n  name: early\nspec:\n  policyName: early\n  policyType: TargetTrackingScaling\n  resourceID: endpoint/later/variant/AllTraffic\n  scalableDimension: sagemaker:variant:DesiredInstanceCount\n  serviceNamespace: sagemaker\n  targetTrackingScalingPolicyConfiguration:\n    targetValue: 30\n    predefinedMetricSpecification:\n      predefinedMetricType: SageMakerVariantInvocationsPerInstance\n";
+    let early_path = dir.path().join("early.yaml");
+    std::fs::write(&early_path, early).expect("write");
+    s.cli.ok(&["apply", "-f", early_path.to_str().expect("path")]);
+    let waiting = s.cli.wait_for_kind("scalingpolicy", "early", "waiting", |v| {
+        condition(v, "ACK.ResourceSynced").and_then(|c| c["message"].as_str()).is_some_and(|m| m.starts_with("waiting for ScalableTarget"))
+    });
+    assert!(condition(&waiting, "ACK.Terminal").is_none(), "{waiting}");
+
+    // deleting the endpoint deletes it in AWS and waits until it is gone
+    s.cli.ok(&["delete", "scalingpolicy", "early", "--wait"]);
+    s.cli.ok(&["delete", "-f", scale.to_str().expect("path"), "--wait"]);
+    s.cli.ok(&["delete", "endpoint", ENDPOINT, "--wait", "--timeout", "1m"]);
+    assert!(hosting_in_moto(&s.moto, "Endpoint", ENDPOINT).is_none(), "the endpoint is still in AWS");
+    assert!(hosting_in_moto(&s.moto, "Model", "ack-xgboost-model-7420").is_some(), "only the endpoint was deleted");
 }

@@ -6,20 +6,34 @@
 //! interceptor, because fluent builders only offer per-field setters and a
 //! per-field mapping is exactly what we must not hand-write.
 
-use std::{collections::HashMap, fmt, sync::Mutex};
+use std::{
+    collections::HashMap,
+    fmt,
+    sync::{Arc, Mutex},
+};
 
 use async_trait::async_trait;
 use aws_config::{BehaviorVersion, Region, SdkConfig, retry::RetryConfig, sts::AssumeRoleProvider};
 use aws_smithy_runtime_api::{
     box_error::BoxError,
     client::{
-        interceptors::{Intercept, context::BeforeSerializationInterceptorContextMut},
+        interceptors::{
+            Intercept,
+            context::{
+                AfterDeserializationInterceptorContextRef, BeforeSerializationInterceptorContextMut,
+                BeforeTransmitInterceptorContextMut,
+            },
+        },
         result::SdkError,
         runtime_components::RuntimeComponents,
     },
 };
 use aws_smithy_schema::serde::SerializableStruct;
-use aws_smithy_types::{config_bag::ConfigBag, error::metadata::ProvideErrorMetadata};
+use aws_smithy_types::{
+    body::SdkBody,
+    config_bag::ConfigBag,
+    error::metadata::ProvideErrorMetadata,
+};
 use sagemaker_schema::Naming;
 use serde_json::Value;
 
@@ -106,10 +120,78 @@ where
     sagemaker_schema::to_json(&output, Naming::Aws).map_err(|e| mapping_error(op, e))
 }
 
+/// Sends an AWS-JSON body as it is and keeps the raw answer: for services
+/// whose SDK has no runtime schemas (Application Auto Scaling), where the
+/// body comes from the service model instead. The SDK still does
+/// credentials, signing (after the body is in place), retries, endpoints and
+/// error parsing; its typed input stays empty and its typed output unused.
+pub struct RawBody {
+    body: Vec<u8>,
+    answer: Arc<Mutex<Option<Vec<u8>>>>,
+}
+
+impl fmt::Debug for RawBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RawBody")
+    }
+}
+
+impl Intercept for RawBody {
+    fn name(&self) -> &'static str {
+        "RawBody"
+    }
+
+    fn modify_before_signing(
+        &self,
+        context: &mut BeforeTransmitInterceptorContextMut<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let request = context.request_mut();
+        *request.body_mut() = SdkBody::from(self.body.clone());
+        request.headers_mut().insert("content-length", self.body.len().to_string());
+        Ok(())
+    }
+
+    fn read_after_deserialization(
+        &self,
+        context: &AfterDeserializationInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let bytes = context.response().body().bytes().map(<[u8]>::to_vec);
+        *self.answer.lock().unwrap_or_else(|p| p.into_inner()) = bytes;
+        Ok(())
+    }
+}
+
+/// Sends one operation of a service without runtime schemas: `input` is
+/// already AWS-JSON (from the service model), and so is the answer.
+pub async fn send_raw<O, E, F, Fut>(op: &'static str, input: Value, call: F) -> Result<Value, AwsError>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    F: FnOnce(RawBody) -> Fut,
+    Fut: Future<Output = Result<O, SdkError<E, aws_smithy_runtime_api::http::Response>>>,
+{
+    let body = serde_json::to_vec(&input).map_err(|e| AwsError::new(op, "InvalidInput", e.to_string()))?;
+    let answer = Arc::new(Mutex::new(None));
+    call(RawBody { body, answer: answer.clone() }).await.map_err(|e| sdk_error(op, e))?;
+    let bytes = answer.lock().unwrap_or_else(|p| p.into_inner()).take().unwrap_or_default();
+    if bytes.is_empty() {
+        return Ok(Value::Object(Default::default()));
+    }
+    serde_json::from_slice(&bytes).map_err(|e| {
+        let mut error = AwsError::new(op, "ResponseError", format!("AWS sent an answer that is not JSON: {e}"));
+        error.transient = true;
+        error
+    })
+}
+
 /// The SDK clients of one (region, role).
 #[derive(Clone)]
 pub struct Clients {
     pub sagemaker: aws_sdk_sagemaker::Client,
+    pub autoscaling: aws_sdk_applicationautoscaling::Client,
 }
 
 /// The SDK backend. Clients are built once per (region, role) and reused, so
@@ -148,7 +230,10 @@ impl SdkBackend {
             config = config.credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(provider));
         }
         let config = config.build();
-        let clients = Clients { sagemaker: aws_sdk_sagemaker::Client::new(&config) };
+        let clients = Clients {
+            sagemaker: aws_sdk_sagemaker::Client::new(&config),
+            autoscaling: aws_sdk_applicationautoscaling::Client::new(&config),
+        };
         self.clients.lock().unwrap_or_else(|p| p.into_inner()).insert(key, clients.clone());
         clients
     }

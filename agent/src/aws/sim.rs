@@ -187,8 +187,9 @@ impl Simulator {
     /// Creates a resource directly, as another tool would (for tests).
     #[cfg(test)]
     pub(crate) fn create_outside(&self, target: &Target, kind: &'static AwsKind, input: Value) -> String {
-        let id = identity(kind, &(kind.create.read_input)(&input).expect("input"));
-        let arn = arn_of(kind, target, &id);
+        let identity = kind.identity(&(kind.create.read_input)(&input).expect("input"));
+        let id = kind.info.aws_id(&identity);
+        let arn = arn_of(kind, target, &identity);
         let record = Record { kind: kind.info.kind.into(), input, arn: arn.clone(), created: self.now(), fails: None, events: vec![] };
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         state.records.insert(key(target, kind, &id), record);
@@ -309,7 +310,7 @@ impl Simulator {
         target: &Target,
         kind: &AwsKind,
         input: &Value,
-    ) -> Vec<Result<&'s Record, (&'static AwsKind, String)>> {
+    ) -> Vec<Result<&'s Record, (&'static AwsKind, Value)>> {
         let Ok(ack) = (kind.create.read_input)(input) else { return Vec::new() };
         let mut out = Vec::new();
         for dep in kind.info.depends_on {
@@ -318,11 +319,31 @@ impl Simulator {
                 let id = dep_kind.info.aws_id(&identity);
                 match state.records.get(&key(target, dep_kind, &id)) {
                     Some(r) if !self.deleted(dep_kind, r) => out.push(Ok(r)),
-                    _ => out.push(Err((dep_kind, id))),
+                    _ => out.push(Err((dep_kind, identity))),
                 }
             }
         }
         out
+    }
+
+    /// A list-describe answer: every resource of the kind whose describe
+    /// query (as the kind builds it from an identity) the query asks for.
+    fn describe_list(&self, state: &State, target: &Target, kind: &AwsKind, items: &str, query: &Value, now: f64) -> Value {
+        let prefix = format!("{}/{}/{}/", target.account, target.region, kind.info.kind);
+        let found: Vec<Value> = state
+            .records
+            .iter()
+            .filter(|(k, _)| k.starts_with(&prefix))
+            .filter(|(_, r)| {
+                let identity = (kind.create.read_input)(&r.input).map(|ack| kind.identity(&ack)).unwrap_or_default();
+                let own = kind.describe_input(&identity);
+                own.as_object().is_some_and(|o| o.iter().all(|(k, v)| query.get(k) == Some(v)))
+            })
+            .map(|(_, r)| self.view(state, target, kind, r, now))
+            .filter(|v| !v.gone)
+            .map(|v| describe(kind, &v))
+            .collect();
+        json!({ aws_member(&(kind.describe.output_members)(), items): found })
     }
 
     /// Whether a record was deleted (and its deleting phase is over).
@@ -343,21 +364,34 @@ impl Simulator {
             return list_tags(&state, target, kind, op, input);
         }
         let ack = (call.op.read_input)(input).map_err(|e| err("ValidationException", validation_message(&e)))?;
-        let id = identity(kind, &ack);
+        if let (Role::Describe, Some(list)) = (call.role, &kind.describe_list) {
+            return Ok(self.describe_list(&state, target, kind, list.items, &ack, now));
+        }
+        let identity = kind.identity(&ack);
+        let id = kind.info.aws_id(&identity);
         let key = key(target, kind, &id);
-        let arn = arn_of(kind, target, &id);
+        let arn = arn_of(kind, target, &identity);
         let found = state.records.get(&key).filter(|r| !self.view(&state, target, kind, r, now).gone);
         let not_found = || err(kind.not_found.code, kind.not_found.message.replace("{arn}", &arn));
         match call.role {
             Role::Create => {
                 (call.op.check_input)(input).map_err(|e| err("ValidationException", validation_message(&e)))?;
                 check_required(kind, input).map_err(|m| err("ValidationException", m))?;
-                if let Some(r) = found {
-                    return Err(err(kind.already_exists.code, kind.already_exists.message.replace("{arn}", &r.arn)));
+                match (found, &kind.already_exists) {
+                    (Some(r), Some(exists)) => return Err(err(exists.code, exists.message.replace("{arn}", &r.arn))),
+                    // an upsert: what it sends replaces what was there
+                    (Some(r), None) => {
+                        let arn = r.arn.clone();
+                        let changes = input.clone();
+                        state.records.get_mut(&key).ok_or_else(not_found)?.events.push(Event::Update { at: now, changes, fails: None });
+                        self.save(&state)?;
+                        return Ok(arn_answer(&(kind.create.output_members)(), kind.arn_field, &arn));
+                    }
+                    (None, _) => {}
                 }
                 for dep in self.missing_or_found(&state, target, kind, input) {
-                    if let Err((dep_kind, dep_id)) = dep {
-                        let dep_arn = arn_of(dep_kind, target, &dep_id);
+                    if let Err((dep_kind, dep_identity)) = dep {
+                        let dep_arn = arn_of(dep_kind, target, &dep_identity);
                         return Err(err(dep_kind.not_found.code, dep_kind.not_found.message.replace("{arn}", &dep_arn)));
                     }
                 }
@@ -369,7 +403,7 @@ impl Simulator {
                 let record = Record { kind: kind.info.kind.into(), input: input.clone(), arn: arn.clone(), created: now, fails, events: vec![] };
                 state.records.insert(key, record);
                 self.save(&state)?;
-                Ok(arn_answer(kind.create.output_members, kind.arn_field, &arn))
+                Ok(arn_answer(&(kind.create.output_members)(), kind.arn_field, &arn))
             }
             Role::Describe => {
                 let r = found.ok_or_else(not_found)?;
@@ -404,8 +438,8 @@ impl Simulator {
                 merge(&mut merged, &Value::Object(changes.clone()));
                 let found_deps = self.missing_or_found(&state, target, kind, &merged);
                 for dep in &found_deps {
-                    if let Err((dep_kind, dep_id)) = dep {
-                        let dep_arn = arn_of(dep_kind, target, dep_id);
+                    if let Err((dep_kind, dep_identity)) = dep {
+                        let dep_arn = arn_of(dep_kind, target, dep_identity);
                         return Err(err(dep_kind.not_found.code, dep_kind.not_found.message.replace("{arn}", &dep_arn)));
                     }
                 }
@@ -418,7 +452,7 @@ impl Simulator {
                     fails,
                 });
                 self.save(&state)?;
-                Ok(arn_answer(call.op.output_members, kind.arn_field, &arn))
+                Ok(arn_answer(&(call.op.output_members)(), kind.arn_field, &arn))
             }
             Role::Delete => {
                 let r = found.ok_or_else(not_found)?;
@@ -435,6 +469,7 @@ impl Simulator {
                 } else {
                     state.records.remove(&key);
                 }
+                cascade(&mut state, target, kind, &id);
                 self.save(&state)?;
                 Ok(json!({}))
             }
@@ -469,28 +504,60 @@ fn key(target: &Target, kind: &AwsKind, id: &str) -> String {
     format!("{}/{}/{}/{id}", target.account, target.region, kind.info.kind)
 }
 
-/// The identifier values of an ACK-named input, joined as the kind's id.
-fn identity(kind: &AwsKind, ack: &Value) -> String {
-    kind.info.aws_id(ack)
+/// The ARN the kind's template gives an identity in `target`.
+fn arn_of(kind: &AwsKind, target: &Target, identity: &Value) -> String {
+    let id = kind.info.aws_id(identity);
+    let mut arn = kind
+        .sim
+        .arn
+        .replace("{region}", &target.region)
+        .replace("{account}", &target.account)
+        .replace("{name}", &id.to_ascii_lowercase().replace(' ', "/"))
+        .replace("{id}", &stable_id(&format!("{}/{}/{}/{id}", target.account, target.region, kind.info.kind)));
+    for field in kind.info.identifiers {
+        let value = identity.get(*field).and_then(Value::as_str).unwrap_or_default();
+        arn = arn.replace(&format!("{{{field}}}"), value);
+    }
+    arn
 }
 
-fn arn_of(kind: &AwsKind, target: &Target, id: &str) -> String {
-    let name = id.to_ascii_lowercase().replace(' ', "/");
-    format!("arn:aws:{}:{}:{}:{}", kind.service.arn_service, target.region, target.account, kind.sim.arn.replace("{name}", &name))
+/// 32 hex digits derived from `text` (FNV-1a, twice): the same resource
+/// gets the same id after a restart, as its ARN must.
+fn stable_id(text: &str) -> String {
+    let fnv = |seed: u64| text.bytes().fold(seed, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100000001b3));
+    format!("{:016x}{:016x}", fnv(0xcbf29ce484222325), fnv(0x84222325cbf29ce4))
 }
 
 /// `training job` for messages, from the ARN's resource type.
 fn noun(kind: &AwsKind) -> String {
-    kind.sim.arn.split('/').next().unwrap_or_default().replace('-', " ")
+    let resource = kind.sim.arn.splitn(6, ':').nth(5).unwrap_or_default();
+    resource.split(['/', ':']).next().unwrap_or_default().replace('-', " ")
 }
 
 /// The AWS member among `members` whose ACK name is `ack`.
-fn aws_member(members: fn() -> Vec<&'static str>, ack: &str) -> &'static str {
-    members().into_iter().find(|m| ack_name(m) == ack).unwrap_or_default()
+fn aws_member(members: &[&'static str], ack: &str) -> &'static str {
+    members.iter().copied().find(|m| ack_name(m) == ack).unwrap_or_default()
+}
+
+/// Removes what AWS deletes along with a deleted resource (a target's
+/// scaling policies), per the kinds' declared cascading dependencies.
+fn cascade(state: &mut State, target: &Target, deleted: &AwsKind, id: &str) {
+    for kind in kinds::KINDS {
+        for dep in kind.info.depends_on.iter().filter(|d| d.cascade && d.kind == deleted.info) {
+            let prefix = format!("{}/{}/{}/", target.account, target.region, kind.info.kind);
+            state.records.retain(|k, r| {
+                let goes = k.starts_with(&prefix)
+                    && (kind.create.read_input)(&r.input)
+                        .map(|ack| dep.identities(&ack).iter().any(|i| deleted.info.aws_id(i) == id))
+                        .unwrap_or(false);
+                !goes
+            });
+        }
+    }
 }
 
 /// An answer carrying the ARN, when the output has a member for it.
-fn arn_answer(members: fn() -> Vec<&'static str>, arn_field: &str, arn: &str) -> Value {
+fn arn_answer(members: &[&'static str], arn_field: &str, arn: &str) -> Value {
     match aws_member(members, arn_field) {
         "" => json!({}),
         m => json!({ m: arn }),
@@ -569,21 +636,21 @@ fn list_tags(state: &State, target: &Target, kind: &AwsKind, op: &str, input: &V
         .find(|(k, r)| k.starts_with(&prefix) && r.arn == arn)
         .map(|(_, r)| r)
         .ok_or_else(|| AwsError::new(op, "ValidationException", format!("Could not find resource {arn}")))?;
-    let member = kind.tags_field.map(|f| aws_member(kind.create.input_members, f)).unwrap_or("Tags");
+    let member = kind.tags_field.map(|f| aws_member(&(kind.create.input_members)(), f)).unwrap_or("Tags");
     Ok(json!({ member: record.input.get(member).cloned().unwrap_or(json!([])) }))
 }
 
 /// The describe answer: the create input echoed (only what the describe
 /// output has), the ARN, the lifecycle members and the kind's extras.
 fn describe(kind: &AwsKind, view: &View<'_>) -> Value {
-    let members = (kind.describe.output_members)();
+    let members = kind.describe_members();
     let mut out: Map<String, Value> = view
         .input
         .as_object()
         .map(|o| o.iter().filter(|(k, _)| members.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect())
         .unwrap_or_default();
     let mut set = |ack: &str, v: Value| {
-        let m = aws_member(kind.describe.output_members, ack);
+        let m = aws_member(&members, ack);
         if !m.is_empty() {
             out.insert(m.to_string(), v);
         }
@@ -654,6 +721,29 @@ fn status_message(status: &str) -> &'static str {
         "Stopped" => "The training job was stopped",
         _ => "",
     }
+}
+
+/// A target-tracking policy's extras: the two CloudWatch alarms AWS creates
+/// for it (`TargetTracking-<resource>-AlarmHigh-<uuid>`, and AlarmLow).
+pub fn scaling_policy_extras(view: &View<'_>) -> Map<String, Value> {
+    let mut out = Map::new();
+    if view.input["PolicyType"] != "TargetTrackingScaling" {
+        return out;
+    }
+    let parts: Vec<&str> = view.arn.split(':').collect();
+    let (region, account) = (parts.get(3).copied().unwrap_or_default(), parts.get(4).copied().unwrap_or_default());
+    let resource = view.input["ResourceId"].as_str().unwrap_or_default();
+    let alarms: Vec<Value> = ["AlarmHigh", "AlarmLow"]
+        .iter()
+        .map(|which| {
+            let id = stable_id(&format!("{}/{which}", view.arn));
+            let uuid = format!("{}-{}-{}-{}-{}", &id[..8], &id[8..12], &id[12..16], &id[16..20], &id[20..32]);
+            let name = format!("TargetTracking-{resource}-{which}-{uuid}");
+            json!({ "AlarmName": name, "AlarmARN": format!("arn:aws:cloudwatch:{region}:{account}:alarm:{name}") })
+        })
+        .collect();
+    out.insert("Alarms".into(), json!(alarms));
+    out
 }
 
 /// An endpoint's extras: its config's variants, running at their initial
@@ -744,7 +834,7 @@ mod tests {
 
     async fn describe_status(sim: &Simulator, kind: &'static AwsKind, id: Value) -> (String, Value) {
         let out = call(sim, &here(), kind, Role::Describe, id).await.expect("describe");
-        let field = aws_member(kind.describe.output_members, kind.info.statuses.field.unwrap_or_default());
+        let field = aws_member(&kind.describe_members(), kind.info.statuses.field.unwrap_or_default());
         (out[field].as_str().unwrap_or_default().to_string(), out)
     }
 

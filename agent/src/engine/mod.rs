@@ -49,6 +49,8 @@ pub struct Settings {
     pub poll_max: Duration,
     /// Reconciles running at once.
     pub concurrency: usize,
+    /// Resync periods by kind name, overriding the kinds' own.
+    pub resync: HashMap<String, Duration>,
 }
 
 type Key = (&'static str, String, String);
@@ -97,6 +99,7 @@ impl Engine {
             observe: Arc::new(observe::Describe),
             default_region: settings.default_region.clone(),
             account: settings.account.clone(),
+            resync: settings.resync.clone(),
         };
         let engine = Arc::new(Engine { cx, settings, keys: Mutex::default(), running: Mutex::default(), tx });
         for kind in kinds::KINDS {

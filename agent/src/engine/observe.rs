@@ -40,14 +40,19 @@ impl Observe for Describe {
         priority: Priority,
     ) -> Result<Option<Value>, Failure> {
         let Some(call) = Call::of(kind, Role::Describe) else { return Ok(None) };
-        let input = (call.op.input)(identity, false).map_err(|e| Failure::Terminal(e.under("spec").to_string()))?;
+        let input = (call.op.input)(&kind.describe_input(identity), false)
+            .map_err(|e| Failure::Terminal(e.under("spec").to_string()))?;
         match cx.aws.call_with(target, call, input, priority).await {
-            Ok(out) => (call.op.output)(&out)
-                .map(|mut v| {
-                    super::status::strip_nulls(&mut v);
-                    Some(v)
+            Ok(out) => {
+                let mut answer = (call.op.output)(&out)
+                    .map_err(|e| Failure::Recoverable(format!("cannot read the {} answer: {e}", call.op.name)))?;
+                super::status::strip_nulls(&mut answer);
+                // a list call answers with the one resource asked for, or none
+                Ok(match &kind.describe_list {
+                    Some(list) => answer.get_mut(list.items).and_then(Value::as_array_mut).and_then(|items| items.pop()),
+                    None => Some(answer),
                 })
-                .map_err(|e| Failure::Recoverable(format!("cannot read the {} answer: {e}", call.op.name))),
+            }
             Err(e) if kind.not_found.matches(&e) => Ok(None),
             Err(e) => Err(aws_failure(kind, Role::Describe, e)),
         }

@@ -119,9 +119,16 @@ pub struct Context {
     pub default_region: String,
     /// The agent's own account.
     pub account: String,
+    /// Resync periods by kind name, overriding the kinds' own.
+    pub resync: std::collections::HashMap<String, Duration>,
 }
 
 impl Context {
+    /// How often a steady resource of `kind` is described again.
+    fn resync(&self, kind: &AwsKind) -> Option<Duration> {
+        self.resync.get(kind.info.kind).copied().or(kind.resync)
+    }
+
     /// Calls `role` of `kind` with an ACK-named input; the output in ACK names.
     pub(crate) async fn call(
         &self,
@@ -176,9 +183,14 @@ impl Context {
     /// owner tag's value, when it names another resource.
     async fn created_for(&self, kind: &'static AwsKind, target: &Target, res: &Resource, observed: &Value) -> Result<Ownership, Failure> {
         let finalizer = ack::finalizer(kind.info.group, kind.info.kind);
-        let (Some(uid), true, Some(_)) = (res.metadata.uid.as_deref(), res.metadata.finalizers.contains(&finalizer), kind.tags_field) else {
+        let (Some(uid), true) = (res.metadata.uid.as_deref(), res.metadata.finalizers.contains(&finalizer)) else {
             return Ok(Ownership::NotOurs(None));
         };
+        // a kind AWS keeps no tags for: the finalizer (added before every
+        // create) is the only proof there is, as in ACK
+        if kind.tags_field.is_none() {
+            return Ok(Ownership::Ours);
+        }
         let Some(arn) = observed.get(kind.arn_field).and_then(Value::as_str) else { return Ok(Ownership::NotOurs(None)) };
         let out = self.call(kind, Role::ListTags, target, &json!({ "resourceARN": arn }), Priority::Urgent).await?;
         let owner = (kind.service.read_tags)(&out).into_iter().find(|(k, _)| k == ack::TAG_OWNER).map(|(_, v)| v);
@@ -290,6 +302,18 @@ pub async fn sync(cx: &Context, kind: &'static AwsKind, res: &Resource) -> Resul
         }
     };
     let mut reading = status::read(kind, &observed);
+    // asked to stop (`kubectl sagemaker stop`): the resource stays
+    if res.annotation(ack::ANNOTATION_STOP) == Some("true")
+        && kind.stop.is_some()
+        && reading.status.is_some_and(|s| kind.info.statuses.stoppable.contains(&s))
+    {
+        cx.call(kind, Role::Stop, &target, &identity, Priority::Urgent).await?;
+        tracing::info!("stop requested");
+        let observed = cx.observe(kind, &target, &identity, Priority::Urgent).await?.unwrap_or(observed);
+        let reading = status::read(kind, &observed);
+        cx.write(kind, res, &target, Some(&observed), &reading.conditions).await?;
+        return Ok(Next::Poll);
+    }
     match update(cx, kind, res, &target, &identity, &observed, &reading).await? {
         Updated::NotDue => {}
         Updated::Sent => return Ok(Next::Poll),
@@ -299,7 +323,7 @@ pub async fn sync(cx: &Context, kind: &'static AwsKind, res: &Resource) -> Resul
             reading.conditions.synced_message = "Resource not synced".into();
             reading.conditions.terminal = Some(m);
             cx.write(kind, res, &target, Some(&observed), &reading.conditions).await?;
-            return Ok(kind.resync.map(Next::After).unwrap_or(Next::Done));
+            return Ok(cx.resync(kind).map(Next::After).unwrap_or(Next::Done));
         }
         Updated::Held(Hold::Wait(m)) => {
             reading.conditions.synced = Some(false);
@@ -309,7 +333,7 @@ pub async fn sync(cx: &Context, kind: &'static AwsKind, res: &Resource) -> Resul
         }
     }
     cx.write(kind, res, &target, Some(&observed), &reading.conditions).await?;
-    Ok(settle(kind, &reading))
+    Ok(settle(cx, kind, &reading))
 }
 
 /// What [`update`] did.
@@ -320,14 +344,14 @@ enum Updated {
 }
 
 /// When to look again after an observation.
-fn settle(kind: &AwsKind, reading: &status::Reading<'_>) -> Next {
+fn settle(cx: &Context, kind: &AwsKind, reading: &status::Reading<'_>) -> Next {
     if reading.modifying {
         return Next::Poll;
     }
     if reading.status.is_some_and(|s| kind.info.is_final(s)) {
         return Next::Done;
     }
-    match kind.resync {
+    match cx.resync(kind) {
         Some(d) => Next::After(d),
         None => Next::Done,
     }
@@ -369,7 +393,7 @@ async fn create(cx: &Context, kind: &'static AwsKind, res: &Resource, target: &T
     };
     let mut input = res.spec.clone();
     if let Some(field) = kind.tags_field {
-        add_owner_tags(&mut input, field, &res);
+        add_owner_tags(&mut input, field, kind.service.tags_are_a_map, &res);
     }
     let out = cx.call(kind, Role::Create, target, &input, Priority::Urgent).await?;
     let arn = out.get(kind.arn_field).and_then(Value::as_str).unwrap_or_default().to_string();
@@ -386,7 +410,7 @@ async fn create(cx: &Context, kind: &'static AwsKind, res: &Resource, target: &T
         reading.conditions.synced_message = format!("{} is being created.", kind.info.kind);
     }
     cx.write(kind, &res, target, Some(&observed), &reading.conditions).await?;
-    Ok(settle(kind, &reading))
+    Ok(settle(cx, kind, &reading))
 }
 
 /// Sends the kind's update when the spec asks for what AWS does not show,
@@ -521,13 +545,13 @@ pub async fn finalize(cx: &Context, kind: &'static AwsKind, res: &Resource) -> R
 
 /// Adds the owner tag (and ACK's namespace tag) to a spec's tags, in either
 /// of AWS's layouts (a list of key/value pairs, or a map).
-pub(crate) fn add_owner_tags(spec: &mut Value, field: &str, res: &Resource) {
+pub(crate) fn add_owner_tags(spec: &mut Value, field: &str, as_map: bool, res: &Resource) {
     let Some(obj) = spec.as_object_mut() else { return };
     let mut ours = vec![(ack::TAG_NAMESPACE, res.metadata.namespace.clone())];
     if let Some(uid) = &res.metadata.uid {
         ours.insert(0, (ack::TAG_OWNER, uid.clone()));
     }
-    match obj.entry(field).or_insert_with(|| json!([])) {
+    match obj.entry(field).or_insert_with(|| if as_map { json!({}) } else { json!([]) }) {
         Value::Array(tags) => {
             tags.retain(|t| t["key"] != ack::TAG_OWNER && t["key"] != ack::TAG_NAMESPACE);
             tags.extend(ours.into_iter().map(|(k, v)| json!({ "key": k, "value": v })));

@@ -92,6 +92,7 @@ impl Rig {
             poll_min: Duration::from_secs(5),
             poll_max: Duration::from_secs(20),
             concurrency: 4,
+            resync: Default::default(),
         };
         Engine::start(self.store.clone(), aws.clone(), settings);
         self.aws = Some(aws);
@@ -133,7 +134,10 @@ impl Rig {
             {
                 return r;
             }
-            assert!(tokio::time::Instant::now() < deadline, "{ns}/{name} never became {what}");
+            if tokio::time::Instant::now() >= deadline {
+                let last = self.get(kind, ns, name).await.map(|r| r.status);
+                panic!("{ns}/{name} never became {what}; its status: {last:?}");
+            }
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
     }
@@ -425,7 +429,7 @@ async fn two_resources_naming_one_aws_job_create_it_once_and_only_one_owns_it() 
 /// The create input the agent sends for `r` (owner tags included).
 fn create_input(r: &Resource) -> Value {
     let mut spec = r.spec.clone();
-    reconcile::add_owner_tags(&mut spec, "tags", r);
+    reconcile::add_owner_tags(&mut spec, "tags", false, r);
     (TRAINING_JOB.create.input)(&spec, false).expect("input")
 }
 
@@ -531,4 +535,80 @@ fn every_role_a_kind_declares_has_an_operation_and_no_other() {
         assert_eq!(kind.op(Role::Stop).is_some(), kind.info.is_job(), "{}: stop is for jobs", kind.info.kind);
         assert!(kind.op(Role::Stop).is_some() || kind.op(Role::Delete).is_some() || kind.info.is_job(), "{}", kind.info.kind);
     }
+}
+
+fn scalable_target(name: &str, endpoint: &str, min: i64, max: i64) -> Resource {
+    resource(&sagemaker_core::kinds::SCALABLE_TARGET, name, json!({
+        "maxCapacity": max, "minCapacity": min,
+        "resourceID": format!("endpoint/{endpoint}/variant/AllTraffic"),
+        "scalableDimension": "sagemaker:variant:DesiredInstanceCount",
+        "serviceNamespace": "sagemaker",
+    }))
+}
+
+fn scaling_policy(name: &str, endpoint: &str, target_value: f64) -> Resource {
+    resource(&sagemaker_core::kinds::SCALING_POLICY, name, json!({
+        "policyName": name,
+        "policyType": "TargetTrackingScaling",
+        "resourceID": format!("endpoint/{endpoint}/variant/AllTraffic"),
+        "scalableDimension": "sagemaker:variant:DesiredInstanceCount",
+        "serviceNamespace": "sagemaker",
+        "targetTrackingScalingPolicyConfiguration": {
+            "targetValue": target_value, "scaleInCooldown": 700, "scaleOutCooldown": 300,
+            "predefinedMetricSpecification": { "predefinedMetricType": "SageMakerVariantInvocationsPerInstance" },
+        },
+    }))
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_scaling_policy_applied_before_its_target_waits_then_both_land_with_alarms_in_status() {
+    let rig = rig();
+    let (st, sp) = (&sagemaker_core::kinds::SCALABLE_TARGET, &sagemaker_core::kinds::SCALING_POLICY);
+    rig.apply(&scaling_policy("p", "e", 60.0)).await;
+    let waiting = rig.until(sp, "p", "waiting", |r| condition_message(r, ack::CONDITION_SYNCED).starts_with("waiting for ScalableTarget")).await;
+    assert_eq!(condition_status(&waiting, ack::CONDITION_TERMINAL), None);
+    assert_eq!(rig.calls("PutScalingPolicy"), 0);
+    rig.apply(&scalable_target("t", "e", 1, 20)).await;
+    let t = rig.until(st, "t", "registered", ready).await;
+    assert!(t.str_at("status.ackResourceMetadata.arn").is_some_and(|a| a.starts_with("arn:aws:application-autoscaling:us-east-1:111111111111:scalable-target/")));
+    let p = rig.until(sp, "p", "put", ready).await;
+    let arn = p.str_at("status.ackResourceMetadata.arn").unwrap_or_default();
+    assert!(arn.starts_with("arn:aws:autoscaling:us-east-1:111111111111:scalingPolicy:") && arn.ends_with(":policyName/p"), "{arn}");
+    let alarms = p.value_at("status.alarms").and_then(Value::as_array).cloned().unwrap_or_default();
+    assert_eq!(alarms.len(), 2, "{alarms:?}");
+    assert!(alarms[0]["alarmName"].as_str().unwrap_or_default().starts_with("TargetTracking-endpoint/e/variant/AllTraffic-AlarmHigh-"));
+    assert!(p.str_at("status.creationTime").is_some());
+}
+
+#[tokio::test(start_paused = true)]
+async fn editing_a_target_or_a_policy_registers_or_puts_it_again_once() {
+    let rig = rig();
+    let (st, sp) = (&sagemaker_core::kinds::SCALABLE_TARGET, &sagemaker_core::kinds::SCALING_POLICY);
+    rig.apply(&scalable_target("t", "e", 1, 20)).await;
+    rig.apply(&scaling_policy("p", "e", 60.0)).await;
+    rig.until(st, "t", "registered", ready).await;
+    rig.until(sp, "p", "put", ready).await;
+    let (registers, puts) = (rig.calls("RegisterScalableTarget"), rig.calls("PutScalingPolicy"));
+    rig.apply(&scalable_target("t", "e", 2, 10)).await;
+    rig.apply(&scaling_policy("p", "e", 75.0)).await;
+    rig.until(st, "t", "updated", |r| ready(r) && rig.calls("RegisterScalableTarget") == registers + 1).await;
+    rig.until(sp, "p", "updated", |r| ready(r) && rig.calls("PutScalingPolicy") == puts + 1).await;
+    tokio::time::sleep(Duration::from_secs(900)).await;
+    assert_eq!((rig.calls("RegisterScalableTarget"), rig.calls("PutScalingPolicy")), (registers + 1, puts + 1), "no further updates");
+}
+
+#[tokio::test(start_paused = true)]
+async fn deleting_a_target_and_its_policy_deregisters_and_deletes_them_in_aws() {
+    let rig = rig();
+    let (st, sp) = (&sagemaker_core::kinds::SCALABLE_TARGET, &sagemaker_core::kinds::SCALING_POLICY);
+    rig.apply(&scalable_target("t", "e", 1, 20)).await;
+    rig.apply(&scaling_policy("p", "e", 60.0)).await;
+    rig.until(sp, "p", "put", ready).await;
+    rig.store.delete(sp, "default", "p").await.expect("delete policy");
+    rig.until_gone(sp, "p").await;
+    rig.store.delete(st, "default", "t").await.expect("delete target");
+    rig.until_gone(st, "t").await;
+    assert_eq!((rig.calls("DeleteScalingPolicy"), rig.calls("DeregisterScalableTarget")), (1, 1));
+    let id = "sagemaker endpoint/e/variant/AllTraffic sagemaker:variant:DesiredInstanceCount";
+    assert_eq!(rig.sim.status_of(&here(), &crate::kinds::SCALABLE_TARGET, id), None);
 }

@@ -166,10 +166,17 @@ impl Store for KubeStore {
 
     async fn delete(&self, kind: &'static KindInfo, ns: &str, name: &str) -> Result<Option<Resource>> {
         let api = self.api(kind, Some(ns));
+        // without finalizers the API server deletes at once and answers with
+        // a Status, not the object: read it first, to say what was deleted
+        let before = match api.get_opt(name).await {
+            Ok(Some(o)) => o,
+            Ok(None) => return Ok(None),
+            Err(e) => return Err(kube_err(e, name)),
+        };
         match api.delete(name, &DeleteParams::default()).await {
             Ok(either) => match either {
                 either::Either::Left(o) => Ok(Some(to_resource(o)?)),
-                either::Either::Right(_) => Ok(None),
+                either::Either::Right(_) => Ok(Some(to_resource(before)?)),
             },
             Err(kube::Error::Api(r)) if r.code == 404 => Ok(None),
             Err(e) => Err(kube_err(e, name)),

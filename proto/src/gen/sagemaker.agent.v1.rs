@@ -115,6 +115,21 @@ pub struct DeleteResponse {
     #[prost(bool, tag = "2")]
     pub finalizing: bool,
 }
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct StopRequest {
+    #[prost(message, optional, tag = "1")]
+    pub r#ref: ::core::option::Option<ResourceRef>,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct StopResponse {
+    /// The resource with the stop request recorded.
+    #[prost(message, optional, tag = "1")]
+    pub resource: ::core::option::Option<Resource>,
+    /// False when there was nothing to stop: the job had already ended (its
+    /// final status is in `resource`).
+    #[prost(bool, tag = "2")]
+    pub stopping: bool,
+}
 #[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct InfoRequest {}
 #[derive(Clone, PartialEq, ::prost::Message)]
@@ -411,6 +426,30 @@ pub mod agent_client {
                 .insert(GrpcMethod::new("sagemaker.agent.v1.Agent", "Delete"));
             self.inner.unary(req, path, codec).await
         }
+        /// Stops a running job and keeps the resource with its final status.
+        /// Declarative: it records the request on the resource (the annotation
+        /// `sagemaker.services.k8s.aws/stop`), so a restart cannot lose it.
+        pub async fn stop(
+            &mut self,
+            request: impl tonic::IntoRequest<super::StopRequest>,
+        ) -> std::result::Result<tonic::Response<super::StopResponse>, tonic::Status> {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/sagemaker.agent.v1.Agent/Stop",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("sagemaker.agent.v1.Agent", "Stop"));
+            self.inner.unary(req, path, codec).await
+        }
         /// Describes the agent: versions, mode, region, account and counters.
         pub async fn info(
             &mut self,
@@ -482,6 +521,13 @@ pub mod agent_server {
             &self,
             request: tonic::Request<super::DeleteRequest>,
         ) -> std::result::Result<tonic::Response<super::DeleteResponse>, tonic::Status>;
+        /// Stops a running job and keeps the resource with its final status.
+        /// Declarative: it records the request on the resource (the annotation
+        /// `sagemaker.services.k8s.aws/stop`), so a restart cannot lose it.
+        async fn stop(
+            &self,
+            request: tonic::Request<super::StopRequest>,
+        ) -> std::result::Result<tonic::Response<super::StopResponse>, tonic::Status>;
         /// Describes the agent: versions, mode, region, account and counters.
         async fn info(
             &self,
@@ -767,6 +813,49 @@ pub mod agent_server {
                     let inner = self.inner.clone();
                     let fut = async move {
                         let method = DeleteSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/sagemaker.agent.v1.Agent/Stop" => {
+                    #[allow(non_camel_case_types)]
+                    struct StopSvc<T: Agent>(pub Arc<T>);
+                    impl<T: Agent> tonic::server::UnaryService<super::StopRequest>
+                    for StopSvc<T> {
+                        type Response = super::StopResponse;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::StopRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Agent>::stop(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = StopSvc(inner);
                         let codec = tonic_prost::ProstCodec::default();
                         let mut grpc = tonic::server::Grpc::new(codec)
                             .apply_compression_config(
