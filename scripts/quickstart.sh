@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The quickstart, on the embedded default: no cluster, no AWS. Builds the
 # agent and the plugin, starts the agent standalone with its SageMaker
-# simulator, then runs the ACK tutorial's training job through
-# `kubectl sagemaker train -f examples/training.yaml --wait`, and shows it
-# with `get` and `describe`.
+# simulator, then runs the whole ACK tutorial through kubectl sagemaker:
+# train (examples/training.yaml), deploy (examples/deploy.yaml) and
+# autoscale the endpoint, and shows what it made with `get` and `describe`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,3 +39,9 @@ set -x
 "${KS[@]}" train -f examples/training.yaml --wait
 "${KS[@]}" get trainingjobs -o wide
 "${KS[@]}" describe trainingjob ack-xgboost-training-job-7420
+"${KS[@]}" deploy -f examples/deploy.yaml --wait
+"${KS[@]}" autoscale endpoint ack-xgboost-endpoint-7420 --variant AllTraffic --min 1 --max 20 \
+    --target-invocations 60 --scale-in-cooldown 700 --scale-out-cooldown 300
+"${KS[@]}" autoscale endpoint ack-xgboost-endpoint-7420
+"${KS[@]}" get all
+"${KS[@]}" describe endpoint ack-xgboost-endpoint-7420

@@ -211,7 +211,9 @@ impl Args {
         } else {
             let client = kube_client(self.kubeconfig.as_deref(), self.context.as_deref()).await?;
             let infos: Vec<_> = crate::kinds::KINDS.iter().map(|k| k.info).collect();
-            Arc::new(KubeStore::connect(client, &infos).await?)
+            let kube: Arc<dyn Store> = Arc::new(KubeStore::connect(client, &infos).await?);
+            // one watch per kind, shared by the engine and every plugin call
+            crate::store::cache::CachedStore::start(kube, &infos)
         };
 
         // the simulator moves in seconds, AWS in minutes: poll accordingly

@@ -200,27 +200,27 @@ impl Agent for AgentService {
         let stream = self
             .store
             .watch(k)
-            .filter(move |e| {
-                let m = &e.resource().metadata;
+            .filter_map(move |e| {
+                let Some(r) = e.resource() else { return std::future::ready(None) };
+                let m = &r.metadata;
                 let deleted = matches!(e, Event::Deleted(_));
                 // a deletion is passed on even if labels changed on the way out
-                std::future::ready(
-                    (all || m.namespace == ns)
-                        && (name.is_empty() || m.name == name)
-                        && (deleted || selector.matches(&m.labels)),
-                )
-            })
-            .map(move |e| {
-                let key = e.resource().key();
-                let type_ = match &e {
-                    Event::Deleted(_) => {
-                        seen.remove(&key);
-                        EventType::Deleted
-                    }
-                    Event::Applied(_) if seen.insert(key) => EventType::Added,
-                    Event::Applied(_) => EventType::Modified,
+                let wanted = (all || m.namespace == ns)
+                    && (name.is_empty() || m.name == name)
+                    && (deleted || selector.matches(&m.labels));
+                if !wanted {
+                    return std::future::ready(None);
+                }
+                let key = r.key();
+                let type_ = if deleted {
+                    seen.remove(&key);
+                    EventType::Deleted
+                } else if seen.insert(key) {
+                    EventType::Added
+                } else {
+                    EventType::Modified
                 };
-                Ok(pb::WatchEvent { r#type: type_ as i32, resource: Some(to_pb(e.resource())) })
+                std::future::ready(Some(Ok(pb::WatchEvent { r#type: type_ as i32, resource: Some(to_pb(r)) })))
             })
             .boxed();
         Ok(Response::new(stream))

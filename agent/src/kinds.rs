@@ -170,11 +170,19 @@ impl NotFound {
     }
 }
 
-/// What a second create of the same name gets (the simulator's answer).
+/// What a second create of the same name gets: the simulator's answer, and
+/// how the engine recognises it (the message up to `{arn}`).
 #[derive(Debug, Clone, Copy)]
 pub struct AlreadyExists {
     pub code: &'static str,
     pub message: &'static str,
+}
+
+impl AlreadyExists {
+    pub fn matches(&self, e: &AwsError) -> bool {
+        let prefix = self.message.split("{arn}").next().unwrap_or_default().trim_end_matches(['"', '(']);
+        e.code == self.code && e.message.starts_with(prefix.trim_end())
+    }
 }
 
 /// For kinds AWS describes with a list call (Application Auto Scaling's
@@ -267,8 +275,9 @@ pub struct SimLifecycle {
     /// Where creation ends well, and where it ends when asked to fail.
     pub settled: (&'static str, &'static str),
     pub failed: (&'static str, &'static str),
-    /// (stopping, stopped) for jobs.
-    pub stopping: Option<(&'static str, &'static str)>,
+    /// The status a stopped job passes through before its declared
+    /// `stopped` one.
+    pub stopping: Option<&'static str>,
     /// While an update is applied; a failed one rolls back through the
     /// second status to `settled`, keeping the old spec, with the reason.
     pub updating: Option<(&'static str, &'static str)>,
@@ -475,7 +484,7 @@ pub static TRAINING_JOB: AwsKind = AwsKind {
         ],
         settled: ("Completed", "Completed"),
         failed: ("Failed", "Failed"),
-        stopping: Some(("Stopping", "Stopped")),
+        stopping: Some("Stopping"),
         updating: None,
         deleting: None,
         fail_paths: &["environment.SIM_FAIL_REASON"],

@@ -31,6 +31,8 @@ pub struct Statuses {
     pub terminal: &'static [&'static str],
     /// A job in one of these can be stopped (`stop`, or delete while running).
     pub stoppable: &'static [&'static str],
+    /// The final status a stopped job ends in.
+    pub stopped: Option<&'static str>,
 }
 
 /// Another kind this one names in its spec, which must exist in AWS first:
@@ -192,7 +194,7 @@ const fn col(name: &'static str, path: &'static str, wide: bool) -> PrinterColum
 pub const SAGEMAKER_GROUP: &str = "sagemaker.services.k8s.aws";
 
 const NO_STATUS: Statuses =
-    Statuses { field: None, modifying: &[], final_: &[], success: &[], terminal: &[], stoppable: &[] };
+    Statuses { field: None, modifying: &[], final_: &[], success: &[], terminal: &[], stoppable: &[], stopped: None };
 
 /// TrainingJob, as ACK defines it (`ack-controllers-behavior.md` §2.1).
 pub const TRAINING_JOB: KindInfo = KindInfo {
@@ -218,6 +220,7 @@ pub const TRAINING_JOB: KindInfo = KindInfo {
         success: &["Completed"],
         terminal: &[],
         stoppable: &["InProgress"],
+        stopped: Some("Stopped"),
     },
     failure_field: Some("failureReason"),
     progress_field: Some("secondaryStatus"),
@@ -286,6 +289,7 @@ pub const ENDPOINT: KindInfo = KindInfo {
         success: &["InService"],
         terminal: &["Failed"],
         stoppable: &[],
+        stopped: None,
     },
     failure_field: Some("failureReason"),
     progress_field: None,

@@ -88,12 +88,20 @@ pub(crate) struct GlobalArgs {
 pub(crate) enum Commands {
     /// Start SageMaker training jobs from TrainingJob manifests
     Train(ApplyArgs),
+    /// Deploy a model: apply Model, EndpointConfig and Endpoint documents in dependency order
+    #[command(after_help = DEPLOY_EXAMPLES)]
+    Deploy(DeployArgs),
+    /// Scale an endpoint's variant with its load: set, show or remove autoscaling
+    #[command(after_help = AUTOSCALE_EXAMPLES)]
+    Autoscale(AutoscaleArgs),
     /// Create or update resources of any kind from manifests
     Apply(ApplyArgs),
-    /// List resources of a kind, or show one
+    /// List resources of a kind (or of every kind: `get all`), or show some
     Get(GetArgs),
     /// Show one resource in detail: status, failure hints, conditions and spec
     Describe(DescribeArgs),
+    /// Stop running jobs; each keeps its record and ends with status Stopped
+    Stop(StopArgs),
     /// Delete a resource; the agent stops or deletes it in SageMaker first unless --retain
     Delete(DeleteArgs),
     /// Follow a resource's status until it finishes
@@ -102,17 +110,119 @@ pub(crate) enum Commands {
     Version(VersionArgs),
 }
 
+const DEPLOY_EXAMPLES: &str = "\
+The documents may come in any order: each is applied after the resources it names
+(an EndpointConfig after its Models, an Endpoint after its EndpointConfig), all in
+one request that applies every document or none. --wait follows what has a
+status (the Endpoint, until InService): a Model or an EndpointConfig is done once
+applied.
+
+Examples:
+  kubectl sagemaker deploy -f deploy.yaml --wait --timeout 30m
+  kubectl sagemaker deploy -f deploy.yaml --dry-run";
+
+const AUTOSCALE_EXAMPLES: &str = "\
+Setting autoscaling applies two resources, as ACK's tutorial does by hand:
+  ScalableTarget  <endpoint>-<variant>              minCapacity, maxCapacity
+  ScalingPolicy   <endpoint>-<variant>-invocations  target tracking of
+                                                    SageMakerVariantInvocationsPerInstance
+Their names are made valid Kubernetes names: lower-case, with any character other
+than a letter, digit, '-' or '.' replaced by '-'. The policy's policyName is its name.
+
+Examples:
+  kubectl sagemaker autoscale endpoint my-endpoint --min 1 --max 20 --target-invocations 60
+  kubectl sagemaker autoscale endpoint my-endpoint --min 1 --max 4 --target-invocations 100 --dry-run
+  kubectl sagemaker autoscale endpoint my-endpoint              # show what is set
+  kubectl sagemaker autoscale endpoint my-endpoint --off        # remove it";
+
+#[derive(Debug, Args)]
+pub(crate) struct DeployArgs {
+    /// Manifest file with the Model, EndpointConfig and Endpoint documents, or - for stdin
+    #[arg(short = 'f', long = "filename", value_name = "FILE", required = true)]
+    pub file: String,
+
+    #[command(flatten)]
+    pub apply: ApplyFlags,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AutoscaleArgs {
+    /// What to scale: `endpoint` (the only type for now)
+    #[arg(value_name = "TYPE")]
+    pub resource_type: String,
+
+    /// Name of the Endpoint resource (resource IDs name its SageMaker endpointName)
+    #[arg(value_name = "NAME")]
+    pub name: String,
+
+    /// Production variant [default: AllTraffic when setting; every variant when showing or with --off]
+    #[arg(long, value_name = "VARIANT")]
+    pub variant: Option<String>,
+
+    /// Fewest instances (0 or more)
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub min: Option<i64>,
+
+    /// Most instances (at least --min)
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub max: Option<i64>,
+
+    /// Invocations per instance per minute to keep each instance at (more than 0)
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub target_invocations: Option<f64>,
+
+    /// Seconds to wait after scaling in before scaling in again
+    #[arg(long, value_name = "SECONDS")]
+    pub scale_in_cooldown: Option<u32>,
+
+    /// Seconds to wait after scaling out before scaling out again
+    #[arg(long, value_name = "SECONDS")]
+    pub scale_out_cooldown: Option<u32>,
+
+    /// Remove autoscaling: delete the scaling policies, then the scalable targets
+    #[arg(
+        long,
+        conflicts_with_all = [
+            "min", "max", "target_invocations", "scale_in_cooldown", "scale_out_cooldown", "dry_run", "output"
+        ]
+    )]
+    pub off: bool,
+
+    /// Only validate, print the documents and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Print the documents (yaml: separated by `---`; json: a List) instead of a line per resource
+    #[arg(short = 'o', long, value_name = "FORMAT")]
+    pub output: Option<DocumentFormat>,
+}
+
+/// How generated documents are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum DocumentFormat {
+    Yaml,
+    Json,
+}
+
 #[derive(Debug, Args)]
 pub(crate) struct ApplyArgs {
     /// Manifest file or directory, or - for stdin; repeat for more
     #[arg(short = 'f', long = "filename", value_name = "FILE", required = true)]
     pub files: Vec<String>,
 
+    #[command(flatten)]
+    pub apply: ApplyFlags,
+}
+
+/// What every command that applies manifests takes besides them.
+#[derive(Debug, Clone, Copy, Args)]
+pub(crate) struct ApplyFlags {
     /// Only validate and show what would happen; write nothing
     #[arg(long)]
     pub dry_run: bool,
 
-    /// Then follow each resource until its status is final; exit 1 unless all succeed
+    /// Then follow each resource until its status is final (or, for kinds without one, until it is
+    /// in sync); exit 1 with the reason unless all succeed
     #[arg(long)]
     pub wait: bool,
 
@@ -123,8 +233,8 @@ pub(crate) struct ApplyArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct GetArgs {
-    /// KIND [NAME...] or KIND/NAME...; KIND is trainingjobs, trainingjob, tj, TrainingJob or
-    /// trainingjobs.sagemaker.services.k8s.aws
+    /// KIND [NAME...] or KIND/NAME..., or `all` for every kind; KIND is trainingjobs, trainingjob,
+    /// tj, TrainingJob or trainingjobs.sagemaker.services.k8s.aws (and likewise for every kind)
     #[arg(required = true, num_args = 1.., value_name = "KIND [NAME...]")]
     pub args: Vec<String>,
 
@@ -218,6 +328,21 @@ pub(crate) struct DeleteArgs {
     pub retain: bool,
 
     /// Wait until the resource is gone
+    #[arg(long)]
+    pub wait: bool,
+
+    /// Give up waiting after this long (e.g. 10m)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "wait")]
+    pub timeout: Option<Duration>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct StopArgs {
+    /// KIND NAME... or KIND/NAME..., as for `get`; only job kinds (trainingjobs) can be stopped
+    #[arg(required = true, num_args = 1.., value_name = "KIND NAME...")]
+    pub args: Vec<String>,
+
+    /// Then follow each job until it has ended; exit 0 when it ends Stopped (or Completed first)
     #[arg(long)]
     pub wait: bool,
 

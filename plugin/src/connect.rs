@@ -7,7 +7,8 @@ use std::time::Duration;
 use sagemaker_core::wire;
 use sagemaker_proto::v1::{
     ApplyRequest, ApplyResponse, DeleteRequest, DeleteResponse, GetRequest, InfoRequest, InfoResponse,
-    ListRequest, ListResponse, Resource, WatchEvent, WatchRequest, agent_client::AgentClient,
+    ListRequest, ListResponse, Resource, StopRequest, StopResponse, WatchEvent, WatchRequest,
+    agent_client::AgentClient,
 };
 use tonic::{
     Code, Request, Response, Status, Streaming,
@@ -205,6 +206,16 @@ fn probe_failure(status: &Status) -> String {
     }
 }
 
+/// The agent's unary calls, each bounded by `--request-timeout`: one method
+/// per RPC, of the same name.
+macro_rules! unary {
+    ($($name:ident($request:ty) -> $response:ty;)*) => {$(
+        pub(crate) async fn $name(&self, request: $request) -> Result<$response, Status> {
+            self.client.clone().$name(self.request(request)).await.map(Response::into_inner)
+        }
+    )*};
+}
+
 /// A connected agent. Unary calls are bounded by `--request-timeout`; a watch
 /// only while it opens, since it lasts as long as the job.
 #[derive(Debug, Clone)]
@@ -224,36 +235,12 @@ impl Agent {
         request
     }
 
-    pub(crate) async fn apply(&self, request: ApplyRequest) -> Result<ApplyResponse, Status> {
-        self.client
-            .clone()
-            .apply(self.request(request))
-            .await
-            .map(Response::into_inner)
-    }
-
-    pub(crate) async fn get(&self, request: GetRequest) -> Result<Resource, Status> {
-        self.client
-            .clone()
-            .get(self.request(request))
-            .await
-            .map(Response::into_inner)
-    }
-
-    pub(crate) async fn list(&self, request: ListRequest) -> Result<ListResponse, Status> {
-        self.client
-            .clone()
-            .list(self.request(request))
-            .await
-            .map(Response::into_inner)
-    }
-
-    pub(crate) async fn delete(&self, request: DeleteRequest) -> Result<DeleteResponse, Status> {
-        self.client
-            .clone()
-            .delete(self.request(request))
-            .await
-            .map(Response::into_inner)
+    unary! {
+        apply(ApplyRequest) -> ApplyResponse;
+        get(GetRequest) -> Resource;
+        list(ListRequest) -> ListResponse;
+        delete(DeleteRequest) -> DeleteResponse;
+        stop(StopRequest) -> StopResponse;
     }
 
     /// The first call on a new connection: proves that what answers is a

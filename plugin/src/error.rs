@@ -79,6 +79,9 @@ pub(crate) enum Error {
     NotTrainingJob { source_: String, kind: String },
     #[error("unknown kind {0:?}")]
     UnknownKind(String),
+    /// `stop` of a kind that runs until deleted.
+    #[error("{plural} are not jobs and cannot be stopped")]
+    NotAJob { plural: &'static str, names: Vec<String> },
     /// The command line is wrong in a way clap cannot see.
     #[error("{0}")]
     Usage(String),
@@ -233,6 +236,15 @@ impl Error {
                     .into(),
             ),
             Error::UnknownKind(_) => Some(format!("known kinds: {}", known_kinds())),
+            Error::NotAJob { plural, names } => {
+                let jobs: Vec<&str> = kinds::KINDS.iter().filter(|k| k.is_job()).map(|k| k.plural).collect();
+                let them = if names.len() == 1 { "it" } else { "them" };
+                Some(format!(
+                    "`kubectl sagemaker delete {plural} {}` deletes {them} (in AWS too); `stop` takes {}",
+                    names.join(" "),
+                    jobs.join(", ")
+                ))
+            }
             Error::Usage(_) => Some("see `kubectl sagemaker --help`".into()),
             Error::Template(_) => None,
             Error::Agent { source, .. } => source.hint.clone().or_else(|| code_hint(source.code)),
@@ -274,6 +286,7 @@ impl Error {
             // 2: the agent could not be reached or used at all
             Error::NoAgent
             | Error::Usage(_)
+            | Error::NotAJob { .. }
             | Error::AgentUrl { .. }
             | Error::AgentScheme { .. }
             | Error::NoAnswer { .. }
@@ -505,7 +518,12 @@ mod tests {
     #[test]
     fn an_unknown_kind_hint_lists_the_known_kinds_with_their_short_names() {
         let hint = Error::UnknownKind("pods".into()).hint().expect("hint");
-        assert_eq!(hint, "known kinds: trainingjobs (tj), models, endpointconfigs (epc), endpoints (ep)");
+        // in the order of the kinds table, which grows
+        assert!(
+            hint.starts_with("known kinds: trainingjobs (tj), models, endpointconfigs (epc), endpoints (ep)"),
+            "{hint}"
+        );
+        assert!(kinds::KINDS.iter().all(|k| hint.contains(k.plural)), "{hint}");
     }
 
     #[test]

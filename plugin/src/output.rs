@@ -135,13 +135,15 @@ pub(crate) struct TableOptions {
     pub all_namespaces: bool,
     /// `--show-labels`: a LABELS column last.
     pub show_labels: bool,
+    /// `get all`: names as `kind.group/name`, since tables of several kinds follow each other.
+    pub qualified: bool,
 }
 
 /// The `get` table: [NAMESPACE] NAME, the kind's printer columns (wide ones,
 /// REGION and ACCOUNT only when wide), SYNCED, AGE, [LABELS]: the columns
 /// the CRDs give `kubectl get`, so both show the same.
 pub(crate) fn resource_table(kind: &KindInfo, resources: &[Resource], options: TableOptions, now: DateTime<Utc>) -> Table {
-    let TableOptions { wide, all_namespaces, show_labels } = options;
+    let TableOptions { wide, all_namespaces, show_labels, qualified } = options;
     let columns: Vec<_> = kind.printer_columns.iter().filter(|c| wide || !c.wide).collect();
     let mut header = Vec::new();
     if all_namespaces {
@@ -162,7 +164,7 @@ pub(crate) fn resource_table(kind: &KindInfo, resources: &[Resource], options: T
         if all_namespaces {
             row.push(r.metadata.namespace.clone());
         }
-        row.push(r.metadata.name.clone());
+        row.push(if qualified { qualified_name(kind, &r.metadata.name) } else { r.metadata.name.clone() });
         row.extend(columns.iter().map(|c| cell(r.value_at(c.path))));
         if wide {
             row.push(cell(r.value_at("status.ackResourceMetadata.region")));
@@ -309,7 +311,7 @@ mod tests {
         let now = DateTime::parse_from_rfc3339("2020-01-05T00:00:00Z")
             .expect("time")
             .to_utc();
-        let options = TableOptions { wide: true, all_namespaces: true, show_labels: false };
+        let options = TableOptions { wide: true, all_namespaces: true, ..Default::default() };
         let table = resource_table(&TRAINING_JOB, &[job("a", "ml")], options, now);
         let text = table.render();
         let mut lines = text.lines();

@@ -11,6 +11,11 @@ fn fixture(name: &str) -> String {
     format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The tutorial's manifests, as the repository ships them in `examples/`.
+fn example(name: &str) -> String {
+    format!("{}/../examples/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
 #[derive(Debug)]
 struct Run {
     code: i32,
@@ -356,8 +361,8 @@ async fn get_prints_a_table_with_printer_columns_and_age() {
     assert_eq!(
         result.stdout,
         "NAME    STATUS       SECONDARY-STATUS   SYNCED   AGE\n\
-         job-a   InProgress   Training           False    5m\n\
-         job-b   Completed    Completed          False    5m\n"
+         job-a   InProgress   Training           False    20m\n\
+         job-b   Completed    Completed          False    20m\n"
     );
 }
 
@@ -408,7 +413,7 @@ async fn get_wide_adds_failure_reason_region_account_and_synced() {
         ]
     );
     assert!(
-        result.stdout.contains("us-west-2   123456789012   False    5m"),
+        result.stdout.contains("us-west-2   123456789012   False    20m"),
         "{}",
         result.stdout
     );
@@ -450,8 +455,8 @@ async fn get_all_namespaces_adds_a_namespace_column() {
     assert_eq!(
         result.stdout,
         "NAMESPACE   NAME    STATUS       SECONDARY-STATUS   SYNCED   AGE\n\
-         default     job-a   InProgress   Training           False    5m\n\
-         ml          job-c   Failed       Failed             False    5m\n"
+         default     job-a   InProgress   Training           False    20m\n\
+         ml          job-c   Failed       Failed             False    20m\n"
     );
 }
 
@@ -482,9 +487,12 @@ async fn an_unknown_kind_errors_with_a_hint_listing_the_known_kinds() {
     let agent = FakeAgent::start().await;
     let result = run(Some(&agent), &["get", "pods"]).await;
     assert_eq!(result.code, 1, "{result:?}");
-    assert_eq!(
-        result.stderr,
-        "error: unknown kind \"pods\"\nhint: known kinds: trainingjobs (tj), models, endpointconfigs (epc), endpoints (ep)\n"
+    assert!(
+        result.stderr.starts_with(
+            "error: unknown kind \"pods\"\nhint: known kinds: trainingjobs (tj), models, endpointconfigs (epc), endpoints (ep)"
+        ),
+        "{}",
+        result.stderr
     );
     assert!(agent.calls().is_empty());
 }
@@ -850,4 +858,567 @@ async fn a_manifest_too_large_for_kubernetes_is_refused_naming_the_document_befo
     assert!(first.ends_with("is 10.0 MB as JSON; at most 1.5 MB can be applied"), "{first}");
     assert!(result.stderr.contains("hint: Kubernetes stores objects of at most 1.5 MB"), "{}", result.stderr);
     assert_eq!(agent.writes(), 0);
+}
+
+// === stop ===
+
+#[tokio::test]
+async fn stop_asks_the_agent_to_stop_a_running_job_which_ends_stopped_and_stays() {
+    let agent = FakeAgent::start().await;
+    agent.insert("default", "running", status("InProgress", "Training"));
+    let result = run(Some(&agent), &["stop", "tj", "running"]).await;
+    assert_eq!(result.code, 0, "{result:?}");
+    assert_eq!(result.stdout, "trainingjob.sagemaker.services.k8s.aws/running stopping\n");
+    let job = agent.resource("default", "running").expect("the resource stays");
+    assert_eq!(job["metadata"]["annotations"]["sagemaker.services.k8s.aws/stop"], "true");
+    // Stopping, and a moment later Stopped: never gone
+    let job_status = job["status"]["trainingJobStatus"].as_str().unwrap_or_default();
+    assert!(["Stopping", "Stopped"].contains(&job_status), "{job}");
+}
+
+#[tokio::test]
+async fn stop_wait_follows_the_job_until_it_is_stopped_and_exits_0() {
+    let agent = FakeAgent::start().await;
+    agent.insert("default", "a", status("InProgress", "Training"));
+    agent.insert("default", "b", status("InProgress", "Downloading"));
+    let result = run(
+        Some(&agent),
+        &["stop", "trainingjob/a", "tj/b", "--wait", "--timeout", "20s"],
+    )
+    .await;
+    assert_eq!(result.code, 0, "{result:?}");
+    let lines: Vec<&str> = result.stdout.lines().collect();
+    assert_eq!(
+        lines[..2],
+        [
+            "trainingjob.sagemaker.services.k8s.aws/a stopping",
+            "trainingjob.sagemaker.services.k8s.aws/b stopping"
+        ]
+    );
+    // two jobs followed at once: each line is labelled with its name
+    for name in ["a", "b"] {
+        let last = lines.iter().rev().find(|l| words(l).get(1) == Some(&name)).expect("a line");
+        assert_eq!(words(last)[2..4], ["Stopped", "Stopped"], "{lines:?}");
+    }
+    assert_eq!(agent.resource("default", "a").expect("stays")["status"]["trainingJobStatus"], "Stopped");
+}
+
+#[tokio::test]
+async fn stop_of_a_job_that_has_ended_says_so_and_succeeds() {
+    let agent = FakeAgent::start().await;
+    agent.insert("default", "done", status("Completed", "Completed"));
+    let result = run(Some(&agent), &["stop", "tj", "done", "--wait"]).await;
+    assert_eq!(result.code, 0, "{result:?}");
+    assert_eq!(
+        result.stdout,
+        "trainingjob.sagemaker.services.k8s.aws/done already ended (Completed)\n"
+    );
+    assert!(agent.calls().iter().all(|c| c.method != "watch"), "{:?}", agent.calls());
+}
+
+#[tokio::test]
+async fn stop_of_an_endpoint_is_a_usage_error_that_points_to_delete_and_sends_nothing() {
+    let agent = FakeAgent::start().await;
+    let result = run(Some(&agent), &["stop", "ep", "my-endpoint"]).await;
+    assert_eq!(result.code, 2, "{result:?}");
+    assert_eq!(
+        result.stderr,
+        "error: endpoints are not jobs and cannot be stopped\n\
+         hint: `kubectl sagemaker delete endpoints my-endpoint` deletes it (in AWS too); `stop` takes trainingjobs\n"
+    );
+    assert!(agent.calls().is_empty(), "{:?}", agent.calls());
+}
+
+#[tokio::test]
+async fn stop_goes_on_past_a_missing_job_and_exits_1() {
+    let agent = FakeAgent::start().await;
+    agent.insert("default", "running", status("InProgress", "Training"));
+    let result = run(Some(&agent), &["stop", "tj", "nope", "running"]).await;
+    assert_eq!(result.code, 1, "{result:?}");
+    assert_eq!(result.stdout, "trainingjob.sagemaker.services.k8s.aws/running stopping\n");
+    assert!(
+        result
+            .stderr
+            .starts_with("error: cannot stop trainingjob.sagemaker.services.k8s.aws/nope in namespace default\n"),
+        "{}",
+        result.stderr
+    );
+}
+
+// === deploy ===
+
+const DEPLOYED: &str = "\
+model.sagemaker.services.k8s.aws/ack-xgboost-model-7420 created
+endpointconfig.sagemaker.services.k8s.aws/ack-xgboost-endpoint-config-7420 created
+endpoint.sagemaker.services.k8s.aws/ack-xgboost-endpoint-7420 created
+";
+
+const DEPENDENCY_ORDER: [&str; 3] = [
+    "Model/ack-xgboost-model-7420",
+    "EndpointConfig/ack-xgboost-endpoint-config-7420",
+    "Endpoint/ack-xgboost-endpoint-7420",
+];
+
+#[tokio::test]
+async fn deploy_of_the_tutorials_deploy_yaml_creates_the_model_config_and_endpoint() {
+    let agent = FakeAgent::start().await;
+    let result = run(Some(&agent), &["deploy", "-f", &example("deploy.yaml")]).await;
+    assert_eq!(result.code, 0, "{result:?}");
+    assert_eq!(result.stdout, DEPLOYED);
+    // one write, checked by a dry run first
+    assert_eq!(agent.applied(), [DEPENDENCY_ORDER]);
+    let endpoint = agent
+        .resource_of("Endpoint", "default", "ack-xgboost-endpoint-7420")
+        .expect("endpoint");
+    assert_eq!(endpoint["status"]["endpointStatus"], "Creating");
+}
+
+#[tokio::test]
+async fn deploy_applies_each_document_after_those_it_names_whatever_the_file_order() {
+    let agent = FakeAgent::start().await;
+    let text = std::fs::read_to_string(example("deploy.yaml")).expect("fixture");
+    let mut documents: Vec<&str> = text.split("---\n").collect();
+    documents.reverse();
+    let reversed = documents.join("---\n");
+    let result = run_with_stdin(Some(&agent), &["deploy", "-f", "-"], Some(&reversed)).await;
+    assert_eq!(result.code, 0, "{result:?}");
+    assert_eq!(result.stdout, DEPLOYED);
+    let applies: Vec<Vec<String>> = agent
+        .calls()
+        .into_iter()
+        .filter(|c| c.method == "apply")
+        .map(|c| c.targets)
+        .collect();
+    assert_eq!(applies, [DEPENDENCY_ORDER, DEPENDENCY_ORDER]);
+}
+
+#[tokio::test]
+async fn deploy_dry_run_checks_everything_and_writes_nothing() {
+    let agent = FakeAgent::start().await;
+    let result = run(Some(&agent), &["deploy", "-f", &example("deploy.yaml"), "--dry-run"]).await;
+    assert_eq!(result.code, 0, "{result:?}");
+    assert!(result.stdout.lines().all(|l| l.ends_with(" created (dry run)")), "{result:?}");
+    assert_eq!(agent.writes(), 0);
+}
+
+#[tokio::test]
+async fn deploy_wait_follows_the_endpoint_until_it_is_in_service() {
+    let agent = FakeAgent::start().await;
+    agent.script(
+        "ack-xgboost-endpoint-7420",
+        vec![Step::Status(json!({
+            "endpointStatus": "InService",
+            "conditions": [{"type": "ACK.ResourceSynced", "status": "True"}]
+        }))],
+    );
+    let result = run(
+        Some(&agent),
+        &["deploy", "-f", &example("deploy.yaml"), "--wait", "--timeout", "20s"],
+    )
+    .await;
+    assert_eq!(result.code, 0, "{result:?}");
+    let lines: Vec<&str> = result.stdout.lines().collect();
+    assert_eq!(lines[..3].join("\n") + "\n", DEPLOYED);
+    assert_eq!(words(lines[3])[1..], ["Creating", "Synced=False"]);
+    assert_eq!(words(lines[lines.len() - 1])[1..], ["InService", "Synced=True"]);
+    // the model and the config have no status to wait for
+    let watched: Vec<String> = agent
+        .calls()
+        .into_iter()
+        .filter(|c| c.method == "watch")
+        .flat_map(|c| c.targets)
+        .collect();
+    assert_eq!(watched, ["Endpoint/ack-xgboost-endpoint-7420"]);
+}
+
+#[tokio::test]
+async fn deploy_wait_exits_1_with_the_reason_when_the_endpoint_fails() {
+    let agent = FakeAgent::start().await;
+    agent.script(
+        "ack-xgboost-endpoint-7420",
+        vec![Step::Status(json!({
+            "endpointStatus": "Failed",
+            "failureReason": "The primary container for production variant AllTraffic did not pass the ping health check."
+        }))],
+    );
+    let result = run(Some(&agent), &["deploy", "-f", &example("deploy.yaml"), "--wait"]).await;
+    assert_eq!(result.code, 1, "{result:?}");
+    assert_eq!(
+        result.stderr,
+        "error: endpoint.sagemaker.services.k8s.aws/ack-xgboost-endpoint-7420 ended with status Failed\n\
+         \x20 Caused by: The primary container for production variant AllTraffic did not pass the ping health check.\n"
+    );
+}
+
+#[tokio::test]
+async fn deploy_wait_exits_1_with_the_message_when_the_endpoint_turns_terminal() {
+    let agent = FakeAgent::start().await;
+    agent.script(
+        "ack-xgboost-endpoint-7420",
+        vec![Step::Status(json!({
+            "endpointStatus": "Failed",
+            "failureReason": "Could not find model data",
+            "conditions": [
+                {"type": "ACK.ResourceSynced", "status": "True"},
+                {"type": "ACK.Terminal", "status": "True", "message": "Failed: Could not find model data at s3://ack-sagemaker-bucket-7420"}
+            ]
+        }))],
+    );
+    let result = run(Some(&agent), &["deploy", "-f", &example("deploy.yaml"), "--wait"]).await;
+    assert_eq!(result.code, 1, "{result:?}");
+    assert!(
+        result.stderr.starts_with(
+            "error: endpoint.sagemaker.services.k8s.aws/ack-xgboost-endpoint-7420 cannot make progress (ACK.Terminal)\n\
+             \x20 Caused by: Failed: Could not find model data at s3://ack-sagemaker-bucket-7420\n"
+        ),
+        "{}",
+        result.stderr
+    );
+    let last = result.stdout.lines().last().unwrap_or_default();
+    assert_eq!(words(last)[1..], ["Failed", "Synced=True", "Terminal"]);
+}
+
+#[tokio::test]
+async fn deploy_takes_one_file() {
+    let agent = FakeAgent::start().await;
+    let deploy = example("deploy.yaml");
+    let result = run(Some(&agent), &["deploy", "-f", &deploy, "-f", &deploy]).await;
+    assert_eq!(result.code, 2, "{result:?}");
+    assert!(result.stderr.contains("cannot be used multiple times"), "{}", result.stderr);
+    assert!(agent.calls().is_empty());
+}
+
+// === autoscale ===
+
+const SCALE_ENDPOINT_YAML: &str = "\
+apiVersion: applicationautoscaling.services.k8s.aws/v1alpha1
+kind: ScalableTarget
+metadata:
+  name: ack-xgboost-endpoint-7420-alltraffic
+spec:
+  maxCapacity: 20
+  minCapacity: 1
+  resourceID: endpoint/ack-xgboost-endpoint-7420/variant/AllTraffic
+  scalableDimension: sagemaker:variant:DesiredInstanceCount
+  serviceNamespace: sagemaker
+---
+apiVersion: applicationautoscaling.services.k8s.aws/v1alpha1
+kind: ScalingPolicy
+metadata:
+  name: ack-xgboost-endpoint-7420-alltraffic-invocations
+spec:
+  policyName: ack-xgboost-endpoint-7420-alltraffic-invocations
+  policyType: TargetTrackingScaling
+  resourceID: endpoint/ack-xgboost-endpoint-7420/variant/AllTraffic
+  scalableDimension: sagemaker:variant:DesiredInstanceCount
+  serviceNamespace: sagemaker
+  targetTrackingScalingPolicyConfiguration:
+    targetValue: 60
+    scaleInCooldown: 700
+    scaleOutCooldown: 300
+    predefinedMetricSpecification:
+      predefinedMetricType: SageMakerVariantInvocationsPerInstance
+";
+
+const AUTOSCALE: [&str; 13] = [
+    "autoscale",
+    "endpoint",
+    "ack-xgboost-endpoint-7420",
+    "--variant",
+    "AllTraffic",
+    "--min",
+    "1",
+    "--max",
+    "20",
+    "--target-invocations",
+    "60",
+    "--scale-in-cooldown",
+    "700",
+];
+
+fn autoscale(extra: &[&'static str]) -> Vec<&'static str> {
+    let mut args = AUTOSCALE.to_vec();
+    args.extend(["--scale-out-cooldown", "300"]);
+    args.extend(extra);
+    args
+}
+
+#[tokio::test]
+async fn autoscale_applies_the_tutorials_scalable_target_and_scaling_policy_in_one_command() {
+    let agent = FakeAgent::start().await;
+    let result = run(Some(&agent), &autoscale(&[])).await;
+    assert_eq!(result.code, 0, "{result:?}");
+    assert_eq!(
+        result.stdout,
+        "scalabletarget.applicationautoscaling.services.k8s.aws/ack-xgboost-endpoint-7420-alltraffic created\n\
+         scalingpolicy.applicationautoscaling.services.k8s.aws/ack-xgboost-endpoint-7420-alltraffic-invocations created\n"
+    );
+    // no Endpoint resource here: the SageMaker endpoint of that name is scaled
+    assert!(result.stderr.starts_with("warning: there is no endpoint."), "{}", result.stderr);
+    // the same specs as the tutorial's scale-endpoint.yaml, under our names
+    let tutorial = std::fs::read_to_string(example("scale-endpoint.yaml")).expect("example");
+    let names = [
+        ("ScalableTarget", "ack-xgboost-endpoint-7420-alltraffic"),
+        ("ScalingPolicy", "ack-xgboost-endpoint-7420-alltraffic-invocations"),
+    ];
+    for (document, (kind, name)) in tutorial.split("---\n").zip(names) {
+        let document: Value = serde_yaml::from_str(document).expect("yaml");
+        assert_eq!(document["kind"], kind);
+        let mut spec = document["spec"].clone();
+        if kind == "ScalingPolicy" {
+            spec["policyName"] = json!(name);
+        }
+        let stored = agent.resource_of(kind, "default", name).expect("applied");
+        assert_eq!(stored["spec"], spec, "{kind}");
+    }
+    assert_eq!(
+        agent.applied(),
+        [[
+            "ScalableTarget/ack-xgboost-endpoint-7420-alltraffic",
+            "ScalingPolicy/ack-xgboost-endpoint-7420-alltraffic-invocations"
+        ]]
+    );
+}
+
+#[tokio::test]
+async fn autoscale_dry_run_prints_the_documents_and_writes_nothing() {
+    let agent = FakeAgent::start().await;
+    let result = run(Some(&agent), &autoscale(&["--dry-run"])).await;
+    assert_eq!(result.code, 0, "{result:?}");
+    assert_eq!(result.stdout, SCALE_ENDPOINT_YAML);
+    assert_eq!(agent.writes(), 0);
+    let applies = agent.calls().iter().filter(|c| c.method == "apply").count();
+    assert_eq!(applies, 1, "checked by the agent");
+
+    let json_out = run(Some(&agent), &autoscale(&["--dry-run", "-o", "json"])).await;
+    assert_eq!(json_out.code, 0, "{json_out:?}");
+    let list: Value = serde_json::from_str(&json_out.stdout).expect("json");
+    assert_eq!(list["kind"], "List");
+    assert_eq!(list["items"][1]["spec"]["targetTrackingScalingPolicyConfiguration"]["targetValue"], 60);
+}
+
+#[tokio::test]
+async fn autoscale_output_yaml_applies_and_prints_the_documents() {
+    let agent = FakeAgent::start().await;
+    let result = run(Some(&agent), &autoscale(&["-o", "yaml"])).await;
+    assert_eq!(result.code, 0, "{result:?}");
+    assert_eq!(result.stdout, SCALE_ENDPOINT_YAML);
+    assert_eq!(agent.writes(), 1);
+}
+
+#[tokio::test]
+async fn autoscale_names_the_sagemaker_endpoint_of_the_endpoint_resource() {
+    let agent = FakeAgent::start().await;
+    agent.insert_object(support::object(
+        "Endpoint",
+        "ml",
+        "ep",
+        json!({"endpointName": "Prod-EP-1", "endpointConfigName": "c"}),
+        json!({"endpointStatus": "InService"}),
+    ));
+    let result = run(
+        Some(&agent),
+        &["autoscale", "endpoint", "ep", "-n", "ml", "--min", "2", "--max", "4", "--target-invocations", "12.5"],
+    )
+    .await;
+    assert_eq!(result.code, 0, "{result:?}");
+    assert_eq!(result.stderr, "");
+    let target = agent.resource_of("ScalableTarget", "ml", "ep-alltraffic").expect("target");
+    assert_eq!(target["spec"]["resourceID"], "endpoint/Prod-EP-1/variant/AllTraffic");
+    let policy = agent.resource_of("ScalingPolicy", "ml", "ep-alltraffic-invocations").expect("policy");
+    let configuration = &policy["spec"]["targetTrackingScalingPolicyConfiguration"];
+    assert_eq!(configuration["targetValue"], 12.5);
+    assert_eq!(configuration.get("scaleInCooldown"), None, "only when given");
+}
+
+#[tokio::test]
+async fn autoscale_without_settings_shows_what_is_set_per_variant() {
+    let agent = FakeAgent::start().await;
+    let applied = run(Some(&agent), &autoscale(&[])).await;
+    assert_eq!(applied.code, 0, "{applied:?}");
+    // another endpoint's autoscaling is not shown
+    let other = run(
+        Some(&agent),
+        &["autoscale", "endpoint", "other", "--min", "1", "--max", "2", "--target-invocations", "5"],
+    )
+    .await;
+    assert_eq!(other.code, 0, "{other:?}");
+    let result = run(Some(&agent), &["autoscale", "endpoint", "ack-xgboost-endpoint-7420"]).await;
+    assert_eq!(result.code, 0, "{result:?}");
+    assert_eq!(
+        result.stdout,
+        "VARIANT      MIN   MAX   POLICY                                             TARGET   SYNCED\n\
+         AllTraffic   1     20    ack-xgboost-endpoint-7420-alltraffic-invocations   60       True\n"
+    );
+
+    let none = run(Some(&agent), &["autoscale", "endpoint", "nothing-here"]).await;
+    assert_eq!(none.code, 0, "{none:?}");
+    assert_eq!(none.stdout, "");
+    assert_eq!(none.stderr, "No autoscaling set for endpoint nothing-here in default namespace.\n");
+}
+
+#[tokio::test]
+async fn autoscale_off_deletes_the_policy_then_the_target() {
+    let agent = FakeAgent::start().await;
+    let applied = run(Some(&agent), &autoscale(&[])).await;
+    assert_eq!(applied.code, 0, "{applied:?}");
+    let result = run(Some(&agent), &["autoscale", "endpoint", "ack-xgboost-endpoint-7420", "--off"]).await;
+    assert_eq!(result.code, 0, "{result:?}");
+    assert_eq!(
+        result.stdout,
+        "scalingpolicy.applicationautoscaling.services.k8s.aws/ack-xgboost-endpoint-7420-alltraffic-invocations deleted\n\
+         scalabletarget.applicationautoscaling.services.k8s.aws/ack-xgboost-endpoint-7420-alltraffic deleted\n"
+    );
+    let deletes: Vec<String> = agent
+        .calls()
+        .into_iter()
+        .filter(|c| c.method == "delete")
+        .flat_map(|c| c.targets)
+        .collect();
+    assert_eq!(
+        deletes,
+        [
+            "ScalingPolicy/ack-xgboost-endpoint-7420-alltraffic-invocations",
+            "ScalableTarget/ack-xgboost-endpoint-7420-alltraffic"
+        ]
+    );
+    let again = run(Some(&agent), &["autoscale", "endpoint", "ack-xgboost-endpoint-7420", "--off"]).await;
+    assert_eq!(again.code, 0, "{again:?}");
+    assert!(again.stderr.ends_with("nothing to remove.\n"), "{}", again.stderr);
+}
+
+#[tokio::test]
+async fn autoscale_refuses_bad_settings_as_usage_errors_before_calling_the_agent() {
+    let agent = FakeAgent::start().await;
+    let cases: [(&[&str], &str); 7] = [
+        (&["--min", "5", "--max", "2", "--target-invocations", "60"], "error: --min 5 is more than --max 2\n"),
+        (&["--min", "-1", "--max", "2", "--target-invocations", "60"], "error: --min must be 0 or more, not -1\n"),
+        (&["--min", "1", "--max", "2", "--target-invocations", "0"], "error: --target-invocations must be more than 0, not 0\n"),
+        (&["--min", "1", "--target-invocations", "60"], "error: give --min, --max and --target-invocations together; missing --max\n"),
+        (&["--scale-in-cooldown", "30"], "error: --scale-in-cooldown, --scale-out-cooldown, --dry-run and -o go with setting autoscaling"),
+        (&["--variant", "all_traffic", "--min", "1", "--max", "2", "--target-invocations", "60"], "error: --variant \"all_traffic\" is not a variant name"),
+        (&["--off", "--min", "1"], "cannot be used with"),
+    ];
+    for (flags, expected) in cases {
+        let mut args = vec!["autoscale", "endpoint", "ep"];
+        args.extend(flags);
+        let result = run(Some(&agent), &args).await;
+        assert_eq!(result.code, 2, "{flags:?}: {result:?}");
+        assert!(result.stderr.contains(expected), "{flags:?}: {}", result.stderr);
+    }
+    let model = run(Some(&agent), &["autoscale", "model", "m", "--min", "1", "--max", "2", "--target-invocations", "6"]).await;
+    assert_eq!(model.code, 2, "{model:?}");
+    assert_eq!(
+        model.stderr,
+        "error: cannot autoscale \"model\": `endpoint` is the only resource type `autoscale` takes for now\n\
+         hint: see `kubectl sagemaker --help`\n"
+    );
+    assert!(agent.calls().is_empty(), "{:?}", agent.calls());
+}
+
+// === get all, and every kind's names ===
+
+fn endpoint_status(status: &str) -> Value {
+    json!({"endpointStatus": status, "conditions": [{"type": "ACK.ResourceSynced", "status": "True"}]})
+}
+
+#[tokio::test]
+async fn get_all_prints_a_table_per_kind_that_has_resources_with_qualified_names() {
+    let agent = FakeAgent::start().await;
+    agent.insert("default", "job-a", status("InProgress", "Training"));
+    agent.insert_object(support::object("Endpoint", "default", "ep", json!({}), endpoint_status("InService")));
+    agent.insert_object(support::object("Endpoint", "ml", "elsewhere", json!({}), endpoint_status("InService")));
+    let result = run(Some(&agent), &["get", "all"]).await;
+    assert_eq!(result.code, 0, "{result:?}");
+    assert_eq!(
+        result.stdout,
+        "NAME                                           STATUS       SECONDARY-STATUS   SYNCED   AGE\n\
+         trainingjob.sagemaker.services.k8s.aws/job-a   InProgress   Training           False    20m\n\
+         \n\
+         NAME                                     STATUS      SYNCED   AGE\n\
+         endpoint.sagemaker.services.k8s.aws/ep   InService   True     20m\n"
+    );
+    // every kind the agent serves was listed
+    let listed: Vec<String> = agent
+        .calls()
+        .into_iter()
+        .filter(|c| c.method == "list")
+        .flat_map(|c| c.targets)
+        .collect();
+    assert_eq!(listed.len(), sagemaker_core::kinds::KINDS.len(), "{listed:?}");
+
+    let names = run(Some(&agent), &["get", "all", "-A", "-o", "name"]).await;
+    assert_eq!(
+        names.stdout,
+        "trainingjob.sagemaker.services.k8s.aws/job-a\n\
+         endpoint.sagemaker.services.k8s.aws/ep\n\
+         endpoint.sagemaker.services.k8s.aws/elsewhere\n"
+    );
+}
+
+#[tokio::test]
+async fn get_all_json_is_one_list_of_every_kind() {
+    let agent = FakeAgent::start().await;
+    agent.insert("default", "job-a", status("InProgress", "Training"));
+    agent.insert_object(support::object("Endpoint", "default", "ep", json!({}), endpoint_status("Creating")));
+    let result = run(Some(&agent), &["get", "all", "-o", "json"]).await;
+    assert_eq!(result.code, 0, "{result:?}");
+    let list: Value = serde_json::from_str(&result.stdout).expect("json");
+    assert_eq!(list["kind"], "List");
+    let kinds: Vec<&str> = list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, ["TrainingJob", "Endpoint"]);
+}
+
+#[tokio::test]
+async fn get_all_in_an_empty_namespace_says_no_resources_found_and_takes_no_names() {
+    let agent = FakeAgent::start().await;
+    let result = run(Some(&agent), &["get", "all", "-n", "empty"]).await;
+    assert_eq!(result.code, 0, "{result:?}");
+    assert_eq!(result.stdout, "");
+    assert_eq!(result.stderr, "No resources found in empty namespace.\n");
+
+    let named = run(Some(&agent), &["get", "all", "x"]).await;
+    assert_eq!(named.code, 2, "{named:?}");
+    assert!(named.stderr.starts_with("error: `get all` takes no names"), "{}", named.stderr);
+}
+
+#[tokio::test]
+async fn every_kind_is_found_by_its_short_names_plural_and_full_names() {
+    let agent = FakeAgent::start().await;
+    agent.insert_object(support::object("Endpoint", "default", "ep1", json!({"endpointConfigName": "c"}), endpoint_status("InService")));
+    agent.insert_object(support::object("EndpointConfig", "default", "c", json!({}), json!({})));
+    agent.insert_object(support::object(
+        "ScalableTarget",
+        "default",
+        "t",
+        json!({"resourceID": "endpoint/ep1/variant/AllTraffic"}),
+        json!({}),
+    ));
+    let cases = [
+        ("ep", "endpoint.sagemaker.services.k8s.aws/ep1"),
+        ("endpoints.sagemaker.services.k8s.aws", "endpoint.sagemaker.services.k8s.aws/ep1"),
+        ("Endpoint", "endpoint.sagemaker.services.k8s.aws/ep1"),
+        ("epc", "endpointconfig.sagemaker.services.k8s.aws/c"),
+        ("endpointconfigs.sagemaker", "endpointconfig.sagemaker.services.k8s.aws/c"),
+        ("scalabletargets", "scalabletarget.applicationautoscaling.services.k8s.aws/t"),
+        (
+            "scalabletarget.applicationautoscaling.services.k8s.aws",
+            "scalabletarget.applicationautoscaling.services.k8s.aws/t",
+        ),
+    ];
+    for (kind, expected) in cases {
+        let result = run(Some(&agent), &["get", kind, "-o", "name"]).await;
+        assert_eq!(result.code, 0, "{kind}: {result:?}");
+        assert_eq!(result.stdout, format!("{expected}\n"), "{kind}");
+    }
+    let described = run(Some(&agent), &["describe", "endpoint", "ep1"]).await;
+    assert_eq!(described.code, 0, "{described:?}");
+    assert!(described.stdout.contains("Kind:            Endpoint\n"), "{}", described.stdout);
+    assert!(described.stdout.contains("Status:          InService\n"), "{}", described.stdout);
+    assert!(described.stdout.contains("Endpoint Config: c\n"), "{}", described.stdout);
 }

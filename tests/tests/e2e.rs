@@ -719,6 +719,35 @@ fn wait_in_moto(what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
+type Autoscaling = (Vec<aws_sdk_applicationautoscaling::types::ScalableTarget>, Vec<aws_sdk_applicationautoscaling::types::ScalingPolicy>);
+
+/// The endpoint's AllTraffic scalable targets and scaling policies in moto, through the real SDK.
+fn autoscaling_in_moto(moto: &Moto, endpoint: &str) -> Autoscaling {
+    use aws_sdk_applicationautoscaling::types::ServiceNamespace;
+    let resource_id = format!("endpoint/{endpoint}/variant/AllTraffic");
+    let aas = autoscaling(moto);
+    block_on(async {
+        let t = aas.describe_scalable_targets().service_namespace(ServiceNamespace::Sagemaker).resource_ids(&resource_id).send().await.expect("targets");
+        let p = aas.describe_scaling_policies().service_namespace(ServiceNamespace::Sagemaker).resource_id(&resource_id).send().await.expect("policies");
+        (t.scalable_targets().to_vec(), p.scaling_policies().to_vec())
+    })
+}
+
+/// What the tutorial's scale-endpoint.yaml asks for, as AWS holds it.
+fn assert_tutorial_autoscaling(targets: &[aws_sdk_applicationautoscaling::types::ScalableTarget], policies: &[aws_sdk_applicationautoscaling::types::ScalingPolicy]) {
+    assert_eq!(targets.len(), 1, "{targets:?}");
+    assert_eq!((targets[0].min_capacity(), targets[0].max_capacity()), (1, 20));
+    assert_eq!(targets[0].scalable_dimension().as_str(), "sagemaker:variant:DesiredInstanceCount");
+    assert_eq!(policies.len(), 1, "{policies:?}");
+    assert_eq!(policies[0].policy_type().as_str(), "TargetTrackingScaling");
+    let tracking = policies[0].target_tracking_scaling_policy_configuration().expect("target tracking");
+    assert_eq!((tracking.target_value(), tracking.scale_in_cooldown(), tracking.scale_out_cooldown()), (60.0, Some(700), Some(300)));
+    assert_eq!(
+        tracking.predefined_metric_specification().map(|m| m.predefined_metric_type().as_str()),
+        Some("SageMakerVariantInvocationsPerInstance")
+    );
+}
+
 fn synced(v: &Value) -> bool {
     condition(v, "ACK.ResourceSynced").is_some_and(|c| c["status"] == "True")
 }
@@ -731,9 +760,9 @@ fn the_tutorial_trains_deploys_and_scales_through_kubectl_sagemaker_against_moto
     // step 1: training.yaml
     s.cli.ok(&["train", "-f", training_yaml().to_str().expect("path"), "--wait", "--timeout", "2m"]);
 
-    // step 2: deploy.yaml, the three documents in one file
+    // step 2: deploy.yaml, the three documents in one file, followed until in service
     let deploy = example("deploy.yaml");
-    let out = s.cli.ok(&["apply", "-f", deploy.to_str().expect("path")]);
+    let out = s.cli.ok(&["deploy", "-f", deploy.to_str().expect("path"), "--wait", "--timeout", "2m"]);
     for line in [
         "model.sagemaker.services.k8s.aws/ack-xgboost-model-7420 created",
         "endpointconfig.sagemaker.services.k8s.aws/ack-xgboost-endpoint-config-7420 created",
@@ -764,25 +793,9 @@ fn the_tutorial_trains_deploys_and_scales_through_kubectl_sagemaker_against_moto
     assert!(out.contains("scalingpolicy.applicationautoscaling.services.k8s.aws/ack-scaling-policy-predefined created"), "{out}");
     let target = s.cli.wait_for_kind("scalabletarget", "ack-scalable-target-predfined", "registered", synced);
     let policy = s.cli.wait_for_kind("scalingpolicy", "ack-scaling-policy-predefined", "put", synced);
-    let resource_id = format!("endpoint/{ENDPOINT}/variant/AllTraffic");
-    let aas = autoscaling(&s.moto);
-    let (targets, policies) = block_on(async {
-        use aws_sdk_applicationautoscaling::types::ServiceNamespace;
-        let t = aas.describe_scalable_targets().service_namespace(ServiceNamespace::Sagemaker).resource_ids(&resource_id).send().await.expect("targets");
-        let p = aas.describe_scaling_policies().service_namespace(ServiceNamespace::Sagemaker).resource_id(&resource_id).send().await.expect("policies");
-        (t.scalable_targets().to_vec(), p.scaling_policies().to_vec())
-    });
-    assert_eq!(targets.len(), 1, "{targets:?}");
-    assert_eq!((targets[0].min_capacity(), targets[0].max_capacity()), (1, 20));
-    assert_eq!(targets[0].scalable_dimension().as_str(), "sagemaker:variant:DesiredInstanceCount");
+    let (targets, policies) = autoscaling_in_moto(&s.moto, ENDPOINT);
+    assert_tutorial_autoscaling(&targets, &policies);
     assert_eq!(target["status"]["ackResourceMetadata"]["arn"].as_str(), targets[0].scalable_target_arn());
-    assert_eq!(policies.len(), 1, "{policies:?}");
-    let tracking = policies[0].target_tracking_scaling_policy_configuration().expect("target tracking");
-    assert_eq!((tracking.target_value(), tracking.scale_in_cooldown(), tracking.scale_out_cooldown()), (60.0, Some(700), Some(300)));
-    assert_eq!(
-        tracking.predefined_metric_specification().map(|m| m.predefined_metric_type().as_str()),
-        Some("SageMakerVariantInvocationsPerInstance")
-    );
     assert_eq!(policy["status"]["ackResourceMetadata"]["arn"].as_str(), Some(policies[0].policy_arn()));
     let alarms = policy["status"]["alarms"].as_array().cloned().unwrap_or_default();
     assert_eq!(alarms.len(), 2, "{policy}");
@@ -857,9 +870,31 @@ fn the_tutorial_trains_deploys_and_scales_through_kubectl_sagemaker_against_moto
     });
     assert!(condition(&waiting, "ACK.Terminal").is_none(), "{waiting}");
 
-    // deleting the endpoint deletes it in AWS and waits until it is gone
+    // `autoscale` writes the same target and policy as scale-endpoint.yaml
     s.cli.ok(&["delete", "scalingpolicy", "early", "--wait"]);
     s.cli.ok(&["delete", "-f", scale.to_str().expect("path"), "--wait"]);
+    let (targets, policies) = autoscaling_in_moto(&s.moto, ENDPOINT);
+    assert!(targets.is_empty() && policies.is_empty(), "deleting the resources deregistered them: {targets:?} {policies:?}");
+    let out = s.cli.ok(&[
+        "autoscale", "endpoint", ENDPOINT, "--variant", "AllTraffic", "--min", "1", "--max", "20",
+        "--target-invocations", "60", "--scale-in-cooldown", "700", "--scale-out-cooldown", "300",
+    ]);
+    assert!(out.contains("scalabletarget.applicationautoscaling.services.k8s.aws/") && out.contains(" created"), "{out}");
+    wait_in_moto("autoscale's target and policy", || {
+        let (t, p) = autoscaling_in_moto(&s.moto, ENDPOINT);
+        t.len() == 1 && p.len() == 1
+    });
+    let (targets, policies) = autoscaling_in_moto(&s.moto, ENDPOINT);
+    assert_tutorial_autoscaling(&targets, &policies);
+    let shown = s.cli.ok(&["autoscale", "endpoint", ENDPOINT]);
+    assert!(shown.contains("AllTraffic") && shown.contains("20"), "{shown}");
+    s.cli.ok(&["autoscale", "endpoint", ENDPOINT, "--off"]);
+    wait_in_moto("autoscaling's removal", || {
+        let (t, p) = autoscaling_in_moto(&s.moto, ENDPOINT);
+        t.is_empty() && p.is_empty()
+    });
+
+    // deleting the endpoint deletes it in AWS and waits until it is gone
     s.cli.ok(&["delete", "endpoint", ENDPOINT, "--wait", "--timeout", "1m"]);
     assert!(hosting_in_moto(&s.moto, "Endpoint", ENDPOINT).is_none(), "the endpoint is still in AWS");
     assert!(hosting_in_moto(&s.moto, "Model", "ack-xgboost-model-7420").is_some(), "only the endpoint was deleted");

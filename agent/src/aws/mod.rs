@@ -12,10 +12,11 @@ pub mod sim;
 use std::{
     collections::{BTreeMap, HashMap},
     sync::{Arc, Mutex},
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use async_trait::async_trait;
+use tokio::time::Instant;
 use serde_json::Value;
 
 use crate::kinds::{AwsKind, Op, Role};

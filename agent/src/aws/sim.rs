@@ -229,7 +229,7 @@ impl Simulator {
             match event {
                 Event::Stop { at } => {
                     marks.retain(|m| m.0 <= *at);
-                    if let Some((stopping, stopped)) = life.stopping {
+                    if let (Some(stopping), Some(stopped)) = (life.stopping, kind.info.statuses.stopped) {
                         marks.push((*at, stopping, stopping, None, None, false));
                         marks.push((at + step, stopped, stopped, None, None, false));
                     }

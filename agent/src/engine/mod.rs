@@ -114,13 +114,14 @@ impl Engine {
     async fn watch(self: Arc<Self>, kind: &'static AwsKind) {
         let mut events = self.cx.store.watch(kind.info);
         while let Some(event) = events.next().await {
-            let r = event.resource();
+            let Some(r) = event.resource() else { continue };
             let key: Key = (kind.info.kind, r.metadata.namespace.clone(), r.metadata.name.clone());
             match &event {
                 Event::Deleted(_) => {
                     self.keys.lock().unwrap_or_else(|p| p.into_inner()).remove(&key);
                 }
-                Event::Applied(r) => {
+                Event::Relisting | Event::Synced => {}
+                Event::Applied(r) | Event::Listed(r) => {
                     // spec changes, deletion, new resources and the annotations
                     // that matter trigger a reconcile (ACK's
                     // GenerationChangedPredicate, plus annotations); our own

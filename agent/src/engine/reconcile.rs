@@ -138,16 +138,32 @@ impl Context {
         input: &Value,
         priority: Priority,
     ) -> Result<Value, Failure> {
+        self.call_aws(kind, role, target, input, priority).await?.map_err(|e| aws_failure(kind, role, e))
+    }
+
+    /// [`Context::call`], with AWS's error as it came (for callers that
+    /// read particular errors); the outer error is one of ours.
+    async fn call_aws(
+        &self,
+        kind: &'static AwsKind,
+        role: Role,
+        target: &Target,
+        input: &Value,
+        priority: Priority,
+    ) -> Result<Result<Value, AwsError>, Failure> {
         let Some(call) = Call::of(kind, role) else {
             return Err(Failure::Recoverable(format!("{} has no {role:?} operation", kind.info.kind)));
         };
         let validate = matches!(role, Role::Create | Role::Update);
         let aws_input = (call.op.input)(input, validate).map_err(|e| Failure::Terminal(e.under("spec").to_string()))?;
-        let out = self.aws.call_with(target, call, aws_input, priority).await.map_err(|e| aws_failure(kind, role, e))?;
+        let out = match self.aws.call_with(target, call, aws_input, priority).await {
+            Ok(out) => out,
+            Err(e) => return Ok(Err(e)),
+        };
         (call.op.output)(&out)
             .map(|mut v| {
                 status::strip_nulls(&mut v);
-                v
+                Ok(v)
             })
             .map_err(|e| Failure::Recoverable(format!("cannot read the {} answer: {e}", call.op.name)))
     }
@@ -246,7 +262,13 @@ pub async fn sync(cx: &Context, kind: &'static AwsKind, res: &Resource) -> Resul
     let id = kind.info.aws_id(&res.spec);
     // a resource nobody has seen in AWS yet is what its user waits for
     let priority = if arn.is_none() { Priority::Urgent } else { Priority::Routine };
-    let observed = match cx.observe(kind, &target, &identity, priority).await? {
+    // never created (the finalizer goes on before every create) and AWS
+    // refuses a second resource of the name: create without looking first,
+    // one call instead of two; a name already taken fails the create
+    let finalizer = ack::finalizer(kind.info.group, kind.info.kind);
+    let fresh = arn.is_none() && !res.metadata.finalizers.contains(&finalizer) && kind.already_exists.is_some();
+    let looked = if fresh { None } else { cx.observe(kind, &target, &identity, priority).await? };
+    let observed = match looked {
         Some(observed) if arn.is_some_and(|a| observed.get(kind.arn_field).and_then(Value::as_str) != Some(a)) => {
             return Err(Failure::Terminal(format!(
                 "the {} {id} is not the one this resource created ({}): it was replaced outside this \
@@ -298,7 +320,7 @@ pub async fn sync(cx: &Context, kind: &'static AwsKind, res: &Resource) -> Resul
                 // drift: deleted outside Kubernetes; the declared state wins
                 tracing::warn!(%arn, "deleted in AWS outside this resource; creating it again");
             }
-            return create(cx, kind, res, &target, &identity).await;
+            return create(cx, kind, res, &target).await;
         }
     };
     let mut reading = status::read(kind, &observed);
@@ -358,18 +380,25 @@ fn settle(cx: &Context, kind: &AwsKind, reading: &status::Reading<'_>) -> Next {
 }
 
 /// Creates the AWS resource, once its dependencies exist.
-async fn create(cx: &Context, kind: &'static AwsKind, res: &Resource, target: &Target, identity: &Value) -> Result<Next, Failure> {
+async fn create(cx: &Context, kind: &'static AwsKind, res: &Resource, target: &Target) -> Result<Next, Failure> {
     let id = kind.info.aws_id(&res.spec);
-    // one AWS resource, one owner: the store's other claims first
-    if let Some(owner) = cx.owner_in_store(kind, res).await? {
-        return Err(Failure::Terminal(format!(
+    let taken = |owner: String| {
+        Failure::Terminal(format!(
             "{owner} already manages the {} named {id} in account {} region {}: \
              names are unique per account and region in SageMaker; choose another {}",
             kind.info.kind,
             target.account,
             target.region,
             kind.info.identifier_names()
-        )));
+        ))
+    };
+    // one AWS resource, one owner: where AWS's create is an upsert, the
+    // store's other claims are checked first (elsewhere AWS refuses the
+    // second create, and that is checked below)
+    if kind.already_exists.is_none()
+        && let Some(owner) = cx.owner_in_store(kind, res).await?
+    {
+        return Err(taken(owner));
     }
     for dep in kind.info.depends_on {
         let Some(dep_kind) = kinds::for_info(dep.kind) else { continue };
@@ -395,16 +424,30 @@ async fn create(cx: &Context, kind: &'static AwsKind, res: &Resource, target: &T
     if let Some(field) = kind.tags_field {
         add_owner_tags(&mut input, field, kind.service.tags_are_a_map, &res);
     }
-    let out = cx.call(kind, Role::Create, target, &input, Priority::Urgent).await?;
+    let out = match cx.call_aws(kind, Role::Create, target, &input, Priority::Urgent).await? {
+        Ok(out) => out,
+        Err(e) if kind.already_exists.is_some_and(|x| x.matches(&e)) => {
+            return Err(match cx.owner_in_store(kind, &res).await? {
+                Some(owner) => taken(owner),
+                None => Failure::Terminal(format!(
+                    "Resource already exists: a {} named {id} already exists in account {} region {} and was not \
+                     created for this resource. Names are permanent in SageMaker: choose another {}",
+                    kind.info.kind,
+                    target.account,
+                    target.region,
+                    kind.info.identifier_names()
+                )),
+            });
+        }
+        Err(e) => return Err(aws_failure(kind, Role::Create, e)),
+    };
     let arn = out.get(kind.arn_field).and_then(Value::as_str).unwrap_or_default().to_string();
     tracing::info!(%arn, account = %target.account, region = %target.region, "created");
-    // read it back once, so status shows where it is right away
-    let observed = match cx.observe(kind, target, identity, Priority::Urgent).await {
-        Ok(Some(o)) => o,
-        _ => json!({ kind.arn_field: arn }),
-    };
+    // the ARN now, the status at the next look (routine polling: creates
+    // of other resources go first)
+    let observed = json!({ kind.arn_field: arn });
     let mut reading = status::read(kind, &observed);
-    if kind.info.statuses.field.is_some_and(|f| observed.get(f).is_none()) {
+    if kind.info.statuses.field.is_some() || !kind.status_fields.is_empty() {
         reading.modifying = true;
         reading.conditions.synced = Some(false);
         reading.conditions.synced_message = format!("{} is being created.", kind.info.kind);

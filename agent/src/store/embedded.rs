@@ -12,11 +12,11 @@
 //! refuse to start.
 
 use std::{
-    collections::BTreeMap,
+    collections::{BTreeMap, VecDeque},
     fs::File,
     io::Write as _,
     path::{Path, PathBuf},
-    sync::Mutex,
+    sync::{Arc, Mutex},
 };
 
 use async_trait::async_trait;
@@ -24,7 +24,6 @@ use futures::{StreamExt, stream::BoxStream};
 use sagemaker_core::{KindInfo, Resource};
 use serde_json::Value;
 use tokio::sync::broadcast;
-use tokio_stream::wrappers::BroadcastStream;
 
 use super::{APPLY_MANAGER, ApplyOutcome, Event, PartialApply, Result, Store, StoreError, outcome};
 
@@ -35,9 +34,12 @@ const COMMIT: &str = ".commit.json";
 /// The suffix of files not yet committed.
 const TMP: &str = ".tmp";
 
+/// Changes kept for watchers that are behind; one further behind lists again.
+const EVENT_BUFFER: usize = 256;
+
 pub struct EmbeddedStore {
     dir: PathBuf,
-    inner: Mutex<Inner>,
+    inner: Arc<Mutex<Inner>>,
     events: broadcast::Sender<Event>,
     /// Tests make writes fail after this many more files, as a full disk would.
     #[cfg(test)]
@@ -101,10 +103,11 @@ impl EmbeddedStore {
             version = version.max(rv);
             objects.insert((r.kind.clone(), r.metadata.namespace.clone(), r.metadata.name.clone()), r);
         }
-        let (events, _) = broadcast::channel(1024);
+        // a watcher that falls further behind lists again (see `watch`)
+        let (events, _) = broadcast::channel(EVENT_BUFFER);
         let store = EmbeddedStore {
             dir,
-            inner: Mutex::new(Inner { objects, version }),
+            inner: Arc::new(Mutex::new(Inner { objects, version })),
             events,
             #[cfg(test)]
             fail_after: Mutex::new(None),
@@ -565,16 +568,33 @@ impl Store for EmbeddedStore {
     fn watch(&self, kind: &'static KindInfo) -> BoxStream<'static, Event> {
         // subscribe before listing, so no change falls between the two
         let rx = self.events.subscribe();
-        let initial: Vec<Event> = {
-            let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-            inner.objects.iter().filter(|((k, _, _), _)| k == kind.kind).map(|(_, r)| Event::Applied(r.clone())).collect()
+        let inner = self.inner.clone();
+        let listing = move || -> VecDeque<Event> {
+            let inner = inner.lock().unwrap_or_else(|p| p.into_inner());
+            let listed = inner.objects.iter().filter(|((k, _, _), _)| k == kind.kind).map(|(_, r)| Event::Listed(r.clone()));
+            std::iter::once(Event::Relisting).chain(listed).chain(std::iter::once(Event::Synced)).collect()
         };
-        let changes = BroadcastStream::new(rx).filter_map(move |e| async move {
-            // a lagging watcher misses events; resources are re-read on each
-            // reconcile and resynced, so dropping is safe here
-            e.ok().filter(|e| e.resource().kind == kind.kind)
-        });
-        futures::stream::iter(initial).chain(changes).boxed()
+        let pending = listing();
+        // a watcher that fell behind by more than the buffer lists again,
+        // as kube-runtime's watcher does after losing its place: it never
+        // silently misses a resource
+        futures::stream::unfold((rx, pending, listing), move |(mut rx, mut pending, listing)| async move {
+            loop {
+                if let Some(e) = pending.pop_front() {
+                    return Some((e, (rx, pending, listing)));
+                }
+                match rx.recv().await {
+                    Ok(e) if e.resource().is_some_and(|r| r.kind == kind.kind) => return Some((e, (rx, pending, listing))),
+                    Ok(_) => {}
+                    Err(broadcast::error::RecvError::Lagged(missed)) => {
+                        tracing::debug!(missed, kind = kind.kind, "watch fell behind; listing again");
+                        pending = listing();
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                }
+            }
+        })
+        .boxed()
     }
 
     fn mode(&self) -> &'static str {

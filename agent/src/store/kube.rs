@@ -190,9 +190,11 @@ impl Store for KubeStore {
             .default_backoff()
             .filter_map(|e| async move {
                 match e {
-                    Ok(watcher::Event::Apply(o) | watcher::Event::InitApply(o)) => to_resource(o).ok().map(Event::Applied),
+                    Ok(watcher::Event::Apply(o)) => to_resource(o).ok().map(Event::Applied),
                     Ok(watcher::Event::Delete(o)) => to_resource(o).ok().map(Event::Deleted),
-                    Ok(_) => None,
+                    Ok(watcher::Event::Init) => Some(Event::Relisting),
+                    Ok(watcher::Event::InitApply(o)) => to_resource(o).ok().map(Event::Listed),
+                    Ok(watcher::Event::InitDone) => Some(Event::Synced),
                     Err(e) => {
                         tracing::warn!(error = %e, "watch error");
                         None

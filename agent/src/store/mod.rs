@@ -2,6 +2,7 @@
 //! on-disk store for standalone mode. One interface serves the engine and the
 //! gRPC API, so neither knows which one it runs on.
 
+pub mod cache;
 pub mod embedded;
 pub mod kube;
 
@@ -10,19 +11,29 @@ use futures::stream::BoxStream;
 use sagemaker_core::{KindInfo, Resource};
 use serde_json::Value;
 
-/// A change to a stored resource.
+/// A change to a stored resource, or a step of a (re)listing: a watch
+/// starts with `Relisting`, one `Listed` per resource and `Synced`, and may
+/// list again after losing its place (kube-runtime's watcher semantics).
 #[derive(Debug, Clone)]
 pub enum Event {
     /// Created or changed (including status writes).
     Applied(Resource),
     /// Gone from the store.
     Deleted(Resource),
+    /// A full listing begins; what it does not list again is gone.
+    Relisting,
+    /// A resource of the listing.
+    Listed(Resource),
+    /// The listing is complete.
+    Synced,
 }
 
 impl Event {
-    pub fn resource(&self) -> &Resource {
+    /// The resource an event is about (none for listing markers).
+    pub fn resource(&self) -> Option<&Resource> {
         match self {
-            Event::Applied(r) | Event::Deleted(r) => r,
+            Event::Applied(r) | Event::Deleted(r) | Event::Listed(r) => Some(r),
+            Event::Relisting | Event::Synced => None,
         }
     }
 }
@@ -126,9 +137,64 @@ pub fn outcome(existing: Option<&Resource>, result: &Resource) -> ApplyOutcome {
     }
 }
 
+/// The embedded store, instrumented for tests: it keeps the trait's
+/// `apply_all` (no transactions, as the Kubernetes store), fails writes from
+/// the `fail_apply_at`-th on, and counts the watches opened on it.
+#[cfg(test)]
+pub(crate) struct Instrumented {
+    inner: embedded::EmbeddedStore,
+    pub fail_apply_at: std::sync::atomic::AtomicUsize,
+    applied: std::sync::atomic::AtomicUsize,
+    pub watches: std::sync::atomic::AtomicUsize,
+}
+
+#[cfg(test)]
+impl Instrumented {
+    pub fn new(inner: embedded::EmbeddedStore) -> Self {
+        Instrumented { inner, fail_apply_at: usize::MAX.into(), applied: 0.into(), watches: 0.into() }
+    }
+}
+
+#[cfg(test)]
+#[async_trait]
+impl Store for Instrumented {
+    async fn get(&self, k: &'static KindInfo, ns: &str, n: &str) -> Result<Option<Resource>> {
+        self.inner.get(k, ns, n).await
+    }
+    async fn list(&self, k: &'static KindInfo, ns: Option<&str>) -> Result<Vec<Resource>> {
+        self.inner.list(k, ns).await
+    }
+    async fn apply(&self, k: &'static KindInfo, m: &Resource, dry_run: bool) -> Result<(Resource, ApplyOutcome)> {
+        use std::sync::atomic::Ordering::SeqCst;
+        if self.applied.fetch_add(1, SeqCst) >= self.fail_apply_at.load(SeqCst) {
+            return Err(StoreError::Invalid("admission webhook denied the request".into()));
+        }
+        self.inner.apply(k, m, dry_run).await
+    }
+    async fn write_status(&self, k: &'static KindInfo, r: &Resource, s: Value) -> Result<Resource> {
+        self.inner.write_status(k, r, s).await
+    }
+    async fn set_finalizer(&self, k: &'static KindInfo, r: &Resource, f: &str, p: bool) -> Result<Resource> {
+        self.inner.set_finalizer(k, r, f, p).await
+    }
+    async fn annotate(&self, k: &'static KindInfo, ns: &str, n: &str, key: &str, v: &str) -> Result<Resource> {
+        self.inner.annotate(k, ns, n, key, v).await
+    }
+    async fn delete(&self, k: &'static KindInfo, ns: &str, n: &str) -> Result<Option<Resource>> {
+        self.inner.delete(k, ns, n).await
+    }
+    fn watch(&self, k: &'static KindInfo) -> BoxStream<'static, Event> {
+        self.watches.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.watch(k)
+    }
+    fn mode(&self) -> &'static str {
+        "test"
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::atomic::Ordering;
 
     use sagemaker_core::kinds::TRAINING_JOB;
 
@@ -138,52 +204,11 @@ mod tests {
         store::embedded::EmbeddedStore,
     };
 
-    /// A store without transactions (as the Kubernetes one) whose writes
-    /// fail from the `fail_at`-th on: it keeps the trait's `apply_all`.
-    struct FailsAt {
-        inner: EmbeddedStore,
-        fail_at: usize,
-        applied: AtomicUsize,
-    }
-
-    #[async_trait]
-    impl Store for FailsAt {
-        async fn get(&self, k: &'static KindInfo, ns: &str, n: &str) -> Result<Option<Resource>> {
-            self.inner.get(k, ns, n).await
-        }
-        async fn list(&self, k: &'static KindInfo, ns: Option<&str>) -> Result<Vec<Resource>> {
-            self.inner.list(k, ns).await
-        }
-        async fn apply(&self, k: &'static KindInfo, m: &Resource, dry_run: bool) -> Result<(Resource, ApplyOutcome)> {
-            if self.applied.fetch_add(1, Ordering::SeqCst) >= self.fail_at {
-                return Err(StoreError::Invalid("admission webhook denied the request".into()));
-            }
-            self.inner.apply(k, m, dry_run).await
-        }
-        async fn write_status(&self, k: &'static KindInfo, r: &Resource, s: Value) -> Result<Resource> {
-            self.inner.write_status(k, r, s).await
-        }
-        async fn set_finalizer(&self, k: &'static KindInfo, r: &Resource, f: &str, p: bool) -> Result<Resource> {
-            self.inner.set_finalizer(k, r, f, p).await
-        }
-        async fn annotate(&self, k: &'static KindInfo, ns: &str, n: &str, key: &str, v: &str) -> Result<Resource> {
-            self.inner.annotate(k, ns, n, key, v).await
-        }
-        async fn delete(&self, k: &'static KindInfo, ns: &str, n: &str) -> Result<Option<Resource>> {
-            self.inner.delete(k, ns, n).await
-        }
-        fn watch(&self, k: &'static KindInfo) -> BoxStream<'static, Event> {
-            self.inner.watch(k)
-        }
-        fn mode(&self) -> &'static str {
-            "test"
-        }
-    }
-
     #[tokio::test]
     async fn a_store_without_transactions_reports_exactly_which_documents_were_written() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = FailsAt { inner: EmbeddedStore::open(dir.path()).expect("open").0, fail_at: 2, applied: AtomicUsize::new(0) };
+        let store = Instrumented::new(EmbeddedStore::open(dir.path()).expect("open").0);
+        store.fail_apply_at.store(2, Ordering::SeqCst);
         let manifests: Vec<Resource> = (0..4)
             .map(|i| {
                 let mut r = Resource { api_version: TRAINING_JOB.api_version(), kind: "TrainingJob".into(), ..Default::default() };

@@ -1,29 +1,104 @@
-//! `apply -f FILE|DIR...`: create or update resources of any kind. `train`
-//! shares this flow after checking that every document is a TrainingJob.
+//! `apply -f FILE|DIR...`: create or update resources of any kind. `train`,
+//! `deploy` and `autoscale` share this flow: they only choose the documents.
 
-use sagemaker_core::{kinds, manifest, wire};
+use std::time::Duration;
+
+use sagemaker_core::{KindInfo, kinds, manifest, wire};
 use sagemaker_proto::v1::{ApplyOutcome, ApplyRequest, ApplyResult, Manifest};
 
-use super::watch::{self, Target};
+use super::watch::{self, Target, Until};
 use crate::{
-    cli::ApplyArgs,
-    connect::Session,
+    cli::{ApplyArgs, ApplyFlags},
+    connect::{Agent, Session},
     error::{AgentError, Error, ExitStatus, Result},
     output::outln,
 };
 
 pub(super) async fn run(session: &Session, args: ApplyArgs) -> Result<ExitStatus> {
     let documents = manifest::read_paths(&args.files)?;
-    apply_documents(session, &documents, &args).await
+    apply_documents(session, &documents, &Options::of(&args.apply)).await
 }
 
-/// Sends the documents twice: first as a dry run for all of them, then for
-/// real, so that one bad document anywhere leaves nothing half applied.
+/// What to do with the documents once they are checked.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Options {
+    /// Stop after the check.
+    pub dry_run: bool,
+    /// Then follow the applied resources until their status is final.
+    pub wait: bool,
+    pub timeout: Option<Duration>,
+    /// Which of the applied resources `wait` follows, by kind.
+    pub follow: fn(&KindInfo) -> bool,
+}
+
+impl Options {
+    /// As the flags say, following everything applied.
+    pub(super) fn of(flags: &ApplyFlags) -> Self {
+        Options {
+            dry_run: flags.dry_run,
+            wait: flags.wait,
+            timeout: flags.timeout,
+            follow: |_| true,
+        }
+    }
+}
+
+/// Applies the documents, in the order given, printing a line for each the
+/// way kubectl does, then follows them if asked.
 pub(super) async fn apply_documents(
     session: &Session,
     documents: &[manifest::Document],
-    args: &ApplyArgs,
+    options: &Options,
 ) -> Result<ExitStatus> {
+    let agent = session.connect().await?;
+    apply_on(&agent, session, documents, options).await
+}
+
+/// [`apply_documents`] on an agent already connected.
+pub(super) async fn apply_on(
+    agent: &Agent,
+    session: &Session,
+    documents: &[manifest::Document],
+    options: &Options,
+) -> Result<ExitStatus> {
+    let results = send(agent, &session.namespace, documents, options.dry_run).await?;
+    let suffix = if options.dry_run { " (dry run)" } else { "" };
+    for result in &results {
+        outln(format!("{}{suffix}", result_line(result)))?;
+    }
+    if options.dry_run || !options.wait {
+        return Ok(ExitStatus::Success);
+    }
+    let targets: Vec<Target> = results
+        .iter()
+        .filter_map(|r| r.r#ref.as_ref())
+        .filter_map(|r| {
+            let kind = kinds::find(&r.kind).or_else(|| kinds::find(&r.qualified_kind))?;
+            let namespace = if r.namespace.is_empty() {
+                session.namespace.clone()
+            } else {
+                r.namespace.clone()
+            };
+            Some(Target {
+                kind,
+                namespace,
+                name: r.name.clone(),
+            })
+        })
+        .filter(|t| (options.follow)(t.kind))
+        .collect();
+    watch::wait_all(agent, &targets, options.timeout, Until::Final).await
+}
+
+/// Sends the documents twice: first as a dry run for all of them, then (unless
+/// `dry_run`) for real in one request, so that one bad document anywhere
+/// leaves nothing half applied.
+pub(super) async fn send(
+    agent: &Agent,
+    namespace: &str,
+    documents: &[manifest::Document],
+    dry_run: bool,
+) -> Result<Vec<ApplyResult>> {
     let manifests: Vec<Manifest> = documents
         .iter()
         .map(|d| Manifest {
@@ -51,9 +126,8 @@ pub(super) async fn apply_documents(
     let request = |dry_run| ApplyRequest {
         manifests: manifests.clone(),
         dry_run,
-        default_namespace: session.namespace.clone(),
+        default_namespace: namespace.to_string(),
     };
-    let agent = session.connect().await?;
 
     let checked = agent.apply(request(true)).await.map_err(|status| {
         let mut source = AgentError::from_status(&status);
@@ -69,42 +143,14 @@ pub(super) async fn apply_documents(
             source: Box::new(source),
         }
     })?;
-    if args.dry_run {
-        for result in &checked.results {
-            outln(format!("{} (dry run)", result_line(result)))?;
-        }
-        return Ok(ExitStatus::Success);
+    if dry_run {
+        return Ok(checked.results);
     }
-
     let applied = agent
         .apply(request(false))
         .await
         .map_err(|status| Error::agent("cannot apply the manifests", &status))?;
-    for result in &applied.results {
-        outln(result_line(result))?;
-    }
-    if !args.wait {
-        return Ok(ExitStatus::Success);
-    }
-    let targets: Vec<Target> = applied
-        .results
-        .iter()
-        .filter_map(|r| r.r#ref.as_ref())
-        .filter_map(|r| {
-            let kind = kinds::find(&r.kind).or_else(|| kinds::find(&r.qualified_kind))?;
-            let namespace = if r.namespace.is_empty() {
-                session.namespace.clone()
-            } else {
-                r.namespace.clone()
-            };
-            Some(Target {
-                kind,
-                namespace,
-                name: r.name.clone(),
-            })
-        })
-        .collect();
-    watch::wait_all(&agent, &targets, args.timeout).await
+    Ok(applied.results)
 }
 
 /// `trainingjob.sagemaker.services.k8s.aws/NAME created`, as kubectl prints it.

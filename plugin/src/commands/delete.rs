@@ -5,7 +5,7 @@ use sagemaker_proto::v1::DeleteRequest;
 use serde_json::Value;
 
 use super::{
-    find_kind, find_targets, list_hint, located, read_resource, resource_ref,
+    each, find_kind, list_hint, located, named_targets, read_resource, resource_ref,
     watch::{Follower, Target, Until},
 };
 use crate::{
@@ -17,38 +17,12 @@ use crate::{
 
 pub(super) async fn run(session: &Session, args: DeleteArgs) -> Result<ExitStatus> {
     let targets = if args.files.is_empty() {
-        let mut out = Vec::new();
-        for t in find_targets(&args.args)? {
-            if t.names.is_empty() {
-                return Err(Error::Usage(format!(
-                    "name the {} to delete: `delete {} NAME...`",
-                    t.kind.plural, t.kind.plural
-                )));
-            }
-            out.extend(t.names.into_iter().map(|name| Target {
-                kind: t.kind,
-                namespace: session.namespace.clone(),
-                name,
-            }));
-        }
-        out
+        named_targets(&session.namespace, &args.args, "delete")?
     } else {
         from_manifests(session, &args.files)?
     };
     let agent = session.connect().await?;
-    let mut status = ExitStatus::Success;
-    let mut finalizing = Vec::new();
-    for target in targets {
-        match delete_one(&agent, &target, args.retain).await {
-            Ok(true) => finalizing.push(target),
-            Ok(false) => {}
-            // kubectl goes on past a missing resource and fails at the end
-            Err(err) => {
-                eprint!("{}", crate::error::render(&err));
-                status = ExitStatus::Failure;
-            }
-        }
-    }
+    let (status, finalizing) = each(targets, async |target| delete_one(&agent, target, args.retain).await).await;
     if args.wait {
         let follower = Follower::new(args.timeout, finalizing.len() > 1);
         for target in &finalizing {
@@ -82,7 +56,7 @@ fn from_manifests(session: &Session, files: &[String]) -> Result<Vec<Target>> {
 }
 
 /// Starts one deletion; whether the agent still has AWS work to do.
-async fn delete_one(agent: &Agent, target: &Target, retain: bool) -> Result<bool> {
+pub(super) async fn delete_one(agent: &Agent, target: &Target, retain: bool) -> Result<bool> {
     let Target { kind, namespace, name } = target;
     let request = DeleteRequest {
         r#ref: Some(resource_ref(kind, namespace, name)),

@@ -1,21 +1,26 @@
-//! One module per verb, and the little they share: looking kinds up and
-//! reading the resources the agent sends.
+//! One module per verb, and the little they share: looking kinds up, reading
+//! the resources the agent sends, going on past a failed name, and the order
+//! the kinds depend on each other in.
 
 mod apply;
+mod autoscale;
 mod delete;
+mod deploy;
 mod describe;
 mod get;
+mod stop;
 mod train;
 mod version;
 mod watch;
 
 use sagemaker_core::{KindInfo, Resource, kinds};
-use sagemaker_proto::v1::{self as proto, ResourceRef};
+use sagemaker_proto::v1::{self as proto, ListRequest, ResourceRef};
 use serde_json::Value;
 
+use self::watch::Target;
 use crate::{
     cli::{Cli, Commands},
-    connect::Session,
+    connect::{Agent, Session},
     error::{Error, ExitStatus, Result},
 };
 
@@ -28,9 +33,12 @@ pub(crate) async fn run(cli: Cli) -> Result<ExitStatus> {
     let session = Session::resolve(&global)?;
     match command {
         Commands::Train(args) => train::run(&session, args).await,
+        Commands::Deploy(args) => deploy::run(&session, args).await,
+        Commands::Autoscale(args) => autoscale::run(&session, args).await,
         Commands::Apply(args) => apply::run(&session, args).await,
         Commands::Get(args) => get::run(&session, args).await,
         Commands::Describe(args) => describe::run(&session, args).await,
+        Commands::Stop(args) => stop::run(&session, args).await,
         Commands::Delete(args) => delete::run(&session, args).await,
         Commands::Watch(args) => watch::run(&session, args).await,
         Commands::Version(_) => unreachable!("handled above"),
@@ -81,6 +89,69 @@ fn find_targets(args: &[String]) -> Result<Vec<Targets>> {
     Ok(out)
 }
 
+/// `KIND NAME...` or `KIND/NAME...` for a verb that needs names (`delete`,
+/// `stop`): one target per name, in the session's namespace.
+fn named_targets(namespace: &str, args: &[String], verb: &str) -> Result<Vec<Target>> {
+    let mut out = Vec::new();
+    for t in find_targets(args)? {
+        if t.names.is_empty() {
+            return Err(Error::Usage(format!(
+                "name the {} to {verb}: `{verb} {} NAME...`",
+                t.kind.plural, t.kind.plural
+            )));
+        }
+        out.extend(t.names.into_iter().map(|name| Target {
+            kind: t.kind,
+            namespace: namespace.to_string(),
+            name,
+        }));
+    }
+    Ok(out)
+}
+
+/// Does `one` to every target in turn and goes on past a failure, as kubectl
+/// does: each failure is printed, and the exit status says one failed. Also
+/// gives the targets `one` answered true for (those with work still going on).
+async fn each(targets: Vec<Target>, one: impl AsyncFn(&Target) -> Result<bool>) -> (ExitStatus, Vec<Target>) {
+    let mut status = ExitStatus::Success;
+    let mut going = Vec::new();
+    for target in targets {
+        match one(&target).await {
+            Ok(true) => going.push(target),
+            Ok(false) => {}
+            Err(err) => {
+                eprint!("{}", crate::error::render(&err));
+                status = worst(status, err.exit_status());
+            }
+        }
+    }
+    (status, going)
+}
+
+/// The exit status that says more: an error over a failure over a success.
+fn worst(a: ExitStatus, b: ExitStatus) -> ExitStatus {
+    let rank = |s| match s {
+        ExitStatus::Success => 0,
+        ExitStatus::Failure => 1,
+        ExitStatus::Error => 2,
+    };
+    if rank(b) > rank(a) { b } else { a }
+}
+
+/// How deep a kind sits in the graph of what names what: 0 for a kind that
+/// names no other, else one more than the deepest kind it names (Model 0,
+/// EndpointConfig 1, Endpoint 2). Applying in rising depth applies every
+/// dependency before what names it; deleting in falling depth, the reverse.
+/// The recursion ends: the table is made of consts, which cannot refer to
+/// themselves in a cycle.
+fn dependency_depth(kind: &KindInfo) -> usize {
+    kind.depends_on
+        .iter()
+        .map(|d| dependency_depth(d.kind) + 1)
+        .max()
+        .unwrap_or(0)
+}
+
 /// A reference the agent understands.
 fn resource_ref(kind: &KindInfo, namespace: &str, name: &str) -> ResourceRef {
     ResourceRef {
@@ -98,6 +169,28 @@ fn read_resource(resource: Option<&proto::Resource>) -> Result<(Value, Resource)
     let value: Value = serde_json::from_str(json).map_err(Error::BadResource)?;
     let envelope = serde_json::from_value(value.clone()).map_err(Error::BadResource)?;
     Ok((value, envelope))
+}
+
+/// The resources of one kind in a namespace (or in all), each as it was sent
+/// and as the envelope.
+async fn list(
+    agent: &Agent,
+    kind: &KindInfo,
+    namespace: &str,
+    all_namespaces: bool,
+    selector: &str,
+) -> Result<Vec<(Value, Resource)>> {
+    let request = ListRequest {
+        kind: kind.kind.to_string(),
+        namespace: namespace.to_string(),
+        all_namespaces,
+        label_selector: selector.to_string(),
+    };
+    let list = agent
+        .list(request)
+        .await
+        .map_err(|s| Error::agent(format!("cannot list {}", kind.plural), &s))?;
+    list.items.iter().map(|item| read_resource(Some(item))).collect()
 }
 
 /// Where a resource is, for messages: `trainingjob.sagemaker.services.k8s.aws/x in namespace ml`.
@@ -135,5 +228,29 @@ mod tests {
         assert!(matches!(find_targets(&strings(&["tj/a", "b"])), Err(Error::Usage(_))));
         assert!(matches!(find_targets(&strings(&["tj", "tj/a"])), Err(Error::Usage(_))));
         assert!(matches!(find_targets(&strings(&["tj/"])), Err(Error::Usage(_))));
+    }
+
+    #[test]
+    fn every_dependency_of_a_kind_is_shallower_than_the_kind() {
+        for kind in kinds::KINDS {
+            for dependency in kind.depends_on {
+                assert!(dependency_depth(dependency.kind) < dependency_depth(kind), "{}", kind.kind);
+            }
+        }
+        let depth = |name| kinds::find(name).map(dependency_depth);
+        assert_eq!((depth("models"), depth("epc"), depth("ep")), (Some(0), Some(1), Some(2)));
+    }
+
+    #[test]
+    fn delete_and_stop_need_a_name_for_every_kind() {
+        let targets = named_targets("ml", &strings(&["tj", "a", "b"]), "stop").expect("names");
+        let names: Vec<_> = targets.iter().map(|t| (t.namespace.as_str(), t.name.as_str())).collect();
+        assert_eq!(names, [("ml", "a"), ("ml", "b")]);
+        match named_targets("ml", &strings(&["tj"]), "stop") {
+            Err(Error::Usage(message)) => {
+                assert_eq!(message, "name the trainingjobs to stop: `stop trainingjobs NAME...`")
+            }
+            other => panic!("unexpected {other:?}"),
+        }
     }
 }

@@ -5,7 +5,7 @@
 use sagemaker_core::{kinds::TRAINING_JOB, manifest};
 use serde_json::Value;
 
-use super::apply::apply_documents;
+use super::apply::{Options, apply_documents};
 use crate::{
     cli::ApplyArgs,
     connect::Session,
@@ -32,5 +32,5 @@ pub(super) async fn run(session: &Session, args: ApplyArgs) -> Result<ExitStatus
             });
         }
     }
-    apply_documents(session, &documents, &args).await
+    apply_documents(session, &documents, &Options::of(&args.apply)).await
 }

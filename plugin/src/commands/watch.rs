@@ -1,5 +1,5 @@
 //! `watch KIND NAME`, and the one watch loop behind it that `train --wait`,
-//! `apply --wait` and `delete --wait` use too.
+//! `apply --wait`, `deploy --wait`, `stop --wait` and `delete --wait` use too.
 //!
 //! The loop prints a line whenever what a user cares about changes (status,
 //! secondary status, the synced and terminal conditions), with the time since
@@ -42,10 +42,10 @@ pub(super) async fn wait_all(
     agent: &Agent,
     targets: &[Target],
     timeout: Option<Duration>,
+    until: Until,
 ) -> Result<ExitStatus> {
     let follower = Follower::new(timeout, targets.len() > 1);
-    let results =
-        futures::future::join_all(targets.iter().map(|t| follower.follow(agent, t, Until::Final))).await;
+    let results = futures::future::join_all(targets.iter().map(|t| follower.follow(agent, t, until))).await;
     let mut errors: Vec<Error> = results.into_iter().filter_map(Result::err).collect();
     if errors.len() <= 1 {
         return errors.pop().map_or(Ok(ExitStatus::Success), Err);
@@ -73,6 +73,8 @@ pub(crate) struct Target {
 pub(crate) enum Until {
     /// The status is final (success or not), the resource turned terminal, or it was deleted.
     Final,
+    /// As `Final`, for a job asked to stop: ending stopped is what was asked for.
+    Stopped,
     /// The resource is gone.
     Gone,
 }
@@ -160,7 +162,7 @@ impl Follower {
                 self.print(target, "deleted")?;
                 return match until {
                     Until::Gone => Ok(()),
-                    Until::Final => Err(Error::Deleted { what }),
+                    Until::Final | Until::Stopped => Err(Error::Deleted { what }),
                 };
             }
             let snapshot = Snapshot::of(&resource, kind);
@@ -168,8 +170,8 @@ impl Follower {
                 self.print(target, &snapshot.to_string())?;
                 last = Some(snapshot);
             }
-            if until == Until::Final
-                && let Some(verdict) = verdict(&resource, kind, &what)
+            if until != Until::Gone
+                && let Some(verdict) = verdict(&resource, kind, &what, until)
             {
                 return verdict;
             }
@@ -249,7 +251,7 @@ impl fmt::Display for Snapshot {
 /// Whether following can stop, and how it ended: the terminal condition, a
 /// success status (or, for kinds without one, being in sync) reached for the
 /// current spec, or another final status (with the failure reason).
-fn verdict(resource: &Resource, kind: &KindInfo, what: &str) -> Option<Result<()>> {
+fn verdict(resource: &Resource, kind: &KindInfo, what: &str, until: Until) -> Option<Result<()>> {
     if let Some(terminal) = resource.condition(ack::CONDITION_TERMINAL)
         && terminal.get("status").and_then(Value::as_str) == Some("True")
     {
@@ -278,8 +280,9 @@ fn verdict(resource: &Resource, kind: &KindInfo, what: &str) -> Option<Result<()
         return in_sync.then_some(Ok(()));
     };
     let status = resource.status.get(field).and_then(Value::as_str).unwrap_or_default();
+    let expected = kind.statuses.success.contains(&status) || (until == Until::Stopped && kind.statuses.stopped == Some(status));
     // a final status needs no sync to be believed: nothing changes it again
-    if kind.statuses.success.contains(&status) && (in_sync || (kind.is_final(status) && current)) {
+    if expected && (in_sync || (kind.is_final(status) && current)) {
         return Some(Ok(()));
     }
     if kind.is_final(status) && current {
@@ -300,7 +303,7 @@ fn verdict(resource: &Resource, kind: &KindInfo, what: &str) -> Option<Result<()
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sagemaker_core::kinds::TRAINING_JOB;
+    use sagemaker_core::kinds::{ENDPOINT, TRAINING_JOB};
     use serde_json::json;
 
     fn job(status: Value) -> Resource {
@@ -330,9 +333,9 @@ mod tests {
     #[test]
     fn completed_is_a_success_and_failed_carries_its_reason() {
         let done = job(json!({"trainingJobStatus": "Completed"}));
-        assert!(matches!(verdict(&done, &TRAINING_JOB, "x"), Some(Ok(()))));
+        assert!(matches!(verdict(&done, &TRAINING_JOB, "x", Until::Final), Some(Ok(()))));
         let failed = job(json!({"trainingJobStatus": "Failed", "failureReason": "AlgorithmError: boom"}));
-        match verdict(&failed, &TRAINING_JOB, "x") {
+        match verdict(&failed, &TRAINING_JOB, "x", Until::Final) {
             Some(Err(Error::JobFailed {
                 status,
                 reason: Some(reason),
@@ -344,7 +347,7 @@ mod tests {
             other => panic!("unexpected verdict {other:?}"),
         }
         let running = job(json!({"trainingJobStatus": "InProgress"}));
-        assert!(verdict(&running, &TRAINING_JOB, "x").is_none());
+        assert!(verdict(&running, &TRAINING_JOB, "x", Until::Final).is_none());
     }
 
     #[test]
@@ -366,9 +369,51 @@ mod tests {
         let r = job(json!({
             "conditions": [{"type": "ACK.Terminal", "status": "True", "message": "role cannot be assumed"}]
         }));
-        match verdict(&r, &TRAINING_JOB, "x") {
+        match verdict(&r, &TRAINING_JOB, "x", Until::Final) {
             Some(Err(Error::Terminal { message, .. })) => assert_eq!(message.0, "role cannot be assumed"),
             other => panic!("unexpected verdict {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_stopped_job_is_the_expected_end_only_after_a_stop() {
+        let stopped = job(json!({"trainingJobStatus": "Stopped", "secondaryStatus": "Stopped"}));
+        assert!(matches!(verdict(&stopped, &TRAINING_JOB, "x", Until::Stopped), Some(Ok(()))));
+        assert!(matches!(
+            verdict(&stopped, &TRAINING_JOB, "x", Until::Final),
+            Some(Err(Error::JobFailed { .. }))
+        ));
+        let completed = job(json!({"trainingJobStatus": "Completed"}));
+        assert!(matches!(verdict(&completed, &TRAINING_JOB, "x", Until::Stopped), Some(Ok(()))));
+        let failed = job(json!({"trainingJobStatus": "Failed"}));
+        assert!(matches!(
+            verdict(&failed, &TRAINING_JOB, "x", Until::Stopped),
+            Some(Err(Error::JobFailed { .. }))
+        ));
+    }
+
+    #[test]
+    fn an_endpoint_is_done_in_service_and_in_sync_and_fails_terminal() {
+        let endpoint = |status: Value| -> Resource {
+            serde_json::from_value(json!({
+                "apiVersion": "sagemaker.services.k8s.aws/v1alpha1",
+                "kind": "Endpoint",
+                "metadata": {"name": "ep", "namespace": "default", "generation": 2},
+                "status": status,
+            }))
+            .expect("resource")
+        };
+        let synced =
+            |observed: i64| json!([{"type": "ACK.ResourceSynced", "status": "True", "observedGeneration": observed}]);
+        let creating = endpoint(json!({"endpointStatus": "Creating", "conditions": synced(2)}));
+        assert!(verdict(&creating, &ENDPOINT, "ep", Until::Final).is_none());
+        // in service, but for the previous spec: the update has not started yet
+        let stale = endpoint(json!({"endpointStatus": "InService", "conditions": synced(1)}));
+        assert!(verdict(&stale, &ENDPOINT, "ep", Until::Final).is_none());
+        let ready = endpoint(json!({"endpointStatus": "InService", "conditions": synced(2)}));
+        assert!(matches!(verdict(&ready, &ENDPOINT, "ep", Until::Final), Some(Ok(()))));
+        let failed = endpoint(json!({"endpointStatus": "Failed", "failureReason": "image not found",
+            "conditions": [{"type": "ACK.Terminal", "status": "True", "message": "Failed: image not found"}]}));
+        assert!(matches!(verdict(&failed, &ENDPOINT, "ep", Until::Final), Some(Err(Error::Terminal { .. }))));
     }
 }

@@ -3,8 +3,10 @@
 //!
 //! It keeps the contract's promises that the plugin relies on (dry runs write
 //! nothing, a request applies all manifests or none, errors carry
-//! `x-sagemaker-*` metadata, a watch starts with the current state) and
-//! records every call so tests can check what the plugin sent.
+//! `x-sagemaker-*` metadata, a watch starts with the current state, a
+//! resource is one of a kind: the same name may be a Model and an Endpoint)
+//! and records every call so tests can check what the plugin sent, down to
+//! the order of the manifests in an apply.
 
 #![allow(dead_code)] // each test binary uses a different part of it
 
@@ -15,11 +17,11 @@ use std::{
 };
 
 use chrono::{TimeDelta, Utc};
-use sagemaker_core::{kinds, wire};
+use sagemaker_core::{KindInfo, ack, kinds, wire};
 use sagemaker_proto::v1::{
     ApplyOutcome, ApplyRequest, ApplyResponse, ApplyResult, DeleteRequest, DeleteResponse, EventType,
-    GetRequest, InfoRequest, InfoResponse, ListRequest, ListResponse, Resource, ResourceRef, WatchEvent,
-    WatchRequest,
+    GetRequest, InfoRequest, InfoResponse, ListRequest, ListResponse, Resource, ResourceRef, StopRequest,
+    StopResponse, WatchEvent, WatchRequest,
     agent_server::{Agent, AgentServer},
 };
 use serde_json::{Value, json};
@@ -37,6 +39,9 @@ pub struct Call {
     pub namespace: String,
     pub dry_run: bool,
     pub authorization: Option<String>,
+    /// What the call was about: `Kind/name` of each manifest of an apply, in
+    /// the order sent; the kind (and name) of the other calls.
+    pub targets: Vec<String>,
 }
 
 /// A change the fake makes to a resource once a watch of it starts.
@@ -48,7 +53,8 @@ pub enum Step {
     Delete,
 }
 
-type Key = (String, String);
+/// (kind, namespace, name): as in Kubernetes, a name is unique per kind.
+type Key = (String, String, String);
 
 pub struct State {
     resources: Mutex<BTreeMap<Key, Value>>,
@@ -92,13 +98,22 @@ impl FakeAgent {
         }
     }
 
-    /// Stores a TrainingJob created five minutes ago with this status.
+    /// Stores a TrainingJob created twenty minutes ago with this status.
     pub fn insert(&self, namespace: &str, name: &str, status: Value) {
-        let created = (Utc::now() - TimeDelta::minutes(5)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let mut job = training_job(namespace, name);
-        job["metadata"]["creationTimestamp"] = json!(created);
         job["status"] = status;
-        lock(&self.state.resources).insert((namespace.into(), name.into()), job);
+        self.insert_object(job);
+    }
+
+    /// Stores any object (created twenty minutes ago unless it says when): an
+    /// age from 10 minutes on prints without seconds (`20m`), so a slow test
+    /// sees the same table.
+    pub fn insert_object(&self, mut value: Value) {
+        if value.pointer("/metadata/creationTimestamp").is_none() {
+            let created = (Utc::now() - TimeDelta::minutes(20)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            value["metadata"]["creationTimestamp"] = json!(created);
+        }
+        lock(&self.state.resources).insert(key_of(&value), value);
     }
 
     /// Changes to play on the resource `name` once a watch of it starts.
@@ -118,9 +133,24 @@ impl FakeAgent {
             .count()
     }
 
+    /// Apply calls that were not dry runs, as the `Kind/name` of each manifest in order.
+    pub fn applied(&self) -> Vec<Vec<String>> {
+        self.calls()
+            .into_iter()
+            .filter(|c| c.method == "apply" && !c.dry_run)
+            .map(|c| c.targets)
+            .collect()
+    }
+
+    /// A TrainingJob.
     pub fn resource(&self, namespace: &str, name: &str) -> Option<Value> {
+        self.resource_of("TrainingJob", namespace, name)
+    }
+
+    /// A resource of `kind` (as in manifests: `Endpoint`).
+    pub fn resource_of(&self, kind: &str, namespace: &str, name: &str) -> Option<Value> {
         lock(&self.state.resources)
-            .get(&(namespace.to_string(), name.to_string()))
+            .get(&(kind.to_string(), namespace.to_string(), name.to_string()))
             .cloned()
     }
 }
@@ -138,18 +168,47 @@ pub fn training_job(namespace: &str, name: &str) -> Value {
     })
 }
 
-fn initial_status(name: &str) -> Value {
+/// The status a new resource gets, from its kind's declaration: the first
+/// modifying status (InProgress, Creating) and not yet synced; a kind without
+/// an AWS status is synced at once.
+/// An object of any kind (by any of its names), as the agent stores it.
+pub fn object(kind: &str, namespace: &str, name: &str, spec: Value, status: Value) -> Value {
+    let info = kinds::find(kind).expect("a kind this build knows");
     json!({
+        "apiVersion": info.api_version(),
+        "kind": info.kind,
+        "metadata": {"name": name, "namespace": namespace, "generation": 1},
+        "spec": spec,
+        "status": status,
+    })
+}
+
+fn initial_status(kind: &KindInfo, name: &str) -> Value {
+    // TrainingJob -> training-job, as in SageMaker ARNs
+    let mut resource_type = String::new();
+    for (i, c) in kind.kind.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            resource_type.push('-');
+        }
+        resource_type.push(c.to_ascii_lowercase());
+    }
+    let synced = if kind.statuses.field.is_some() { "False" } else { "True" };
+    let mut status = json!({
         "ackResourceMetadata": {
-            "arn": format!("arn:aws:sagemaker:us-west-2:123456789012:training-job/{name}"),
+            "arn": format!("arn:aws:sagemaker:us-west-2:123456789012:{resource_type}/{name}"),
             "ownerAccountID": "123456789012",
             "region": "us-west-2"
         },
-        "conditions": [{"type": "ACK.ResourceSynced", "status": "False", "reason": "InProgress",
+        "conditions": [{"type": ack::CONDITION_SYNCED, "status": synced, "reason": "InProgress",
                         "lastTransitionTime": Utc::now().to_rfc3339()}],
-        "trainingJobStatus": "InProgress",
-        "secondaryStatus": "Starting"
-    })
+    });
+    if let (Some(field), Some(first)) = (kind.statuses.field, kind.statuses.modifying.first()) {
+        status[field] = json!(first);
+    }
+    if let Some(progress) = kind.progress_field {
+        status[progress] = json!("Starting");
+    }
+    status
 }
 
 fn invalid(message: &str, source: &str, field: &str, hint: &str) -> Status {
@@ -161,10 +220,13 @@ fn invalid(message: &str, source: &str, field: &str, hint: &str) -> Status {
     status
 }
 
-fn not_found(name: &str) -> Status {
-    Status::not_found(format!(
-        "trainingjobs.sagemaker.services.k8s.aws \"{name}\" not found"
-    ))
+fn not_found(kind: &KindInfo, name: &str) -> Status {
+    Status::not_found(format!("{}.{} \"{name}\" not found", kind.plural, kind.group))
+}
+
+/// The kind a request names, or the agent's answer to an unknown one.
+fn kind_of(name: &str) -> Result<&'static KindInfo, Status> {
+    kinds::find(name).ok_or_else(|| Status::invalid_argument(format!("unknown kind {name:?}")))
 }
 
 fn event(type_: EventType, value: &Value) -> WatchEvent {
@@ -184,13 +246,33 @@ fn key_of(value: &Value) -> Key {
             .unwrap_or_default()
             .to_string()
     };
-    (text("/metadata/namespace"), text("/metadata/name"))
+    (text("/kind"), text("/metadata/namespace"), text("/metadata/name"))
+}
+
+fn reference(kind: &KindInfo, key: &Key) -> ResourceRef {
+    ResourceRef {
+        kind: kind.kind.into(),
+        namespace: key.1.clone(),
+        name: key.2.clone(),
+        qualified_kind: kind.qualified(),
+    }
 }
 
 struct Fake(Arc<State>);
 
 impl Fake {
     fn record<T>(&self, method: &'static str, request: &Request<T>, namespace: &str, dry_run: bool) {
+        self.record_about(method, request, namespace, dry_run, Vec::new());
+    }
+
+    fn record_about<T>(
+        &self,
+        method: &'static str,
+        request: &Request<T>,
+        namespace: &str,
+        dry_run: bool,
+        targets: Vec<String>,
+    ) {
         let authorization = request
             .metadata()
             .get(wire::AUTHORIZATION)
@@ -201,7 +283,21 @@ impl Fake {
             namespace: namespace.to_string(),
             dry_run,
             authorization,
+            targets,
         });
+    }
+
+    /// Records a call about one resource; its kind and key.
+    fn about<T>(
+        &self,
+        method: &'static str,
+        request: &Request<T>,
+        reference: &ResourceRef,
+    ) -> Result<(&'static KindInfo, Key), Status> {
+        let target = format!("{}/{}", reference.kind, reference.name);
+        self.record_about(method, request, &reference.namespace, false, vec![target]);
+        let kind = kind_of(&reference.kind)?;
+        Ok((kind, (kind.kind.to_string(), reference.namespace.clone(), reference.name.clone())))
     }
 
     /// Stores a resource and tells the watchers.
@@ -244,7 +340,16 @@ impl Fake {
 impl Agent for Fake {
     async fn apply(&self, request: Request<ApplyRequest>) -> Result<Response<ApplyResponse>, Status> {
         let r = request.get_ref();
-        self.record("apply", &request, &r.default_namespace, r.dry_run);
+        let order = r
+            .manifests
+            .iter()
+            .map(|m| {
+                let value: Value = serde_json::from_str(&m.json).unwrap_or_default();
+                let (kind, _, name) = key_of(&value);
+                format!("{kind}/{name}")
+            })
+            .collect();
+        self.record_about("apply", &request, &r.default_namespace, r.dry_run, order);
         // validate everything before writing anything, as the contract says
         let mut documents = Vec::new();
         for m in &r.manifests {
@@ -257,14 +362,15 @@ impl Agent for Fake {
                     .unwrap_or_default()
                     .to_string()
             };
-            if kinds::by_api_version(&text("/apiVersion"), &text("/kind")).is_none() {
+            let Some(kind) = kinds::by_api_version(&text("/apiVersion"), &text("/kind")) else {
+                let served: Vec<&str> = kinds::KINDS.iter().map(|k| k.kind).collect();
                 return Err(invalid(
                     &format!("kind {} is not served by this agent", text("/kind")),
                     &m.source,
                     "kind",
-                    "this agent serves TrainingJob",
+                    &format!("this agent serves {}", served.join(", ")),
                 ));
-            }
+            };
             if value
                 .pointer("/spec/resourceConfig/instanceCount")
                 .and_then(Value::as_i64)
@@ -280,10 +386,10 @@ impl Agent for Fake {
             if text("/metadata/namespace").is_empty() {
                 value["metadata"]["namespace"] = json!(r.default_namespace);
             }
-            documents.push(value);
+            documents.push((kind, value));
         }
         let mut results = Vec::new();
-        for mut value in documents {
+        for (kind, mut value) in documents {
             let key = key_of(&value);
             let existing = lock(&self.0.resources).get(&key).cloned();
             let outcome = match &existing {
@@ -295,7 +401,7 @@ impl Agent for Fake {
                 match existing {
                     None => {
                         value["metadata"]["creationTimestamp"] = json!(Utc::now().to_rfc3339());
-                        value["status"] = initial_status(&key.1);
+                        value["status"] = initial_status(kind, &key.2);
                         self.put(value.clone(), EventType::Added);
                     }
                     Some(mut old) if outcome == ApplyOutcome::Configured => {
@@ -307,12 +413,7 @@ impl Agent for Fake {
                 }
             }
             results.push(ApplyResult {
-                r#ref: Some(ResourceRef {
-                    kind: "TrainingJob".into(),
-                    namespace: key.0,
-                    name: key.1,
-                    qualified_kind: "trainingjob.sagemaker.services.k8s.aws".into(),
-                }),
+                r#ref: Some(reference(kind, &key)),
                 outcome: outcome as i32,
                 resource: Some(Resource {
                     json: value.to_string(),
@@ -323,25 +424,23 @@ impl Agent for Fake {
     }
 
     async fn get(&self, request: Request<GetRequest>) -> Result<Response<Resource>, Status> {
-        let r = request.get_ref().r#ref.clone().unwrap_or_default();
-        self.record("get", &request, &r.namespace, false);
-        match lock(&self.0.resources).get(&(r.namespace, r.name.clone())) {
+        let reference = request.get_ref().r#ref.clone().unwrap_or_default();
+        let (kind, key) = self.about("get", &request, &reference)?;
+        match lock(&self.0.resources).get(&key) {
             Some(value) => Ok(Response::new(Resource {
                 json: value.to_string(),
             })),
-            None => Err(not_found(&r.name)),
+            None => Err(not_found(kind, &reference.name)),
         }
     }
 
     async fn list(&self, request: Request<ListRequest>) -> Result<Response<ListResponse>, Status> {
         let r = request.get_ref().clone();
-        self.record("list", &request, &r.namespace, false);
-        if kinds::find(&r.kind).is_none() {
-            return Err(Status::invalid_argument(format!("unknown kind {}", r.kind)));
-        }
+        self.record_about("list", &request, &r.namespace, false, vec![r.kind.clone()]);
+        let kind = kind_of(&r.kind)?;
         match r.namespace.as_str() {
             "forbidden" if !r.all_namespaces => {
-                let mut status = Status::permission_denied("user may not list trainingjobs in forbidden");
+                let mut status = Status::permission_denied(format!("user may not list {} in forbidden", kind.plural));
                 status.metadata_mut().insert(
                     wire::HINT,
                     "ask for a RoleBinding in forbidden".parse().expect("ascii"),
@@ -353,7 +452,7 @@ impl Agent for Fake {
         }
         let items = lock(&self.0.resources)
             .iter()
-            .filter(|((namespace, _), _)| r.all_namespaces || *namespace == r.namespace)
+            .filter(|((k, namespace, _), _)| k == kind.kind && (r.all_namespaces || *namespace == r.namespace))
             .map(|(_, v)| Resource { json: v.to_string() })
             .collect();
         Ok(Response::new(ListResponse { items }))
@@ -363,10 +462,13 @@ impl Agent for Fake {
 
     async fn watch(&self, request: Request<WatchRequest>) -> Result<Response<Self::WatchStream>, Status> {
         let r = request.get_ref().clone();
-        self.record("watch", &request, &r.namespace, false);
+        self.record_about("watch", &request, &r.namespace, false, vec![format!("{}/{}", r.kind, r.name)]);
+        let kind = kind_of(&r.kind)?;
         let matches = move |value: &Value| {
-            let (namespace, name) = key_of(value);
-            (r.all_namespaces || namespace == r.namespace) && (r.name.is_empty() || name == r.name)
+            let (k, namespace, name) = key_of(value);
+            k == kind.kind
+                && (r.all_namespaces || namespace == r.namespace)
+                && (r.name.is_empty() || name == r.name)
         };
         // subscribe before reading the current state, so no change falls in between
         let mut changes = self.0.events.subscribe();
@@ -391,7 +493,8 @@ impl Agent for Fake {
         });
         let name = request.get_ref().name.clone();
         if let Some(steps) = lock(&self.0.scripts).remove(&name) {
-            Fake::play(self.0.clone(), (request.get_ref().namespace.clone(), name), steps);
+            let key = (kind.kind.to_string(), request.get_ref().namespace.clone(), name);
+            Fake::play(self.0.clone(), key, steps);
         }
         Ok(Response::new(ReceiverStream::new(rx)))
     }
@@ -399,14 +502,11 @@ impl Agent for Fake {
     async fn delete(&self, request: Request<DeleteRequest>) -> Result<Response<DeleteResponse>, Status> {
         let r = request.get_ref().clone();
         let reference = r.r#ref.unwrap_or_default();
-        self.record("delete", &request, &reference.namespace, false);
-        let key = (reference.namespace, reference.name.clone());
+        let (kind, key) = self.about("delete", &request, &reference)?;
         let Some(mut value) = lock(&self.0.resources).get(&key).cloned() else {
-            return Err(not_found(&reference.name));
+            return Err(not_found(kind, &reference.name));
         };
-        let running =
-            value.pointer("/status/trainingJobStatus").and_then(Value::as_str) == Some("InProgress");
-        if !running || r.retain {
+        if !is_running(kind, &value) || r.retain {
             self.remove(&key);
             return Ok(Response::new(DeleteResponse {
                 resource: Some(Resource {
@@ -417,22 +517,47 @@ impl Agent for Fake {
         }
         // a running job is stopped in "SageMaker" first; a finalizer holds the resource meanwhile
         value["metadata"]["deletionTimestamp"] = json!(Utc::now().to_rfc3339());
-        value["status"]["trainingJobStatus"] = json!("Stopping");
-        value["status"]["secondaryStatus"] = json!("Stopping");
-        self.put(value.clone(), EventType::Modified);
-        Fake::play(
-            self.0.clone(),
-            key,
-            vec![
-                Step::Status(json!({"trainingJobStatus": "Stopped", "secondaryStatus": "Stopped"})),
-                Step::Delete,
-            ],
-        );
+        self.stop_job(kind, key, value.clone(), vec![Step::Delete]);
+        let value = lock(&self.0.resources).get(&key_of(&value)).cloned().unwrap_or(value);
         Ok(Response::new(DeleteResponse {
             resource: Some(Resource {
                 json: value.to_string(),
             }),
             finalizing: true,
+        }))
+    }
+
+    async fn stop(&self, request: Request<StopRequest>) -> Result<Response<StopResponse>, Status> {
+        let reference = request.get_ref().r#ref.clone().unwrap_or_default();
+        let (kind, key) = self.about("stop", &request, &reference)?;
+        // as the agent answers: only jobs stop, and the hint says what else to do
+        if !kind.is_job() {
+            let mut status =
+                Status::invalid_argument(format!("a {} is not a job and cannot be stopped", kind.kind));
+            let meta = status.metadata_mut();
+            let source = format!("{}/{}", kind.qualified(), reference.name);
+            meta.insert(wire::SOURCE, wire::ascii(&source).parse().expect("ascii"));
+            let hint = format!("`kubectl sagemaker delete {} {}` deletes it (in AWS too)", kind.plural, reference.name);
+            meta.insert(wire::HINT, wire::ascii(&hint).parse().expect("ascii"));
+            return Err(status);
+        }
+        let Some(mut value) = lock(&self.0.resources).get(&key).cloned() else {
+            return Err(not_found(kind, &reference.name));
+        };
+        let ended = status_of(kind, &value).is_some_and(|s| kind.is_final(s));
+        // the request is recorded on the resource, so a restart cannot lose it
+        value["metadata"]["annotations"][ack::ANNOTATION_STOP] = json!("true");
+        if is_running(kind, &value) {
+            self.stop_job(kind, key.clone(), value, Vec::new());
+        } else {
+            self.put(value, EventType::Modified);
+        }
+        let value = lock(&self.0.resources).get(&key).cloned().unwrap_or_default();
+        Ok(Response::new(StopResponse {
+            resource: Some(Resource {
+                json: value.to_string(),
+            }),
+            stopping: !ended,
         }))
     }
 
@@ -444,9 +569,37 @@ impl Agent for Fake {
             aws_backend: "sim".into(),
             default_region: "us-west-2".into(),
             account_id: "123456789012".into(),
-            kinds: vec!["TrainingJob.sagemaker.services.k8s.aws".into()],
+            kinds: kinds::KINDS.iter().map(|k| format!("{}.{}", k.kind, k.group)).collect(),
             aws_calls: HashMap::new(),
             api_version: sagemaker_proto::API_VERSION.into(),
         }))
+    }
+}
+
+fn status_of<'a>(kind: &KindInfo, value: &'a Value) -> Option<&'a str> {
+    kind.statuses
+        .field
+        .and_then(|f| value.get("status")?.get(f))
+        .and_then(Value::as_str)
+}
+
+/// A job that can still be stopped.
+fn is_running(kind: &KindInfo, value: &Value) -> bool {
+    status_of(kind, value).is_some_and(|s| kind.statuses.stoppable.contains(&s))
+}
+
+impl Fake {
+    /// Stops a running job as SageMaker does (Stopping now, Stopped a moment
+    /// later), then plays `then`.
+    fn stop_job(&self, kind: &KindInfo, key: Key, mut value: Value, then: Vec<Step>) {
+        let mut stopped = serde_json::Map::new();
+        for field in kind.statuses.field.iter().chain(kind.progress_field.iter()) {
+            value["status"][*field] = json!("Stopping");
+            stopped.insert((*field).to_string(), json!("Stopped"));
+        }
+        self.put(value, EventType::Modified);
+        let mut steps = vec![Step::Status(Value::Object(stopped))];
+        steps.extend(then);
+        Fake::play(self.0.clone(), key, steps);
     }
 }
