@@ -235,22 +235,37 @@ pub enum Hold {
 /// default ([`NO_HOOKS`]).
 #[derive(Debug, Clone, Copy)]
 pub struct Hooks {
-    /// Adds constant members an update carries (Endpoint's
-    /// `retainAllVariantProperties`).
-    pub update_input: fn(&mut Value),
+    /// Adjusts an update's input (ACK names) given what AWS reports: adds
+    /// constant members (Endpoint's `retainAllVariantProperties`), drops
+    /// what AWS takes only once (existing profiler rules).
+    pub update_input: fn(&mut Value, &Value),
     /// Decides whether an update may go ahead now.
     pub before_update: fn(&UpdateContext<'_>) -> Result<(), Hold>,
     /// Annotations to record on the resource after an update was accepted.
     pub after_update: fn(&UpdateContext<'_>) -> Vec<(&'static str, String)>,
+    /// Decides whether the AWS resource (as observed, ACK names) may be
+    /// stopped or deleted now; a hold makes the deletion wait, saying why
+    /// (a monitoring schedule while one of its executions runs).
+    pub before_delete: fn(&Value) -> Result<(), Hold>,
 }
 
-pub const NO_HOOKS: Hooks = Hooks { update_input: |_| {}, before_update: |_| Ok(()), after_update: |_| Vec::new() };
+pub const NO_HOOKS: Hooks = Hooks {
+    update_input: |_, _| {},
+    before_update: |_| Ok(()),
+    after_update: |_| Vec::new(),
+    before_delete: |_| Ok(()),
+};
 
 /// The service a kind belongs to: its ARN prefix and tag operations.
 #[derive(Debug)]
 pub struct Service {
     /// `sagemaker`, as in ARNs.
     pub arn_service: &'static str,
+    /// Whether a create or update the service rejects as invalid needs a
+    /// spec change (`ACK.Terminal`); Application Auto Scaling rejects
+    /// requests for states that pass (an endpoint still being created), so
+    /// ACK retries all of its errors.
+    pub rejected_is_terminal: bool,
     /// Whether identifiers are resource names with the service's name rule
     /// (SageMaker's `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$`), checked at apply.
     pub names_resources: bool,
@@ -413,6 +428,7 @@ impl std::fmt::Debug for AwsKind {
 
 pub static SAGEMAKER: Service = Service {
     arn_service: "sagemaker",
+    rejected_is_terminal: true,
     names_resources: true,
     tags_are_a_map: false,
     list_tags: sagemaker_op!(ListTags, list_tags),
@@ -472,7 +488,7 @@ pub static TRAINING_JOB: AwsKind = AwsKind {
     terminal_codes: JOB_TERMINAL_CODES,
     tags_field: Some("tags"),
     resync: None,
-    hooks: Hooks { before_update: training_job_update_guard, ..NO_HOOKS },
+    hooks: Hooks { before_update: training_job_update_guard, update_input: only_new_profiler_rules, ..NO_HOOKS },
     sim: SimLifecycle {
         arn: "arn:aws:sagemaker:{region}:{account}:training-job/{name}",
         creating: &[
@@ -492,15 +508,27 @@ pub static TRAINING_JOB: AwsKind = AwsKind {
     },
 };
 
+/// UpdateTrainingJob adds profiler rules; the ones the job has stay out.
+fn only_new_profiler_rules(input: &mut Value, observed: &Value) {
+    let existing: Vec<&Value> = observed
+        .get("profilerRuleConfigurations")
+        .and_then(Value::as_array)
+        .map(|rules| rules.iter().filter_map(|r| r.get("ruleConfigurationName")).collect())
+        .unwrap_or_default();
+    if let Some(rules) = input.get_mut("profilerRuleConfigurations").and_then(Value::as_array_mut) {
+        rules.retain(|r| r.get("ruleConfigurationName").is_none_or(|n| !existing.contains(&n)));
+        if rules.is_empty() {
+            input.as_object_mut().map(|o| o.remove("profilerRuleConfigurations"));
+        }
+    }
+}
+
 /// UpdateTrainingJob's rules (ACK §2.1): warm pool and profiler are updated
 /// one at a time, the profiler only while the job runs.
 fn training_job_update_guard(cx: &UpdateContext<'_>) -> Result<(), Hold> {
-    let warm_pool = cx.input.pointer("/resourceConfig/keepAlivePeriodInSeconds").is_some()
-        && cx.input.pointer("/resourceConfig/keepAlivePeriodInSeconds")
-            != cx.observed.pointer("/resourceConfig/keepAlivePeriodInSeconds");
-    let profiler = ["profilerConfig", "profilerRuleConfigurations"]
-        .iter()
-        .any(|f| cx.input.get(*f).is_some() && cx.input.get(*f) != cx.observed.get(*f));
+    // the input carries only what changed
+    let warm_pool = cx.input.pointer("/resourceConfig/keepAlivePeriodInSeconds").is_some();
+    let profiler = ["profilerConfig", "profilerRuleConfigurations"].iter().any(|f| cx.input.get(*f).is_some());
     let status = cx.observed.get("trainingJobStatus").and_then(Value::as_str).unwrap_or_default();
     if warm_pool && profiler {
         return Err(Hold::Terminal(
@@ -619,12 +647,13 @@ pub static ENDPOINT: AwsKind = AwsKind {
     resync: Some(Duration::from_secs(300)),
     hooks: Hooks {
         // autoscaled capacity survives a config change
-        update_input: |input| input["retainAllVariantProperties"] = json!(true),
+        update_input: |input, _| input["retainAllVariantProperties"] = json!(true),
         before_update: endpoint_update_guard,
         after_update: |cx| {
             let config = cx.input.get("endpointConfigName").and_then(Value::as_str).unwrap_or_default();
             vec![(LAST_ENDPOINT_CONFIG_FOR_UPDATE, config.to_string())]
         },
+        ..NO_HOOKS
     },
     sim: SimLifecycle {
         arn: "arn:aws:sagemaker:{region}:{account}:endpoint/{name}",
@@ -670,6 +699,7 @@ fn endpoint_update_guard(cx: &UpdateContext<'_>) -> Result<(), Hold> {
 
 pub static APPLICATION_AUTOSCALING: Service = Service {
     arn_service: "application-autoscaling",
+    rejected_is_terminal: false,
     names_resources: false,
     tags_are_a_map: true,
     list_tags: autoscaling_op!(ListTagsForResource, list_tags_for_resource),
@@ -699,7 +729,8 @@ pub static SCALABLE_TARGET: AwsKind = AwsKind {
     update: Some(Update {
         op: autoscaling_op!(RegisterScalableTarget, register_scalable_target),
         fields: &["minCapacity", "maxCapacity", "suspendedState", "roleARN"],
-        compare: &["minCapacity", "maxCapacity", "suspendedState", "roleARN"],
+        // AWS reports its service-linked role whatever role was given
+        compare: &["minCapacity", "maxCapacity", "suspendedState"],
         allowed_in: None,
     }),
     delete: Some(autoscaling_op!(DeregisterScalableTarget, deregister_scalable_target)),

@@ -838,7 +838,7 @@ mod tests {
         (out[field].as_str().unwrap_or_default().to_string(), out)
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn a_training_job_passes_through_each_secondary_status_then_completes() {
         let sim = sim(30);
         call(&sim, &here(), &TRAINING_JOB, Role::Create, training("j", json!({}))).await.expect("create");
@@ -859,7 +859,7 @@ mod tests {
         assert_eq!(seen, ["Starting", "LaunchingMLInstances", "Downloading", "Training", "Uploading", "Completed"]);
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn a_stopped_job_goes_through_stopping_to_stopped_and_a_finished_one_cannot_be_stopped() {
         let sim = sim(40);
         call(&sim, &here(), &TRAINING_JOB, Role::Create, training("j", json!({}))).await.expect("create");
@@ -871,7 +871,7 @@ mod tests {
         assert_eq!(e.message, "The request was rejected because the training job is in status Stopped.");
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn a_job_asked_to_fail_ends_failed_with_its_reason() {
         let sim = sim(1);
         call(&sim, &here(), &TRAINING_JOB, Role::Create, training("j", json!({ FAIL_REASON_ENV: "AlgorithmError: boom" })))
@@ -955,7 +955,7 @@ mod tests {
         assert!(ENDPOINT_CONFIG.not_found.matches(&e));
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn an_endpoint_comes_into_service_updates_rolls_back_a_failed_update_and_is_deleted() {
         let sim = sim(40);
         let t = here();

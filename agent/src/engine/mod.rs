@@ -85,7 +85,8 @@ pub struct Engine {
     cx: Context,
     settings: Settings,
     keys: Mutex<HashMap<Key, KeyState>>,
-    running: Mutex<(HashSet<Key>, HashSet<Key>)>,
+    /// Resources being reconciled right now.
+    running: Mutex<HashSet<Key>>,
     tx: mpsc::Sender<ScheduleRequest<Key>>,
 }
 
@@ -100,6 +101,7 @@ impl Engine {
             default_region: settings.default_region.clone(),
             account: settings.account.clone(),
             resync: settings.resync.clone(),
+            updates_sent: Mutex::default(),
         };
         let engine = Arc::new(Engine { cx, settings, keys: Mutex::default(), running: Mutex::default(), tx });
         for kind in kinds::KINDS {
@@ -150,31 +152,36 @@ impl Engine {
         }
     }
 
+    /// Runs what is due, at most `concurrency` at once and one per resource
+    /// at a time. What cannot run yet stays in the scheduler (deduplicated,
+    /// kube-runtime's `hold_unless`), which keeps draining its input, so the
+    /// watches feeding it never wait on a busy engine.
     async fn run(self: Arc<Self>, rx: mpsc::Receiver<ScheduleRequest<Key>>) {
         let permits = Arc::new(tokio::sync::Semaphore::new(self.settings.concurrency.max(1)));
-        let mut due = std::pin::pin!(scheduler(rx));
-        while let Some(key) = due.next().await {
-            {
-                let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
-                if !running.0.insert(key.clone()) {
-                    // one reconcile per resource at a time; run again after
-                    running.1.insert(key);
-                    continue;
+        let finished = Arc::new(tokio::sync::Notify::new());
+        let mut scheduler = std::pin::pin!(scheduler(rx));
+        loop {
+            let key = {
+                let can_run = |key: &Key| {
+                    permits.available_permits() > 0
+                        && !self.running.lock().unwrap_or_else(|p| p.into_inner()).contains(key)
+                };
+                let mut held = scheduler.as_mut().hold_unless(can_run);
+                tokio::select! {
+                    key = held.next() => key,
+                    // a reconcile ended: what was held may run now
+                    () = finished.notified() => continue,
                 }
-            }
-            let Ok(permit) = permits.clone().acquire_owned().await else { return };
-            let e = self.clone();
+            };
+            let Some(key) = key else { return };
+            let Ok(permit) = permits.clone().try_acquire_owned() else { continue };
+            self.running.lock().unwrap_or_else(|p| p.into_inner()).insert(key.clone());
+            let (e, finished) = (self.clone(), finished.clone());
             tokio::spawn(async move {
                 let next = e.reconcile(&key).await;
                 drop(permit);
-                let again = {
-                    let mut running = e.running.lock().unwrap_or_else(|p| p.into_inner());
-                    running.0.remove(&key);
-                    running.1.remove(&key)
-                };
-                if again {
-                    e.schedule(key.clone(), Duration::ZERO).await;
-                }
+                e.running.lock().unwrap_or_else(|p| p.into_inner()).remove(&key);
+                finished.notify_one();
                 if let Some(d) = next {
                     e.schedule(key, d).await;
                 }

@@ -80,7 +80,7 @@ pub(crate) fn aws_failure(kind: &AwsKind, role: Role, e: AwsError) -> Failure {
     let msg = format!("{}: {}", e.code, e.message);
     // only a rejected create or update says the spec is wrong; a describe,
     // a tag lookup or a stop that fails says nothing about the spec
-    let judges_spec = matches!(role, Role::Create | Role::Update);
+    let judges_spec = matches!(role, Role::Create | Role::Update) && kind.service.rejected_is_terminal;
     if judges_spec && kind.terminal_codes.contains(&e.code.as_str()) {
         return Failure::Terminal(msg);
     }
@@ -121,6 +121,8 @@ pub struct Context {
     pub account: String,
     /// Resync periods by kind name, overriding the kinds' own.
     pub resync: std::collections::HashMap<String, Duration>,
+    /// The generation each resource's last update was sent for.
+    pub updates_sent: std::sync::Mutex<std::collections::HashMap<(&'static str, String), i64>>,
 }
 
 impl Context {
@@ -298,7 +300,7 @@ pub async fn sync(cx: &Context, kind: &'static AwsKind, res: &Resource) -> Resul
                 };
                 return Err(Failure::Terminal(format!(
                     "Resource already exists: a {} named {id} already exists in account {} region {}{} \
-                     and was not created for this resource. Names are permanent in SageMaker: choose another {}",
+                     and was not created for this resource. Names are unique per account and region: choose another {}",
                     kind.info.kind,
                     target.account,
                     target.region,
@@ -314,6 +316,16 @@ pub async fn sync(cx: &Context, kind: &'static AwsKind, res: &Resource) -> Resul
                 kind.info.kind,
                 arn.unwrap_or_default()
             )));
+        }
+        None if arn.is_none() && res.annotation(ack::ANNOTATION_STOP) == Some("true") => {
+            // asked to stop before it started: never start it
+            let c = Conditions {
+                synced: Some(true),
+                synced_message: format!("{} was stopped before it was created; nothing was started.", kind.info.kind),
+                ..Default::default()
+            };
+            cx.write(kind, res, &target, None, &c).await?;
+            return Ok(Next::Done);
         }
         None => {
             if let Some(arn) = arn {
@@ -385,7 +397,7 @@ async fn create(cx: &Context, kind: &'static AwsKind, res: &Resource, target: &T
     let taken = |owner: String| {
         Failure::Terminal(format!(
             "{owner} already manages the {} named {id} in account {} region {}: \
-             names are unique per account and region in SageMaker; choose another {}",
+             names are unique per account and region; choose another {}",
             kind.info.kind,
             target.account,
             target.region,
@@ -400,20 +412,7 @@ async fn create(cx: &Context, kind: &'static AwsKind, res: &Resource, target: &T
     {
         return Err(taken(owner));
     }
-    for dep in kind.info.depends_on {
-        let Some(dep_kind) = kinds::for_info(dep.kind) else { continue };
-        for dep_identity in dep.identities(&res.spec) {
-            if cx.observe(dep_kind, target, &dep_identity, Priority::Urgent).await?.is_none() {
-                return Err(Failure::Waiting(format!(
-                    "waiting for {} {} to exist in account {} region {}",
-                    dep.kind.kind,
-                    dep.kind.aws_id(&dep_identity),
-                    target.account,
-                    target.region
-                )));
-            }
-        }
-    }
+    wait_for_dependencies(cx, kind, res, target).await?;
     let finalizer = ack::finalizer(kind.info.group, kind.info.kind);
     let res = if res.metadata.finalizers.contains(&finalizer) {
         res.clone()
@@ -427,11 +426,20 @@ async fn create(cx: &Context, kind: &'static AwsKind, res: &Resource, target: &T
     let out = match cx.call_aws(kind, Role::Create, target, &input, Priority::Urgent).await? {
         Ok(out) => out,
         Err(e) if kind.already_exists.is_some_and(|x| x.matches(&e)) => {
+            // the SDK may have retried a create whose first attempt went
+            // through: what the tag says decides
+            if let Some(observed) = cx.observe(kind, target, &kind.identity(&res.spec), Priority::Urgent).await?
+                && matches!(cx.created_for(kind, target, &res, &observed).await?, Ownership::Ours)
+            {
+                let reading = status::read(kind, &observed);
+                cx.write(kind, &res, target, Some(&observed), &reading.conditions).await?;
+                return Ok(settle(cx, kind, &reading));
+            }
             return Err(match cx.owner_in_store(kind, &res).await? {
                 Some(owner) => taken(owner),
                 None => Failure::Terminal(format!(
                     "Resource already exists: a {} named {id} already exists in account {} region {} and was not \
-                     created for this resource. Names are permanent in SageMaker: choose another {}",
+                     created for this resource. Names are unique per account and region: choose another {}",
                     kind.info.kind,
                     target.account,
                     target.region,
@@ -454,6 +462,26 @@ async fn create(cx: &Context, kind: &'static AwsKind, res: &Resource, target: &T
     }
     cx.write(kind, &res, target, Some(&observed), &reading.conditions).await?;
     Ok(settle(cx, kind, &reading))
+}
+
+/// Waits (says so, looks again later) until what the spec names exists in
+/// AWS: a Model an EndpointConfig serves, the config an Endpoint points at.
+async fn wait_for_dependencies(cx: &Context, kind: &AwsKind, res: &Resource, target: &Target) -> Result<(), Failure> {
+    for dep in kind.info.depends_on {
+        let Some(dep_kind) = kinds::for_info(dep.kind) else { continue };
+        for dep_identity in dep.identities(&res.spec) {
+            if cx.observe(dep_kind, target, &dep_identity, Priority::Urgent).await?.is_none() {
+                return Err(Failure::Waiting(format!(
+                    "waiting for {} {} to exist in account {} region {}",
+                    dep.kind.kind,
+                    dep.kind.aws_id(&dep_identity),
+                    target.account,
+                    target.region
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Sends the kind's update when the spec asks for what AWS does not show,
@@ -479,18 +507,32 @@ async fn update(
     if !due || !allowed {
         return Ok(Updated::NotDue);
     }
+    // what changed, and what travels with any change (a deployment config)
     let mut input = identity.clone();
     for path in update.fields {
-        if let Some(v) = kinds_path(&res.spec, path) {
+        let Some(v) = kinds_path(&res.spec, path) else { continue };
+        let compared = update.compare.contains(path);
+        if !compared || status::differs(v, kinds_path(observed, path)) {
             set_path(&mut input, path, v.clone());
         }
     }
-    (kind.hooks.update_input)(&mut input);
+    (kind.hooks.update_input)(&mut input, observed);
     let update_cx = UpdateContext { resource: res, observed, input: &input };
     if let Err(hold) = (kind.hooks.before_update)(&update_cx) {
         return Ok(Updated::Held(hold));
     }
+    // sent once per generation: AWS may report a field in another form than
+    // the spec states it (a default role, a normalised value), and that must
+    // not turn into an update on every look
+    let key = res.key();
+    let generation = res.metadata.generation.unwrap_or_default();
+    if cx.updates_sent.lock().unwrap_or_else(|p| p.into_inner()).get(&(kind.info.kind, key.clone())) == Some(&generation) {
+        tracing::warn!("AWS still reports the spec's updatable fields differently after the update; not sending it again");
+        return Ok(Updated::NotDue);
+    }
+    wait_for_dependencies(cx, kind, res, target).await?;
     cx.call(kind, Role::Update, target, &input, Priority::Urgent).await?;
+    cx.updates_sent.lock().unwrap_or_else(|p| p.into_inner()).insert((kind.info.kind, key), generation);
     tracing::info!("update requested");
     for (key, value) in (kind.hooks.after_update)(&update_cx) {
         cx.store.annotate(kind.info, &res.metadata.namespace, &res.metadata.name, key, &value).await?;
@@ -558,7 +600,14 @@ pub async fn finalize(cx: &Context, kind: &'static AwsKind, res: &Resource) -> R
         tracing::info!("the AWS resource of this name was not created for this resource; leaving it");
         return release().await;
     }
-    let reading = status::read(kind, &observed);
+    let mut reading = status::read(kind, &observed);
+    if let Err(Hold::Wait(why) | Hold::Terminal(why)) = (kind.hooks.before_delete)(&observed) {
+        // nothing blocks a delete for good: it waits, saying why
+        reading.conditions.synced = Some(false);
+        reading.conditions.synced_message = why;
+        cx.write(kind, res, &target, Some(&observed), &reading.conditions).await?;
+        return Ok(Next::Poll);
+    }
     let statuses = &kind.info.statuses;
     let status = reading.status.unwrap_or_default();
     let (role, verb) = if kind.stop.is_some() && statuses.stoppable.contains(&status) {

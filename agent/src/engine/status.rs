@@ -154,12 +154,17 @@ pub(crate) fn strip_nulls(v: &mut Value) {
     }
 }
 
-/// Whether what the spec asks for (`desired`) differs from what AWS reports:
+/// Whether what the spec asks for (`desired`) differs from what AWS reports
+/// (`pub`: kinds' hooks compare with it too):
 /// only what the spec states is compared (defaults AWS fills in are not
 /// drift), numbers by value (`1` is `1.0`), lists item by item.
-pub(crate) fn differs(desired: &Value, observed: Option<&Value>) -> bool {
+pub fn differs(desired: &Value, observed: Option<&Value>) -> bool {
     match (desired, observed) {
         (Value::Null, _) => false,
+        // AWS leaves out what is false or empty
+        (Value::Bool(false), None | Some(Value::Null)) => false,
+        (Value::Array(d), None | Some(Value::Null)) if d.is_empty() => false,
+        (Value::Object(d), None | Some(Value::Null)) => d.values().any(|v| differs(v, None)),
         (_, None | Some(Value::Null)) => true,
         (Value::Object(d), Some(Value::Object(o))) => d.iter().any(|(k, v)| differs(v, o.get(k))),
         (Value::Array(d), Some(Value::Array(o))) => d.len() != o.len() || d.iter().zip(o).any(|(a, b)| differs(a, Some(b))),
@@ -187,5 +192,8 @@ mod tests {
         assert!(differs(&json!({ "l": [{ "k": 1 }, { "k": 2 }] }), Some(&observed)));
         assert!(differs(&json!({ "new": true }), Some(&observed)));
         assert!(!differs(&Value::Null, None));
+        // what AWS leaves out when it is false or empty is no difference
+        assert!(!differs(&json!({ "enableSSMAccess": false, "tags": [], "o": {} }), Some(&json!({}))));
+        assert!(differs(&json!({ "o": { "x": 1 } }), Some(&json!({}))));
     }
 }

@@ -614,3 +614,57 @@ async fn deleting_a_target_and_its_policy_deregisters_and_deletes_them_in_aws() 
     let id = "sagemaker endpoint/e/variant/AllTraffic sagemaker:variant:DesiredInstanceCount";
     assert_eq!(rig.sim.status_of(&here(), &crate::kinds::SCALABLE_TARGET, id), None);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_create_the_sdk_retried_after_it_went_through_is_recognised_by_its_tag_not_turned_terminal() {
+    // what a retried create leaves: the job exists, tagged for this
+    // resource, and the create answers "already exists"
+    let rig = rig_before_start();
+    let r = rig.apply(&job("retried", json!({}))).await;
+    rig.sim.create_outside(&here(), &TRAINING_JOB, create_input(&r));
+    let rig = rig.started();
+    let r = rig
+        .until(&sagemaker_core::kinds::TRAINING_JOB, "retried", "recognised", |r| r.str_at("status.ackResourceMetadata.arn").is_some())
+        .await;
+    assert!(!terminal(&r), "{:?}", r.status);
+    assert_eq!(rig.calls("CreateTrainingJob"), 1, "the one refused create");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_job_stopped_before_it_was_created_is_never_started() {
+    let rig = rig();
+    let mut j = job("never", json!({}));
+    j.metadata.annotations.insert(ack::ANNOTATION_STOP.into(), "true".into());
+    rig.apply(&j).await;
+    let r = rig
+        .until(&sagemaker_core::kinds::TRAINING_JOB, "never", "settled", |r| condition_status(r, ack::CONDITION_SYNCED) == Some("True"))
+        .await;
+    assert!(condition_message(&r, ack::CONDITION_SYNCED).contains("stopped before it was created"));
+    assert_eq!(rig.calls("CreateTrainingJob"), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_application_auto_scaling_rejection_is_retried_not_terminal() {
+    // e.g. a target registered while its endpoint is still being created
+    let rig = rig();
+    let refused = AwsError::new("RegisterScalableTarget", "ValidationException", "The target resource is not in a valid state");
+    rig.sim.inject("RegisterScalableTarget", refused, 1);
+    rig.apply(&scalable_target("t", "e", 1, 20)).await;
+    let st = &sagemaker_core::kinds::SCALABLE_TARGET;
+    let r = rig.until(st, "t", "recoverable", |r| condition_status(r, ack::CONDITION_RECOVERABLE) == Some("True")).await;
+    assert_eq!(condition_status(&r, ack::CONDITION_TERMINAL), None);
+    rig.until(st, "t", "registered", ready).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_endpoint_pointed_at_a_config_not_yet_in_aws_waits_for_it_before_updating() {
+    let rig = rig();
+    serving(&rig).await;
+    rig.apply(&endpoint("e", "later")).await;
+    let ep = &sagemaker_core::kinds::ENDPOINT;
+    rig.until(ep, "e", "waiting", |r| condition_message(r, ack::CONDITION_SYNCED).starts_with("waiting for EndpointConfig later")).await;
+    assert_eq!(rig.calls("UpdateEndpoint"), 0);
+    rig.apply(&config("later", "m", json!([]))).await;
+    rig.until(ep, "e", "updated", |r| ready(r) && rig.calls("UpdateEndpoint") == 1).await;
+    assert_eq!(rig.sim.status_of(&here(), &ENDPOINT, "e"), Some("InService"));
+}

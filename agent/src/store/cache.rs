@@ -9,7 +9,11 @@
 //! memory and broadcasts its changes, so a second copy would only double its
 //! memory.
 
-use std::{borrow::Cow, collections::HashMap, sync::Arc};
+use std::{
+    borrow::Cow,
+    collections::{HashMap, VecDeque},
+    sync::Arc,
+};
 
 use async_trait::async_trait;
 use futures::{StreamExt, stream::BoxStream};
@@ -20,7 +24,6 @@ use kube::runtime::{
 use sagemaker_core::{KindInfo, Resource};
 use serde_json::Value;
 use tokio::sync::broadcast;
-use tokio_stream::wrappers::BroadcastStream;
 
 use super::{ApplyOutcome, Event, PartialApply, Result, Store};
 
@@ -168,17 +171,35 @@ impl Store for CachedStore {
     fn watch(&self, kind: &'static KindInfo) -> BoxStream<'static, Event> {
         let Some(cache) = self.kinds.get(kind.kind) else { return self.inner.watch(kind) };
         // subscribe before reading the cache, so no change falls between
-        let changes = BroadcastStream::new(cache.events.subscribe()).filter_map(|e| async move { e.ok() });
+        let rx = cache.events.subscribe();
         let reader = cache.reader.clone();
-        let initial = futures::stream::once(async move {
-            let _ = reader.wait_until_ready().await;
-            let mut items: Vec<Event> = reader.state().into_iter().map(|c| Event::Listed(c.0.clone())).collect();
-            items.insert(0, Event::Relisting);
-            items.push(Event::Synced);
-            futures::stream::iter(items)
+        // the cache's current resources; again whenever this watcher falls
+        // further behind than the buffer, so it never misses a resource
+        let listing = move || {
+            let reader = reader.clone();
+            async move {
+                let _ = reader.wait_until_ready().await;
+                let listed = reader.state().into_iter().map(|c| Event::Listed(c.0.clone()));
+                std::iter::once(Event::Relisting).chain(listed).chain(std::iter::once(Event::Synced)).collect::<VecDeque<_>>()
+            }
+        };
+        futures::stream::unfold((rx, None::<VecDeque<Event>>, listing), |(mut rx, pending, listing)| async move {
+            let mut pending = match pending {
+                Some(p) => p,
+                None => listing().await,
+            };
+            loop {
+                if let Some(e) = pending.pop_front() {
+                    return Some((e, (rx, Some(pending), listing)));
+                }
+                match rx.recv().await {
+                    Ok(e) => return Some((e, (rx, Some(pending), listing))),
+                    Err(broadcast::error::RecvError::Lagged(_)) => pending = listing().await,
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                }
+            }
         })
-        .flatten();
-        initial.chain(changes).boxed()
+        .boxed()
     }
 
     fn mode(&self) -> &'static str {

@@ -252,8 +252,19 @@ impl fmt::Display for Snapshot {
 /// success status (or, for kinds without one, being in sync) reached for the
 /// current spec, or another final status (with the failure reason).
 fn verdict(resource: &Resource, kind: &KindInfo, what: &str, until: Until) -> Option<Result<()>> {
+    // what a condition says is about the current spec only once the agent
+    // has looked at this generation (an update may not have started yet, and
+    // an old Terminal may be what the new spec fixes)
+    let current_for = |c: Option<&Value>| match (
+        c.and_then(|c| c.get("observedGeneration")).and_then(Value::as_i64),
+        resource.metadata.generation,
+    ) {
+        (Some(seen), Some(generation)) => seen >= generation,
+        _ => true,
+    };
     if let Some(terminal) = resource.condition(ack::CONDITION_TERMINAL)
         && terminal.get("status").and_then(Value::as_str) == Some("True")
+        && current_for(Some(terminal))
     {
         let message = ["message", "reason"]
             .iter()
@@ -265,15 +276,7 @@ fn verdict(resource: &Resource, kind: &KindInfo, what: &str, until: Until) -> Op
         }));
     }
     let synced = resource.condition(ack::CONDITION_SYNCED);
-    // what the status says is about the current spec only once the agent
-    // has synced this generation (an update may not have started yet)
-    let current = match (
-        synced.and_then(|c| c.get("observedGeneration")).and_then(Value::as_i64),
-        resource.metadata.generation,
-    ) {
-        (Some(seen), Some(generation)) => seen >= generation,
-        _ => true,
-    };
+    let current = current_for(synced);
     let in_sync = current && synced.and_then(|c| c.get("status")).and_then(Value::as_str) == Some("True");
     let Some(field) = kind.statuses.field else {
         // kinds without an AWS status are done once they are in sync
@@ -415,5 +418,10 @@ mod tests {
         let failed = endpoint(json!({"endpointStatus": "Failed", "failureReason": "image not found",
             "conditions": [{"type": "ACK.Terminal", "status": "True", "message": "Failed: image not found"}]}));
         assert!(matches!(verdict(&failed, &ENDPOINT, "ep", Until::Final), Some(Err(Error::Terminal { .. }))));
+        // a Terminal the agent reported for the previous spec is what the new one may fix
+        let old_terminal = endpoint(json!({"endpointStatus": "InService", "conditions": [
+            {"type": "ACK.Terminal", "status": "True", "message": "the update failed", "observedGeneration": 1},
+            {"type": "ACK.ResourceSynced", "status": "False", "observedGeneration": 1}]}));
+        assert!(verdict(&old_terminal, &ENDPOINT, "ep", Until::Final).is_none());
     }
 }
