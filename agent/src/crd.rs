@@ -116,11 +116,10 @@ pub fn all() -> Vec<(String, String)> {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
 
     #[test]
     fn crds_in_manifests_match_the_sdk_schemas() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../manifests/crds");
+        let dir = sagemaker_core::manifest_dir(env!("CARGO_MANIFEST_DIR")).join("../manifests/crds");
         let update = std::env::var_os("UPDATE_GENERATED").is_some();
         for (file, yaml) in super::all() {
             let path = dir.join(&file);

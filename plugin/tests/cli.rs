@@ -8,12 +8,12 @@ use support::{FakeAgent, Step};
 const BIN: &str = env!("CARGO_BIN_EXE_kubectl-sagemaker");
 
 fn fixture(name: &str) -> String {
-    format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+    format!("{}/tests/fixtures/{name}", sagemaker_core::manifest_dir(env!("CARGO_MANIFEST_DIR")).display())
 }
 
 /// The tutorial's manifests, as the repository ships them in `examples/`.
 fn example(name: &str) -> String {
-    format!("{}/../examples/{name}", env!("CARGO_MANIFEST_DIR"))
+    format!("{}/../examples/{name}", sagemaker_core::manifest_dir(env!("CARGO_MANIFEST_DIR")).display())
 }
 
 #[derive(Debug)]

@@ -1,10 +1,9 @@
 //! Drift check for the committed generated code.
 
-use std::path::Path;
 
 #[test]
 fn generated_code_is_up_to_date() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = &sagemaker_core::manifest_dir(env!("CARGO_MANIFEST_DIR"));
     let fds = protox::compile([root.join("proto/sagemaker/agent/v1/agent.proto")], [root.join("proto")])
         .expect("agent.proto compiles");
     let out = tempfile::tempdir().expect("tempdir");

@@ -9,7 +9,6 @@
 //! with a note when that folder is missing.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use aws_smithy_schema::serde::{SerdeError, ShapeDeserializer};
 use sagemaker_schema::{application_autoscaling, openapi_schema};
@@ -71,7 +70,7 @@ fn kinds() -> Vec<(&'static str, Walk)> {
 /// ACK's CRDs by kind, or `None` (with a note) when the reference folder is
 /// not there.
 fn ack_crds() -> Option<BTreeMap<String, Value>> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference/ack-crds");
+    let dir = sagemaker_core::manifest_dir(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference/ack-crds");
     let Ok(entries) = std::fs::read_dir(&dir) else {
         println!(
             "note: {} not found; skipping the ACK CRD conformance check",

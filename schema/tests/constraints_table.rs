@@ -5,7 +5,7 @@
 use std::{path::PathBuf, process::Command};
 
 fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+    sagemaker_core::manifest_dir(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
 /// The Python with the pinned botocore: the test environment's (scripts/test-deps.sh).

@@ -65,10 +65,10 @@ fn io_err(what: impl fmt::Display) -> impl FnOnce(std::io::Error) -> Error {
 
 /// The workspace root (the folder holding the root `Cargo.toml`).
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ has a parent")
-        .to_path_buf()
+    // at run time first: a target dir shared by clones may hold binaries
+    // another clone built (see `sagemaker_core::manifest_dir`)
+    let dir = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from).unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into());
+    dir.parent().expect("tests/ has a parent").to_path_buf()
 }
 
 /// `${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-sagemaker`, where `scripts/test-deps.sh` caches

@@ -631,6 +631,28 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_watcher_that_falls_behind_lists_again_and_misses_no_resource() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = EmbeddedStore::open(dir.path()).expect("open").0;
+        let mut watch = store.watch(&TRAINING_JOB);
+        // more changes than the buffer holds, while nobody reads
+        let n = EVENT_BUFFER + 50;
+        for i in 0..n {
+            store.apply(&TRAINING_JOB, &manifest(&format!("j{i}"), json!({})), false).await.expect("apply");
+        }
+        let mut seen = std::collections::HashSet::new();
+        while seen.len() < n {
+            let event = tokio::time::timeout(std::time::Duration::from_secs(5), watch.next())
+                .await
+                .unwrap_or_else(|_| panic!("only {} of {n} resources were seen", seen.len()))
+                .expect("event");
+            if let Some(r) = event.resource() {
+                seen.insert(r.metadata.name.clone());
+            }
+        }
+    }
+
+    #[tokio::test]
     async fn resources_finalizers_and_status_survive_reopening_the_store() {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = EmbeddedStore::open(dir.path()).expect("open").0;
