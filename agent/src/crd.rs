@@ -51,6 +51,9 @@ pub fn crd(kind: &AwsKind) -> Value {
             status.insert((*field).to_string(), s.clone());
         }
     }
+    if let Some(field) = kind.last_modified {
+        status.insert(field.to_string(), json!({ "type": "string", "format": "date-time" }));
+    }
     let mut columns: Vec<Value> = info
         .printer_columns
         .iter()

@@ -345,6 +345,10 @@ pub struct AwsKind {
     pub arn_field: &'static str,
     /// Describe-output members copied into `status`, as ACK does.
     pub status_fields: &'static [&'static str],
+    /// A status field the agent keeps itself where AWS reports no
+    /// modification time (ACK's `lastModifiedTime` of the autoscaling kinds):
+    /// the creation time at first, then the time of each update it sends.
+    pub last_modified: Option<&'static str>,
     pub not_found: NotFound,
     /// What a second create gets; `None` for kinds whose create is an upsert
     /// (RegisterScalableTarget, PutScalingPolicy).
@@ -480,6 +484,7 @@ pub static TRAINING_JOB: AwsKind = AwsKind {
         "creationTime",
         "lastModifiedTime",
     ],
+    last_modified: None,
     not_found: NotFound { code: "ValidationException", message: "Requested resource not found." },
     already_exists: Some(AlreadyExists {
         code: "ResourceInUse",
@@ -572,6 +577,7 @@ pub static MODEL: AwsKind = AwsKind {
     stop: None,
     arn_field: "modelARN",
     status_fields: &[],
+    last_modified: None,
     not_found: NotFound { code: "ValidationException", message: "Could not find model \"{arn}\"." },
     already_exists: Some(AlreadyExists {
         code: "ValidationException",
@@ -595,6 +601,7 @@ pub static ENDPOINT_CONFIG: AwsKind = AwsKind {
     stop: None,
     arn_field: "endpointConfigARN",
     status_fields: &[],
+    last_modified: None,
     not_found: NotFound { code: "ValidationException", message: "Could not find endpoint configuration \"{arn}\"." },
     already_exists: Some(AlreadyExists {
         code: "ValidationException",
@@ -636,6 +643,7 @@ pub static ENDPOINT: AwsKind = AwsKind {
         "productionVariants",
         "pendingDeploymentSummary",
     ],
+    last_modified: None,
     not_found: NotFound { code: "ValidationException", message: "Could not find endpoint \"{arn}\"." },
     already_exists: Some(AlreadyExists {
         code: "ValidationException",
@@ -737,6 +745,7 @@ pub static SCALABLE_TARGET: AwsKind = AwsKind {
     stop: None,
     arn_field: "scalableTargetARN",
     status_fields: &["creationTime"],
+    last_modified: Some("lastModifiedTime"),
     not_found: NotFound { code: "ObjectNotFoundException", message: "No scalable target found for {arn}" },
     already_exists: None,
     // ACK: every Application Auto Scaling error is Recoverable
@@ -785,6 +794,7 @@ pub static SCALING_POLICY: AwsKind = AwsKind {
     stop: None,
     arn_field: "policyARN",
     status_fields: &["alarms", "creationTime"],
+    last_modified: Some("lastModifiedTime"),
     not_found: NotFound { code: "ObjectNotFoundException", message: "No scaling policy found for {arn}" },
     already_exists: None,
     terminal_codes: &[],

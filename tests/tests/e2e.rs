@@ -171,12 +171,21 @@ fn kube_setup_with(extra_agent_args: &[&str]) -> KubeSetup {
     let crds = repo_root().join("manifests/crds");
     let out = kube.kubectl().args(["apply", "-f"]).arg(&crds).output().expect("kubectl apply");
     assert!(out.status.success(), "CRDs install: {}", String::from_utf8_lossy(&out.stderr));
-    let out = kube
-        .kubectl()
-        .args(["wait", "--for", "condition=established", "--timeout", "30s", "crd/trainingjobs.sagemaker.services.k8s.aws"])
-        .output()
-        .expect("kubectl wait");
-    assert!(out.status.success(), "CRD established: {}", String::from_utf8_lossy(&out.stderr));
+    // every CRD established before the agent starts (a CRD's status may not
+    // exist yet right after the apply: kubectl wait then fails at once)
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let out = kube
+            .kubectl()
+            .args(["wait", "--for", "condition=established", "--timeout", "30s", "crd", "--all"])
+            .output()
+            .expect("kubectl wait");
+        if out.status.success() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "CRDs established: {}", String::from_utf8_lossy(&out.stderr));
+        std::thread::sleep(Duration::from_millis(200));
+    }
     let kubeconfig = kube.kubeconfig.display().to_string();
     let agent = AgentProcess::start(
         &[

@@ -544,7 +544,14 @@ async fn update(
     let mut conditions = status::read(kind, &observed).conditions;
     conditions.synced = Some(false);
     conditions.synced_message = format!("{} update requested.", kind.info.kind);
-    cx.write(kind, &res, target, Some(&observed), &conditions).await?;
+    // the agent's own modification time, where AWS keeps none
+    let mut stamped = res.clone();
+    if let (Some(field), Some(status)) = (kind.last_modified, stamped.status.as_object_mut()) {
+        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        status.insert(field.to_string(), json!(now));
+    }
+    let status = status::build(kind, &stamped, target, Some(&observed), &conditions);
+    cx.store.write_status(kind.info, &res, status).await?;
     Ok(Updated::Sent)
 }
 

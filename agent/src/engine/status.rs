@@ -108,6 +108,13 @@ pub(crate) fn build(kind: &AwsKind, res: &Resource, target: &Target, observed: O
             status.insert((*field).to_string(), v.clone());
         }
     }
+    if let Some(field) = kind.last_modified {
+        // what the agent recorded last, else when AWS says it was created
+        let value = prev.get(field).or_else(|| status.get("creationTime")).cloned();
+        if let Some(v) = value {
+            status.insert(field.to_string(), v);
+        }
+    }
     Value::Object(status)
 }
 

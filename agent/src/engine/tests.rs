@@ -591,9 +591,13 @@ async fn editing_a_target_or_a_policy_registers_or_puts_it_again_once() {
     rig.until(st, "t", "registered", ready).await;
     rig.until(sp, "p", "put", ready).await;
     let (registers, puts) = (rig.calls("RegisterScalableTarget"), rig.calls("PutScalingPolicy"));
+    let before = rig.get(st, "default", "t").await.expect("target");
+    // as ACK shows it: the creation time until the agent changes it
+    assert_eq!(before.status["lastModifiedTime"], before.status["creationTime"], "{:?}", before.status);
     rig.apply(&scalable_target("t", "e", 2, 10)).await;
     rig.apply(&scaling_policy("p", "e", 75.0)).await;
-    rig.until(st, "t", "updated", |r| ready(r) && rig.calls("RegisterScalableTarget") == registers + 1).await;
+    let after = rig.until(st, "t", "updated", |r| ready(r) && rig.calls("RegisterScalableTarget") == registers + 1).await;
+    assert_ne!(after.status["lastModifiedTime"], before.status["lastModifiedTime"], "the update's time is recorded");
     rig.until(sp, "p", "updated", |r| ready(r) && rig.calls("PutScalingPolicy") == puts + 1).await;
     tokio::time::sleep(Duration::from_secs(900)).await;
     assert_eq!((rig.calls("RegisterScalableTarget"), rig.calls("PutScalingPolicy")), (registers + 1, puts + 1), "no further updates");
