@@ -45,12 +45,15 @@ pub struct AwsError {
     pub transient: bool,
     /// The HTTP status of the answer, when there was one.
     pub http_status: Option<u16>,
+    /// Set when the call was not made: routine work deferred because the
+    /// account's budget is spent, to be tried again after this long.
+    pub deferred: Option<Duration>,
 }
 
 impl AwsError {
     pub fn new(operation: &str, code: &str, message: impl Into<String>) -> Self {
         let transient = is_transient_code(code);
-        AwsError { operation: operation.into(), code: code.into(), message: message.into(), transient, http_status: None }
+        AwsError { operation: operation.into(), code: code.into(), message: message.into(), transient, http_status: None, deferred: None }
     }
 
     /// The same error with the answer's HTTP status: any 5xx is transient,
@@ -240,13 +243,21 @@ impl Aws {
         self.call_with(target, call, input, Priority::Urgent).await
     }
 
-    /// Calls AWS once, after waiting for the account's rate budget at `priority`.
+    /// Calls AWS once, after waiting for the account's rate budget; routine
+    /// calls do not wait but come back deferred (`AwsError::deferred`), so
+    /// that whoever made them frees its place for urgent work meanwhile.
     pub async fn call_with(&self, target: &Target, call: Call, input: Value, priority: Priority) -> Result<Value, AwsError> {
         let operation = call.op.name;
         let mut waiting = None;
         loop {
             match self.take_token(&target.account, priority) {
                 None => break,
+                Some(wait) if priority == Priority::Routine => {
+                    let mut e = AwsError::new(operation, "Deferred", "the account's call budget is spent; routine work waits");
+                    e.transient = true;
+                    e.deferred = Some(wait);
+                    return Err(e);
+                }
                 Some(wait) => {
                     if priority == Priority::Urgent && waiting.is_none() {
                         self.bucket(&target.account, |b| b.urgent_waiting += 1);
@@ -344,9 +355,14 @@ mod tests {
         for (i, priority) in [Priority::Routine, Priority::Routine, Priority::Urgent, Priority::Urgent].into_iter().enumerate() {
             let (aws, order) = (aws.clone(), order.clone());
             tasks.push(tokio::spawn(async move {
-                // the routine calls start waiting first
+                // the routine calls ask first, and come back deferred until urgent ones are done
                 tokio::time::sleep(Duration::from_millis(i as u64)).await;
-                aws.call_with(&target("1"), describe(), Value::Null, priority).await.expect("echo");
+                loop {
+                    match aws.call_with(&target("1"), describe(), Value::Null, priority).await {
+                        Ok(_) => break,
+                        Err(e) => tokio::time::sleep(e.deferred.expect("only routine calls are deferred")).await,
+                    }
+                }
                 order.lock().expect("order").push(priority);
             }));
         }

@@ -42,12 +42,41 @@ pub const REJECT_REASON_ENV: &str = "SIM_REJECT_REASON";
 /// created or updated with a config carrying it fails, or rolls back).
 pub const FAIL_TAG: &str = "sagemaker-simulator/fail-reason";
 
+/// A JSON document kept as its compact text and parsed when used: the
+/// simulator holds every resource's create input, which parsed takes several
+/// times the memory. Saved as the document itself.
+#[derive(Debug, Clone)]
+struct Compact(Box<serde_json::value::RawValue>);
+
+impl Compact {
+    fn of(v: &Value) -> Compact {
+        let raw = serde_json::value::to_raw_value(v).unwrap_or_else(|_| serde_json::value::RawValue::NULL.to_owned());
+        Compact(raw)
+    }
+
+    fn value(&self) -> Value {
+        serde_json::from_str(self.0.get()).unwrap_or_default()
+    }
+}
+
+impl Serialize for Compact {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Compact {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Compact(Box::<serde_json::value::RawValue>::deserialize(d)?))
+    }
+}
+
 /// One simulated AWS resource.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Record {
     kind: String,
     /// The create input as received (AWS names), with accepted updates merged.
-    input: Value,
+    input: Compact,
     arn: String,
     created: f64,
     /// Why creation fails, decided when it was created.
@@ -144,7 +173,7 @@ impl Simulator {
             let (prefix, name) = key.rsplit_once('/').unwrap_or_default();
             let events = job.stopped_at.map(|at| Event::Stop { at }).into_iter().collect();
             let fails = job.input["Environment"][FAIL_REASON_ENV].as_str().map(str::to_string);
-            let record = Record { kind: "TrainingJob".into(), input: job.input, arn: job.arn, created: job.created, fails, events };
+            let record = Record { kind: "TrainingJob".into(), input: Compact::of(&job.input), arn: job.arn, created: job.created, fails, events };
             state.records.insert(format!("{prefix}/TrainingJob/{name}"), record);
         }
         let clock = (wall_clock(), tokio::time::Instant::now());
@@ -190,7 +219,7 @@ impl Simulator {
         let identity = kind.identity(&(kind.create.read_input)(&input).expect("input"));
         let id = kind.info.aws_id(&identity);
         let arn = arn_of(kind, target, &identity);
-        let record = Record { kind: kind.info.kind.into(), input, arn: arn.clone(), created: self.now(), fails: None, events: vec![] };
+        let record = Record { kind: kind.info.kind.into(), input: Compact::of(&input), arn: arn.clone(), created: self.now(), fails: None, events: vec![] };
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         state.records.insert(key(target, kind, &id), record);
         arn
@@ -224,7 +253,8 @@ impl Simulator {
             Some(reason) => marks.push((end, life.failed.0, life.failed.1, Some(reason.clone()), None, false)),
             None => marks.push((end, life.settled.0, life.settled.1, None, None, false)),
         }
-        let mut input = r.input.clone();
+        let original = r.input.value();
+        let mut input = original.clone();
         for event in &r.events {
             match event {
                 Event::Stop { at } => {
@@ -268,7 +298,7 @@ impl Simulator {
             }
         }
         let mut view = View {
-            input: r.input.clone(),
+            input: original,
             arn: &r.arn,
             created: r.created,
             status: "",
@@ -294,7 +324,7 @@ impl Simulator {
             }
         }
         view.failure = failure;
-        view.dependencies = self.dependencies(state, target, kind, &view.input).into_iter().map(|d| d.input.clone()).collect();
+        view.dependencies = self.dependencies(state, target, kind, &view.input).into_iter().map(|d| d.input.value()).collect();
         view
     }
 
@@ -335,7 +365,7 @@ impl Simulator {
             .iter()
             .filter(|(k, _)| k.starts_with(&prefix))
             .filter(|(_, r)| {
-                let identity = (kind.create.read_input)(&r.input).map(|ack| kind.identity(&ack)).unwrap_or_default();
+                let identity = (kind.create.read_input)(&r.input.value()).map(|ack| kind.identity(&ack)).unwrap_or_default();
                 let own = kind.describe_input(&identity);
                 own.as_object().is_some_and(|o| o.iter().all(|(k, v)| query.get(k) == Some(v)))
             })
@@ -400,7 +430,7 @@ impl Simulator {
                 }
                 let deps = self.dependencies(&state, target, kind, input);
                 let fails = fail_reason(kind, &ack, &deps);
-                let record = Record { kind: kind.info.kind.into(), input: input.clone(), arn: arn.clone(), created: now, fails, events: vec![] };
+                let record = Record { kind: kind.info.kind.into(), input: Compact::of(input), arn: arn.clone(), created: now, fails, events: vec![] };
                 state.records.insert(key, record);
                 self.save(&state)?;
                 Ok(arn_answer(&(kind.create.output_members)(), kind.arn_field, &arn))
@@ -547,7 +577,7 @@ fn cascade(state: &mut State, target: &Target, deleted: &AwsKind, id: &str) {
             let prefix = format!("{}/{}/{}/", target.account, target.region, kind.info.kind);
             state.records.retain(|k, r| {
                 let goes = k.starts_with(&prefix)
-                    && (kind.create.read_input)(&r.input)
+                    && (kind.create.read_input)(&r.input.value())
                         .map(|ack| dep.identities(&ack).iter().any(|i| deleted.info.aws_id(i) == id))
                         .unwrap_or(false);
                 !goes
@@ -596,8 +626,8 @@ fn tag_value(tags: &Value, tag: &str) -> Option<String> {
 fn fail_reason(kind: &AwsKind, ack: &Value, deps: &[&Record]) -> Option<String> {
     marker(ack, kind.tags_field, kind.sim.fail_paths, FAIL_TAG).or_else(|| {
         deps.iter().find_map(|d| {
-            let tags = d.input.get("Tags")?;
-            tag_value(tags, FAIL_TAG)
+            let input = d.input.value();
+            tag_value(input.get("Tags")?, FAIL_TAG)
         })
     })
 }
@@ -637,7 +667,7 @@ fn list_tags(state: &State, target: &Target, kind: &AwsKind, op: &str, input: &V
         .map(|(_, r)| r)
         .ok_or_else(|| AwsError::new(op, "ValidationException", format!("Could not find resource {arn}")))?;
     let member = kind.tags_field.map(|f| aws_member(&(kind.create.input_members)(), f)).unwrap_or("Tags");
-    Ok(json!({ member: record.input.get(member).cloned().unwrap_or(json!([])) }))
+    Ok(json!({ member: record.input.value().get(member).cloned().unwrap_or(json!([])) }))
 }
 
 /// The describe answer: the create input echoed (only what the describe

@@ -230,6 +230,9 @@ impl Engine {
                 }
             }
             Err(Failure::Conflict) => Some(Duration::from_millis(200)),
+            // backing off like a poll that sees no change: deferred work
+            // must not churn while urgent work has the budget
+            Err(Failure::Later(wait)) => Some(wait.max(self.poll_interval(key, "deferred"))),
             Err(failure) => self.record_failure(kind, key, &res, failure).await,
         }
     }
@@ -282,6 +285,7 @@ impl Engine {
                 Some(self.poll_interval(key, &msg))
             }
             Failure::Conflict => return Some(Duration::from_millis(200)),
+            Failure::Later(wait) => return Some(wait.max(self.poll_interval(key, "deferred"))),
         };
         tracing::warn!(terminal = ?c.terminal, recoverable = ?c.recoverable, waiting = ?(c.terminal.is_none() && c.recoverable.is_none()).then_some(&c.synced_message), "reconcile did not finish");
         let target = self.cx.place(res);

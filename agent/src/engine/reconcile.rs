@@ -51,6 +51,9 @@ pub enum Failure {
     Waiting(String),
     /// Lost a race with another writer: just try again.
     Conflict,
+    /// Routine work put off while the account's budget serves urgent work:
+    /// try again after this long, nothing to report.
+    Later(Duration),
 }
 
 impl From<StoreError> for Failure {
@@ -77,6 +80,9 @@ pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
 /// rejects will not succeed on retry (Terminal); anything else is retried
 /// with backoff, loudly when only a person can fix it (permissions, quotas).
 pub(crate) fn aws_failure(kind: &AwsKind, role: Role, e: AwsError) -> Failure {
+    if let Some(wait) = e.deferred {
+        return Failure::Later(wait);
+    }
     let msg = format!("{}: {}", e.code, e.message);
     // only a rejected create or update says the spec is wrong; a describe,
     // a tag lookup or a stop that fails says nothing about the spec

@@ -47,8 +47,25 @@ pub struct EmbeddedStore {
 }
 
 struct Inner {
-    objects: BTreeMap<Key, Resource>,
+    objects: BTreeMap<Key, Stored>,
     version: u64,
+}
+
+/// A resource as the store keeps it in memory: its compact JSON, parsed
+/// when read. A parsed document takes several times the memory, and most
+/// resources sit unread between reconciles.
+struct Stored(Box<str>);
+
+impl Stored {
+    fn of(r: &Resource) -> Stored {
+        // a Resource always serializes (string keys, finite numbers)
+        Stored(serde_json::to_string(r).unwrap_or_default().into_boxed_str())
+    }
+
+    fn load(&self) -> Resource {
+        // the store wrote it, from a Resource
+        serde_json::from_str(&self.0).unwrap_or_default()
+    }
 }
 
 /// What opening the store found and repaired.
@@ -101,7 +118,7 @@ impl EmbeddedStore {
             };
             let rv = r.metadata.resource_version.as_deref().and_then(|v| v.parse().ok()).unwrap_or(0);
             version = version.max(rv);
-            objects.insert((r.kind.clone(), r.metadata.namespace.clone(), r.metadata.name.clone()), r);
+            objects.insert((r.kind.clone(), r.metadata.namespace.clone(), r.metadata.name.clone()), Stored::of(&r));
         }
         // a watcher that falls further behind lists again (see `watch`)
         let (events, _) = broadcast::channel(EVENT_BUFFER);
@@ -246,7 +263,7 @@ impl EmbeddedStore {
     ) -> Result<Resource> {
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         let key = (kind.kind.to_string(), ns.to_string(), name.to_string());
-        let mut r = inner.objects.get(&key).cloned().ok_or_else(|| not_found(kind, ns, name))?;
+        let mut r = inner.objects.get(&key).map(Stored::load).ok_or_else(|| not_found(kind, ns, name))?;
         change(&mut r)?;
         r.metadata.resource_version = Some((inner.version + 1).to_string());
         if r.is_deleting() && r.metadata.finalizers.is_empty() {
@@ -257,7 +274,7 @@ impl EmbeddedStore {
         } else {
             self.persist(&r)?;
             inner.version += 1;
-            inner.objects.insert(key, r.clone());
+            inner.objects.insert(key, Stored::of(&r));
             let _ = self.events.send(Event::Applied(r.clone()));
         }
         Ok(r)
@@ -313,7 +330,7 @@ impl EmbeddedStore {
         let mut version = inner.version;
         for (kind, manifest) in manifests {
             let key = (kind.kind.to_string(), manifest.metadata.namespace.clone(), manifest.metadata.name.clone());
-            let (mut r, result, write) = Self::applied(inner.objects.get(&key).cloned(), manifest);
+            let (mut r, result, write) = Self::applied(inner.objects.get(&key).map(Stored::load), manifest);
             if write && !dry_run {
                 version += 1;
                 r.metadata.resource_version = Some(version.to_string());
@@ -329,7 +346,7 @@ impl EmbeddedStore {
         }
         inner.version = version;
         for r in changed {
-            inner.objects.insert((r.kind.clone(), r.metadata.namespace.clone(), r.metadata.name.clone()), r.clone());
+            inner.objects.insert((r.kind.clone(), r.metadata.namespace.clone(), r.metadata.name.clone()), Stored::of(r));
             let _ = self.events.send(Event::Applied(r.clone()));
         }
         Ok(results.into_iter().map(|(r, o, _)| (r, o)).collect())
@@ -499,7 +516,7 @@ fn check_version(r: &Resource, expected: &Resource) -> Result<()> {
 impl Store for EmbeddedStore {
     async fn get(&self, kind: &'static KindInfo, ns: &str, name: &str) -> Result<Option<Resource>> {
         let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        Ok(inner.objects.get(&(kind.kind.to_string(), ns.to_string(), name.to_string())).cloned())
+        Ok(inner.objects.get(&(kind.kind.to_string(), ns.to_string(), name.to_string())).map(Stored::load))
     }
 
     async fn list(&self, kind: &'static KindInfo, ns: Option<&str>) -> Result<Vec<Resource>> {
@@ -508,7 +525,7 @@ impl Store for EmbeddedStore {
             .objects
             .iter()
             .filter(|((k, n, _), _)| k == kind.kind && ns.is_none_or(|ns| ns == n))
-            .map(|(_, r)| r.clone())
+            .map(|(_, r)| r.load())
             .collect())
     }
 
@@ -571,7 +588,7 @@ impl Store for EmbeddedStore {
         let inner = self.inner.clone();
         let listing = move || -> VecDeque<Event> {
             let inner = inner.lock().unwrap_or_else(|p| p.into_inner());
-            let listed = inner.objects.iter().filter(|((k, _, _), _)| k == kind.kind).map(|(_, r)| Event::Listed(r.clone()));
+            let listed = inner.objects.iter().filter(|((k, _, _), _)| k == kind.kind).map(|(_, r)| Event::Listed(r.load()));
             std::iter::once(Event::Relisting).chain(listed).chain(std::iter::once(Event::Synced)).collect()
         };
         let pending = listing();
