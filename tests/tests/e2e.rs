@@ -907,4 +907,15 @@ fn the_tutorial_trains_deploys_and_scales_through_kubectl_sagemaker_against_moto
     s.cli.ok(&["delete", "endpoint", ENDPOINT, "--wait", "--timeout", "1m"]);
     assert!(hosting_in_moto(&s.moto, "Endpoint", ENDPOINT).is_none(), "the endpoint is still in AWS");
     assert!(hosting_in_moto(&s.moto, "Model", "ack-xgboost-model-7420").is_some(), "only the endpoint was deleted");
+    // and the configs and the model go from AWS with their resources
+    s.cli.ok(&["delete", "endpointconfig", "ack-xgboost-endpoint-config-7420", "broken-config", "larger-config", "--wait"]);
+    s.cli.ok(&["delete", "model", "ack-xgboost-model-7420", "--wait"]);
+    for config in ["ack-xgboost-endpoint-config-7420", "broken-config", "larger-config"] {
+        assert!(hosting_in_moto(&s.moto, "EndpointConfig", config).is_none(), "{config} is still in AWS");
+    }
+    assert!(hosting_in_moto(&s.moto, "Model", "ack-xgboost-model-7420").is_none(), "the model is still in AWS");
+    let calls = agent_calls(&s.agent);
+    for op in ["DeleteEndpoint", "DeleteEndpointConfig", "DeleteModel", "DeregisterScalableTarget", "DeleteScalingPolicy", "UpdateEndpoint"] {
+        assert!(calls.get(op).copied().unwrap_or(0) >= 1, "{op} never went through the SDK: {calls:?}");
+    }
 }
