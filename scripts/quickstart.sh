@@ -41,7 +41,7 @@ set -x
 "${KS[@]}" describe trainingjob ack-xgboost-training-job-7420
 "${KS[@]}" deploy -f examples/deploy.yaml --wait
 "${KS[@]}" autoscale endpoint ack-xgboost-endpoint-7420 --variant AllTraffic --min 1 --max 20 \
-    --target-invocations 60 --scale-in-cooldown 700 --scale-out-cooldown 300
+    --target-invocations 60 --scale-in-cooldown 700 --scale-out-cooldown 300 --wait
 "${KS[@]}" autoscale endpoint ack-xgboost-endpoint-7420
 "${KS[@]}" get all
 "${KS[@]}" describe endpoint ack-xgboost-endpoint-7420

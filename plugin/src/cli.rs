@@ -195,6 +195,14 @@ pub(crate) struct AutoscaleArgs {
     /// Print the documents (yaml: separated by `---`; json: a List) instead of a line per resource
     #[arg(short = 'o', long, value_name = "FORMAT")]
     pub output: Option<DocumentFormat>,
+
+    /// Then follow the target and the policy until both are in place in AWS
+    #[arg(long, conflicts_with_all = ["off", "dry_run", "output"])]
+    pub wait: bool,
+
+    /// Give up waiting after this long (e.g. 5m)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "wait")]
+    pub timeout: Option<Duration>,
 }
 
 /// How generated documents are printed.

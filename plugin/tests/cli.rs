@@ -1181,6 +1181,15 @@ async fn autoscale_applies_the_tutorials_scalable_target_and_scaling_policy_in_o
 }
 
 #[tokio::test]
+async fn autoscale_wait_follows_the_target_and_the_policy_until_both_are_in_sync() {
+    let agent = FakeAgent::start().await;
+    let result = run(Some(&agent), &autoscale(&["--wait", "--timeout", "20s"])).await;
+    assert_eq!(result.code, 0, "{result:?}");
+    let synced: Vec<&str> = result.stdout.lines().filter(|l| l.contains("Synced=True")).collect();
+    assert_eq!(synced.len(), 2, "{}", result.stdout);
+}
+
+#[tokio::test]
 async fn autoscale_dry_run_prints_the_documents_and_writes_nothing() {
     let agent = FakeAgent::start().await;
     let result = run(Some(&agent), &autoscale(&["--dry-run"])).await;

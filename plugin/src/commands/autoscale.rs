@@ -161,9 +161,9 @@ async fn set(
     if args.output.is_none() && !args.dry_run {
         let options = Options {
             dry_run: false,
-            wait: false,
-            timeout: None,
-            follow: |_| false,
+            wait: args.wait,
+            timeout: args.timeout,
+            follow: |_| true,
         };
         return apply::apply_on(agent, session, &documents, &options).await;
     }
