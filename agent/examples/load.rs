@@ -95,6 +95,7 @@ async fn main() {
         poll_max: Duration::from_secs(60),
         concurrency: 8,
         resync: Default::default(),
+        deletion_policy: "delete".into(),
     };
     let before = rss_kib();
     let wall = Instant::now();

@@ -261,14 +261,14 @@ fn immutable_hint(info: &KindInfo, updatable: &[&str]) -> String {
 /// Refuses a manifest whose AWS resource (kind, account, region, name) is
 /// already managed by another resource, naming that owner: two owners race,
 /// and deleting one would stop or delete the other's resource.
-pub fn check_unique(v: &Validated, others: &[Resource], default_region: &str, default_account: &str) -> Result<()> {
+pub fn check_unique(v: &Validated, others: &[Resource], defaults: &placement::Defaults) -> Result<()> {
     let info = v.kind.info;
-    let Some(owner) = placement::rival(&v.resource, others, info, default_region, default_account) else {
+    let Some(owner) = placement::rival(&v.resource, others, info, defaults) else {
         return Ok(());
     };
     let name = placement::aws_id(&v.resource, info);
-    let region = placement::region(owner, default_region);
-    let account = placement::account(owner, default_account);
+    let region = placement::region(owner, defaults.region(&owner.metadata.namespace));
+    let account = placement::account(owner, &defaults.account);
     Err(Error::Refused {
         source_: Some(v.source.clone()),
         field: Some(format!("spec.{}", info.identifiers.first().copied().unwrap_or_default())),
@@ -320,6 +320,10 @@ fn differences(a: &Value, b: &Value, path: &str, out: &mut Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn here() -> placement::Defaults {
+        placement::Defaults { region: "us-east-1".into(), account: "1".into(), ..Default::default() }
+    }
     use serde_json::json;
 
     const JOB: &str = r#"{
@@ -383,19 +387,19 @@ mod tests {
         owner.metadata.namespace = "team-a".into();
         owner.metadata.name = "first".into();
         let v = validated(|_| {});
-        let err = check_unique(&v, std::slice::from_ref(&owner), "us-east-1", "1").expect_err("refused");
+        let err = check_unique(&v, std::slice::from_ref(&owner), &here()).expect_err("refused");
         let Error::Refused { field, message, hint, .. } = &err else { panic!("{err:?}") };
         assert_eq!(field.as_deref(), Some("spec.trainingJobName"));
         assert_eq!(message, "TrainingJob team-a/first already manages the TrainingJob named j in account 1 region us-east-1");
         assert!(hint.as_deref().unwrap_or_default().contains("delete trainingjob team-a/first first"), "{hint:?}");
         // another region is another AWS resource
         let elsewhere = validated(|v| v["metadata"]["annotations"] = json!({ack::ANNOTATION_REGION: "eu-west-1"}));
-        check_unique(&elsewhere, std::slice::from_ref(&owner), "us-east-1", "1").expect("other region");
+        check_unique(&elsewhere, std::slice::from_ref(&owner), &here()).expect("other region");
         // re-applying the owner itself is no conflict
         let mut again = validated(|_| {});
         again.resource.metadata.namespace = "team-a".into();
         again.resource.metadata.name = "first".into();
-        check_unique(&again, std::slice::from_ref(&owner), "us-east-1", "1").expect("same resource");
+        check_unique(&again, std::slice::from_ref(&owner), &here()).expect("same resource");
     }
 
     fn invalid_of(edit: impl FnOnce(&mut Value)) -> (Option<String>, String, Option<String>) {

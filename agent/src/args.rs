@@ -93,6 +93,11 @@ pub struct Args {
     /// Longest poll interval while a resource is changing, e.g. 60s.
     #[arg(long, value_parser = parse_duration)]
     poll_max: Option<Duration>,
+    /// What deleting a resource does to its AWS resource where neither the
+    /// resource (`services.k8s.aws/deletion-policy`) nor its namespace
+    /// (`<group>/deletion-policy`) says: delete it, or retain it.
+    #[arg(long, default_value = "delete", value_parser = ["delete", "retain"])]
+    deletion_policy: String,
     /// How often a steady resource of KIND is described again, to notice
     /// changes made outside Kubernetes: KIND=DURATION, e.g. Endpoint=1m
     /// (repeatable; ACK's --reconcile-resource-resync-seconds). Defaults:
@@ -228,6 +233,7 @@ impl Args {
             poll_max: self.poll_max.unwrap_or(max),
             concurrency: 8,
             resync: self.resync.iter().cloned().collect(),
+            deletion_policy: self.deletion_policy.clone(),
         };
         tracing::info!(mode = store.mode(), aws = aws.backend_name(), %region, %account, listen = %self.listen, "starting");
         Engine::start(store.clone(), aws.clone(), settings);

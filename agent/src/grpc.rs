@@ -111,7 +111,13 @@ impl Agent for AgentService {
                 claims.insert(v.kind.info.kind, self.store.list(v.kind.info, None).await.map_err(status)?);
             }
             let others = claims.get_mut(v.kind.info.kind).expect("listed above");
-            apply::check_unique(&v, others, &self.info.default_region, &self.info.account).map_err(status)?;
+            let defaults = crate::placement::Defaults {
+                region: self.info.default_region.clone(),
+                account: self.info.account.clone(),
+                namespaces: self.store.namespace_annotations().await.map_err(status)?,
+                ..Default::default()
+            };
+            apply::check_unique(&v, others, &defaults).map_err(status)?;
             others.push(v.resource.clone());
             validated.push(v);
         }

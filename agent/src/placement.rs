@@ -1,9 +1,47 @@
 //! Where a resource lives in AWS, decided in one place for apply-time checks
 //! and the engine: once created, what its status recorded; before that, its
-//! region annotation, else the agent's defaults. (Namespace defaults and
-//! CARM account mapping plug in here.)
+//! region annotation, else its namespace's default, else the agent's.
+//! (CARM account mapping plugs in here.)
+
+use std::collections::BTreeMap;
 
 use sagemaker_core::{KindInfo, Resource, ack};
+
+/// Annotations by namespace (the namespaces that have any).
+pub type NamespaceAnnotations = BTreeMap<String, BTreeMap<String, String>>;
+
+/// What applies where a resource says nothing: its namespace's annotations,
+/// then the agent's own settings.
+#[derive(Debug, Clone, Default)]
+pub struct Defaults {
+    pub region: String,
+    pub account: String,
+    /// `delete` or `retain` (`--deletion-policy`).
+    pub deletion_policy: String,
+    pub namespaces: NamespaceAnnotations,
+}
+
+impl Defaults {
+    fn namespace(&self, ns: &str, key: &str) -> Option<&str> {
+        self.namespaces.get(ns).and_then(|a| a.get(key)).map(String::as_str).filter(|v| !v.is_empty())
+    }
+
+    /// The region for a resource of `ns` that names none:
+    /// `services.k8s.aws/default-region` on its namespace, else the agent's.
+    pub fn region(&self, ns: &str) -> &str {
+        self.namespace(ns, ack::ANNOTATION_DEFAULT_REGION).unwrap_or(&self.region)
+    }
+
+    /// Whether deleting `r` leaves its AWS resource: its annotation, else
+    /// its namespace's `<group>/deletion-policy`, else the agent's policy.
+    pub fn retains(&self, r: &Resource, kind: &KindInfo) -> bool {
+        let policy = r
+            .annotation(ack::ANNOTATION_DELETION_POLICY)
+            .or_else(|| self.namespace(&r.metadata.namespace, &ack::namespace_deletion_policy(kind.group)))
+            .unwrap_or(&self.deletion_policy);
+        policy == ack::DELETION_POLICY_RETAIN
+    }
+}
 
 /// The ARN recorded when the resource was created (or adopted).
 pub fn recorded_arn(r: &Resource) -> Option<&str> {
@@ -58,15 +96,15 @@ pub fn rival<'a>(
     r: &Resource,
     others: &'a [Resource],
     kind: &KindInfo,
-    default_region: &str,
-    default_account: &str,
+    defaults: &Defaults,
 ) -> Option<&'a Resource> {
     let name = aws_id(r, kind);
-    let here = (account(r, default_account), region(r, default_region));
+    let at = |o: &'a Resource| (account(o, &defaults.account), region(o, defaults.region(&o.metadata.namespace)));
+    let here = (account(r, &defaults.account), region(r, defaults.region(&r.metadata.namespace)));
     others
         .iter()
         .filter(|o| o.key() != r.key())
-        .filter(|o| aws_id(o, kind) == name && (account(o, default_account), region(o, default_region)) == here)
+        .filter(|o| aws_id(o, kind) == name && at(o) == here)
         .filter(|o| r.metadata.uid.is_none() || owns_before(o, r))
         .min_by(|a, b| if owns_before(a, b) { std::cmp::Ordering::Less } else { std::cmp::Ordering::Greater })
 }

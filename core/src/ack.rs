@@ -25,9 +25,20 @@ pub const ANNOTATION_OWNER_ACCOUNT_ID: &str = "services.k8s.aws/owner-account-id
 /// sagemaker stop`). Recorded on the resource, so a restart cannot lose it.
 pub const ANNOTATION_STOP: &str = "sagemaker.services.k8s.aws/stop";
 
+/// Resource annotation: `"true"` makes the agent only observe the AWS
+/// resource (never create, update or delete it).
+pub const ANNOTATION_READ_ONLY: &str = "services.k8s.aws/read-only";
+
+/// Namespace annotation: the deletion policy of a service's resources in the
+/// namespace (`sagemaker.services.k8s.aws/deletion-policy: retain`).
+pub fn namespace_deletion_policy(group: &str) -> String {
+    format!("{group}/deletion-policy")
+}
+
 /// Resource annotations that change where or how the agent manages a
 /// resource: a change to one is reconciled like a spec change.
-pub const RECONCILE_ANNOTATIONS: &[&str] = &[ANNOTATION_REGION, ANNOTATION_DELETION_POLICY, ANNOTATION_STOP];
+pub const RECONCILE_ANNOTATIONS: &[&str] =
+    &[ANNOTATION_REGION, ANNOTATION_DELETION_POLICY, ANNOTATION_STOP, ANNOTATION_READ_ONLY];
 
 /// The value of [`ANNOTATION_DELETION_POLICY`] that keeps the AWS resource.
 pub const DELETION_POLICY_RETAIN: &str = "retain";

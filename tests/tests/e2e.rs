@@ -919,3 +919,61 @@ fn the_tutorial_trains_deploys_and_scales_through_kubectl_sagemaker_against_moto
         assert!(calls.get(op).copied().unwrap_or(0) >= 1, "{op} never went through the SDK: {calls:?}");
     }
 }
+
+#[test]
+fn namespace_defaults_choose_region_and_deletion_policy_and_a_read_only_resource_only_observes() {
+    // the agent defaults to us-west-2; the namespace says us-east-1, and retain
+    let s = kube_setup_with(&["--aws-region", "us-west-2"]);
+    let kubectl = |args: &[&str]| {
+        let out = s.kube.kubectl().args(args).output().expect("kubectl");
+        assert!(out.status.success(), "kubectl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    kubectl(&["create", "namespace", "east"]);
+    kubectl(&[
+        "annotate", "namespace", "east",
+        "services.k8s.aws/default-region=us-east-1",
+        "sagemaker.services.k8s.aws/deletion-policy=retain",
+    ]);
+    let model = documents(&example("deploy.yaml")).into_iter().next().expect("the Model document");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("model.yaml");
+    std::fs::write(&path, serde_yaml::to_string(&model).expect("yaml")).expect("write");
+    let name = model["metadata"]["name"].as_str().expect("name").to_string();
+    s.cli.ok(&["apply", "-f", path.to_str().expect("path"), "-n", "east"]);
+    let wait_synced = |ns: &str| {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let out = s.cli.run(&["get", "model", &name, "-n", ns, "-o", "json"]);
+            if out.status.success() {
+                let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+                if synced(&v) {
+                    return v;
+                }
+            }
+            assert!(Instant::now() < deadline, "model in {ns} never synced");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    };
+    let created = wait_synced("east");
+    assert_eq!(created["status"]["ackResourceMetadata"]["region"], "us-east-1", "{created}");
+    assert!(hosting_in_moto(&s.moto, "Model", &name).is_some(), "the model is not in us-east-1");
+
+    // the namespace retains: deleting the resource leaves the model in AWS
+    s.cli.ok(&["delete", "model", &name, "-n", "east", "--wait"]);
+    assert!(hosting_in_moto(&s.moto, "Model", &name).is_some(), "a retained model was deleted");
+    assert_eq!(agent_calls(&s.agent).get("DeleteModel"), None);
+
+    // read-only: observes the model it finds (here through the region
+    // annotation), never writes, and deleting it leaves AWS alone
+    let mut observer = model.clone();
+    observer["metadata"]["annotations"] = serde_json::json!({
+        "services.k8s.aws/read-only": "true", "services.k8s.aws/region": "us-east-1" });
+    std::fs::write(&path, serde_yaml::to_string(&observer).expect("yaml")).expect("write");
+    s.cli.ok(&["apply", "-f", path.to_str().expect("path")]);
+    let observed = wait_synced("default");
+    assert_eq!(observed["status"]["ackResourceMetadata"]["arn"], created["status"]["ackResourceMetadata"]["arn"]);
+    s.cli.ok(&["delete", "model", &name, "--wait"]);
+    assert!(hosting_in_moto(&s.moto, "Model", &name).is_some());
+    let calls = agent_calls(&s.agent);
+    assert_eq!((calls.get("CreateModel"), calls.get("DeleteModel")), (Some(&1), None), "{calls:?}");
+}

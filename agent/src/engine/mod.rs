@@ -32,6 +32,7 @@ use tracing::Instrument;
 use crate::{
     aws::Aws,
     kinds::{self, AwsKind},
+    placement,
     store::{Event, Store},
 };
 pub use reconcile::{Context, Failure, Next};
@@ -51,6 +52,8 @@ pub struct Settings {
     pub concurrency: usize,
     /// Resync periods by kind name, overriding the kinds' own.
     pub resync: HashMap<String, Duration>,
+    /// `delete` or `retain`, where neither a resource nor its namespace says.
+    pub deletion_policy: String,
 }
 
 type Key = (&'static str, String, String);
@@ -100,6 +103,7 @@ impl Engine {
             observe: Arc::new(observe::Describe),
             default_region: settings.default_region.clone(),
             account: settings.account.clone(),
+            deletion_policy: settings.deletion_policy.clone(),
             resync: settings.resync.clone(),
             updates_sent: Mutex::default(),
         };
@@ -288,7 +292,11 @@ impl Engine {
             Failure::Later(wait) => return Some(wait.max(self.poll_interval(key, "deferred"))),
         };
         tracing::warn!(terminal = ?c.terminal, recoverable = ?c.recoverable, waiting = ?(c.terminal.is_none() && c.recoverable.is_none()).then_some(&c.synced_message), "reconcile did not finish");
-        let target = self.cx.place(res);
+        let defaults = match self.cx.defaults().await {
+            Ok(d) => d,
+            Err(_) => placement::Defaults { region: self.cx.default_region.clone(), account: self.cx.account.clone(), ..Default::default() },
+        };
+        let target = self.cx.place(res, &defaults);
         let status = status::build(kind, res, &target, None, &c);
         if status != res.status
             && let Err(e) = self.cx.store.write_status(kind.info, res, status).await

@@ -121,10 +121,12 @@ pub struct Context {
     pub store: std::sync::Arc<dyn Store>,
     pub aws: std::sync::Arc<Aws>,
     pub observe: std::sync::Arc<dyn Observe>,
-    /// Region for resources that do not name one.
+    /// Region for resources that do not name one (nor their namespace).
     pub default_region: String,
     /// The agent's own account.
     pub account: String,
+    /// `delete` or `retain`, where neither resource nor namespace says.
+    pub deletion_policy: String,
     /// Resync periods by kind name, overriding the kinds' own.
     pub resync: std::collections::HashMap<String, Duration>,
     /// The generation each resource's last update was sent for.
@@ -176,9 +178,21 @@ impl Context {
             .map_err(|e| Failure::Recoverable(format!("cannot read the {} answer: {e}", call.op.name)))
     }
 
+    /// What applies where a resource says nothing: its namespace's
+    /// annotations, then the agent's settings.
+    pub(crate) async fn defaults(&self) -> Result<placement::Defaults, Failure> {
+        Ok(placement::Defaults {
+            region: self.default_region.clone(),
+            account: self.account.clone(),
+            deletion_policy: self.deletion_policy.clone(),
+            namespaces: self.store.namespace_annotations().await?,
+        })
+    }
+
     /// Where the resource lives: its recorded region, else its annotation,
-    /// else the agent's default. A changed annotation never moves a resource.
-    fn target(&self, kind: &AwsKind, res: &Resource) -> Result<Target, Failure> {
+    /// else its namespace's default, else the agent's. A changed annotation
+    /// never moves a resource.
+    fn target(&self, kind: &AwsKind, res: &Resource, defaults: &placement::Defaults) -> Result<Target, Failure> {
         if let Some((r, a)) = placement::moved(res, res) {
             return Err(Failure::Terminal(format!(
                 "{} already exists in region {r}, but the desired state specifies region {a}; \
@@ -186,14 +200,14 @@ impl Context {
                 kind.info.kind
             )));
         }
-        Ok(self.place(res))
+        Ok(self.place(res, defaults))
     }
 
     /// Where the resource lives, without judging its annotations (deleting
     /// must work even when the region annotation was moved).
-    pub(crate) fn place(&self, res: &Resource) -> Target {
-        let region = placement::region(res, &self.default_region).to_string();
-        let account = placement::account(res, &self.account).to_string();
+    pub(crate) fn place(&self, res: &Resource, defaults: &placement::Defaults) -> Target {
+        let region = placement::region(res, defaults.region(&res.metadata.namespace)).to_string();
+        let account = placement::account(res, &defaults.account).to_string();
         Target { account, region, role_arn: None }
     }
 
@@ -235,7 +249,8 @@ impl Context {
     /// created or stopped.)
     async fn owner_in_store(&self, kind: &AwsKind, res: &Resource) -> Result<Option<String>, Failure> {
         let all = self.store.list(kind.info, None).await?;
-        Ok(placement::rival(res, &all, kind.info, &self.default_region, &self.account).map(Resource::key))
+        let defaults = self.defaults().await?;
+        Ok(placement::rival(res, &all, kind.info, &defaults).map(Resource::key))
     }
 
     async fn write(&self, kind: &AwsKind, res: &Resource, target: &Target, observed: Option<&Value>, c: &Conditions) -> Result<(), Failure> {
@@ -251,7 +266,8 @@ impl Context {
 pub async fn sync(cx: &Context, kind: &'static AwsKind, res: &Resource) -> Result<Next, Failure> {
     // where it lives is checked even for a finished resource: a moved region
     // annotation must be reported, not silently ignored
-    let target = cx.target(kind, res)?;
+    let defaults = cx.defaults().await?;
+    let target = cx.target(kind, res, &defaults)?;
     let arn = placement::recorded_arn(res);
     let status = kind.info.status_path().and_then(|p| res.str_at(&p).map(str::to_string));
     // synced for the current spec (a wait or a failure leaves Synced False)
@@ -268,6 +284,9 @@ pub async fn sync(cx: &Context, kind: &'static AwsKind, res: &Resource) -> Resul
     }
     let identity = kind.identity(&res.spec);
     let id = kind.info.aws_id(&res.spec);
+    if res.annotation(ack::ANNOTATION_READ_ONLY) == Some("true") {
+        return observe_only(cx, kind, res, &target, &identity).await;
+    }
     // a resource nobody has seen in AWS yet is what its user waits for
     let priority = if arn.is_none() { Priority::Urgent } else { Priority::Routine };
     // never created (the finalizer goes on before every create) and AWS
@@ -381,6 +400,27 @@ enum Updated {
     NotDue,
     Sent,
     Held(Hold),
+}
+
+/// A read-only resource (`services.k8s.aws/read-only: "true"`): its status
+/// shows the AWS resource, which is never created, updated or deleted.
+async fn observe_only(cx: &Context, kind: &'static AwsKind, res: &Resource, target: &Target, identity: &Value) -> Result<Next, Failure> {
+    let Some(observed) = cx.observe(kind, target, identity, Priority::Routine).await? else {
+        return Err(Failure::Waiting(format!(
+            "ReadOnlyResourceNotFound: no {} {} in account {} region {}; a read-only resource only observes",
+            kind.info.kind,
+            kind.info.aws_id(&res.spec),
+            target.account,
+            target.region
+        )));
+    };
+    let reading = status::read(kind, &observed);
+    cx.write(kind, res, target, Some(&observed), &reading.conditions).await?;
+    Ok(match settle(cx, kind, &reading) {
+        // a finished job still may not be ours to stop: nothing to do
+        Next::Done if !kind.info.is_job() => Next::After(cx.resync(kind).unwrap_or(Duration::from_secs(600))),
+        next => next,
+    })
 }
 
 /// When to look again after an observation.
@@ -590,10 +630,13 @@ pub async fn finalize(cx: &Context, kind: &'static AwsKind, res: &Resource) -> R
         tracing::info!("finalizer released");
         Ok(Next::Done)
     };
-    if res.annotation(ack::ANNOTATION_DELETION_POLICY) == Some(ack::DELETION_POLICY_RETAIN) {
+    let defaults = cx.defaults().await?;
+    // retained (by the resource, its namespace or the agent), or only
+    // observed: AWS is left as it is
+    if defaults.retains(res, kind.info) || res.annotation(ack::ANNOTATION_READ_ONLY) == Some("true") {
         return release().await;
     }
-    let target = cx.place(res);
+    let target = cx.place(res, &defaults);
     let identity = kind.identity(&res.spec);
     let Some(observed) = cx.observe(kind, &target, &identity, Priority::Urgent).await? else {
         return release().await;

@@ -84,7 +84,12 @@ fn endpoint(name: &str, config: &str) -> Resource {
 }
 
 impl Rig {
-    fn started(mut self) -> Rig {
+    fn started(self) -> Rig {
+        self.started_with("delete")
+    }
+
+    /// Started with the agent's `--deletion-policy`.
+    fn started_with(mut self, deletion_policy: &str) -> Rig {
         let aws = Arc::new(Aws::new(self.sim.clone(), 1000.0));
         let settings = Settings {
             default_region: "us-east-1".into(),
@@ -93,6 +98,7 @@ impl Rig {
             poll_max: Duration::from_secs(20),
             concurrency: 4,
             resync: Default::default(),
+            deletion_policy: deletion_policy.into(),
         };
         Engine::start(self.store.clone(), aws.clone(), settings);
         self.aws = Some(aws);
@@ -671,4 +677,89 @@ async fn an_endpoint_pointed_at_a_config_not_yet_in_aws_waits_for_it_before_upda
     rig.apply(&config("later", "m", json!([]))).await;
     rig.until(ep, "e", "updated", |r| ready(r) && rig.calls("UpdateEndpoint") == 1).await;
     assert_eq!(rig.sim.status_of(&here(), &ENDPOINT, "e"), Some("InService"));
+}
+
+fn in_region(region: &str) -> Target {
+    Target { region: region.into(), ..here() }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_namespace_default_region_places_its_resources_there_unless_a_resource_names_its_own() {
+    let rig = rig();
+    rig.store.annotate_namespace("west", ack::ANNOTATION_DEFAULT_REGION, "us-west-2");
+    let tj = &sagemaker_core::kinds::TRAINING_JOB;
+    let mut j = job("in-west", json!({}));
+    j.metadata.namespace = "west".into();
+    rig.apply(&j).await;
+    let mut pinned = job("pinned-east", json!({}));
+    pinned.metadata.namespace = "west".into();
+    pinned.metadata.annotations.insert(ack::ANNOTATION_REGION.into(), "us-east-1".into());
+    rig.apply(&pinned).await;
+    let r = rig.until_in(tj, "west", "in-west", "created", |r| r.str_at("status.ackResourceMetadata.arn").is_some()).await;
+    assert_eq!(r.str_at("status.ackResourceMetadata.region"), Some("us-west-2"));
+    assert!(rig.sim.status_of(&in_region("us-west-2"), &TRAINING_JOB, "in-west").is_some());
+    assert!(rig.sim.status_of(&in_region("us-east-1"), &TRAINING_JOB, "in-west").is_none());
+    rig.until_in(tj, "west", "pinned-east", "created", |r| r.str_at("status.ackResourceMetadata.arn").is_some()).await;
+    assert!(rig.sim.status_of(&in_region("us-east-1"), &TRAINING_JOB, "pinned-east").is_some());
+}
+
+#[tokio::test(start_paused = true)]
+async fn retain_from_the_namespace_or_the_agent_leaves_the_aws_resource_and_the_resource_can_say_otherwise() {
+    let md = &sagemaker_core::kinds::MODEL;
+    // the namespace's policy for SageMaker resources
+    let rig = rig();
+    rig.store.annotate_namespace("keep", &ack::namespace_deletion_policy(md.group), "retain");
+    let mut kept = model("kept");
+    kept.metadata.namespace = "keep".into();
+    let mut deleted = model("deleted");
+    deleted.metadata.namespace = "keep".into();
+    deleted.metadata.annotations.insert(ack::ANNOTATION_DELETION_POLICY.into(), "delete".into());
+    for m in [&kept, &deleted] {
+        rig.apply(m).await;
+        rig.until_in(md, "keep", &m.metadata.name, "created", ready).await;
+        rig.store.delete(md, "keep", &m.metadata.name).await.expect("delete");
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(600);
+    while rig.get(md, "keep", "kept").await.is_some() || rig.get(md, "keep", "deleted").await.is_some() {
+        assert!(tokio::time::Instant::now() < deadline, "finalizers were never released");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert_eq!(rig.sim.status_of(&here(), &MODEL, "kept"), Some(""), "retained in AWS");
+    assert_eq!(rig.sim.status_of(&here(), &MODEL, "deleted"), None, "the resource's own policy wins");
+
+    // the agent's --deletion-policy
+    let rig = rig_before_start().started_with("retain");
+    rig.apply(&model("agent-kept")).await;
+    rig.until(md, "agent-kept", "created", ready).await;
+    rig.store.delete(md, "default", "agent-kept").await.expect("delete");
+    rig.until_gone(md, "agent-kept").await;
+    assert_eq!(rig.calls("DeleteModel"), 0);
+    assert_eq!(rig.sim.status_of(&here(), &MODEL, "agent-kept"), Some(""));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_read_only_resource_observes_and_never_writes_to_aws() {
+    let rig = rig_before_start();
+    rig.sim.create_outside(&here(), &MODEL, (MODEL.create.input)(&model("theirs").spec, false).expect("input"));
+    let rig = rig.started();
+    let md = &sagemaker_core::kinds::MODEL;
+    let read_only = |name: &str| {
+        let mut m = model(name);
+        m.metadata.annotations.insert(ack::ANNOTATION_READ_ONLY.into(), "true".into());
+        m
+    };
+    rig.apply(&read_only("theirs")).await;
+    let r = rig.until(md, "theirs", "observed", ready).await;
+    assert!(r.str_at("status.ackResourceMetadata.arn").is_some_and(|a| a.ends_with(":model/theirs")));
+    rig.apply(&read_only("missing")).await;
+    let missing = rig
+        .until(md, "missing", "not found", |r| condition_message(r, ack::CONDITION_SYNCED).starts_with("ReadOnlyResourceNotFound"))
+        .await;
+    assert_eq!(condition_status(&missing, ack::CONDITION_SYNCED), Some("False"));
+    for name in ["theirs", "missing"] {
+        rig.store.delete(md, "default", name).await.expect("delete");
+        rig.until_gone(md, name).await;
+    }
+    assert_eq!((rig.calls("CreateModel"), rig.calls("DeleteModel")), (0, 0));
+    assert_eq!(rig.sim.status_of(&here(), &MODEL, "theirs"), Some(""), "still in AWS");
 }

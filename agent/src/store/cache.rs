@@ -205,6 +205,10 @@ impl Store for CachedStore {
     fn mode(&self) -> &'static str {
         self.inner.mode()
     }
+
+    async fn namespace_annotations(&self) -> Result<crate::placement::NamespaceAnnotations> {
+        self.inner.namespace_annotations().await
+    }
 }
 
 #[cfg(test)]

@@ -34,12 +34,24 @@ const COMMIT: &str = ".commit.json";
 /// The suffix of files not yet committed.
 const TMP: &str = ".tmp";
 
+impl EmbeddedStore {
+    /// Sets an annotation of a namespace (which standalone exists only as a
+    /// name on resources).
+    pub fn annotate_namespace(&self, ns: &str, key: &str, value: &str) {
+        let mut namespaces = self.namespaces.lock().unwrap_or_else(|p| p.into_inner());
+        namespaces.entry(ns.to_string()).or_default().insert(key.to_string(), value.to_string());
+    }
+}
+
 /// Changes kept for watchers that are behind; one further behind lists again.
 const EVENT_BUFFER: usize = 256;
 
 pub struct EmbeddedStore {
     dir: PathBuf,
     inner: Arc<Mutex<Inner>>,
+    /// Namespace annotations: standalone there are no Namespace objects, so
+    /// they are set here (tests, and the standalone configuration).
+    namespaces: Mutex<crate::placement::NamespaceAnnotations>,
     events: broadcast::Sender<Event>,
     /// Tests make writes fail after this many more files, as a full disk would.
     #[cfg(test)]
@@ -125,6 +137,7 @@ impl EmbeddedStore {
         let store = EmbeddedStore {
             dir,
             inner: Arc::new(Mutex::new(Inner { objects, version })),
+            namespaces: Mutex::default(),
             events,
             #[cfg(test)]
             fail_after: Mutex::new(None),
@@ -616,6 +629,10 @@ impl Store for EmbeddedStore {
 
     fn mode(&self) -> &'static str {
         "standalone"
+    }
+
+    async fn namespace_annotations(&self) -> Result<crate::placement::NamespaceAnnotations> {
+        Ok(self.namespaces.lock().unwrap_or_else(|p| p.into_inner()).clone())
     }
 }
 

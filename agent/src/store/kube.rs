@@ -10,6 +10,7 @@ use kube::{
     api::{ApiResource, DeleteParams, DynamicObject, ListParams, Patch, PatchParams},
     runtime::{WatchStreamExt, watcher},
 };
+use k8s_openapi::api::core::v1::Namespace;
 use sagemaker_core::{KindInfo, Resource};
 use serde_json::{Value, json};
 
@@ -20,6 +21,9 @@ pub const AGENT_MANAGER: &str = "sagemaker-agent";
 
 pub struct KubeStore {
     client: Client,
+    /// Every namespace, kept by a reflector (one watch): their annotations
+    /// carry the defaults of the resources in them.
+    namespaces: kube::runtime::reflector::Store<Namespace>,
 }
 
 fn api_resource(kind: &KindInfo) -> ApiResource {
@@ -62,7 +66,18 @@ impl KubeStore {
                 Err(e) => return Err(StoreError::Kube(e)),
             }
         }
-        Ok(KubeStore { client })
+        let (namespaces, writer) = kube::runtime::reflector::store();
+        let stream = kube::runtime::reflector(writer, watcher(Api::<Namespace>::all(client.clone()), watcher::Config::default()))
+            .default_backoff();
+        tokio::spawn(async move {
+            futures::pin_mut!(stream);
+            while let Some(event) = stream.next().await {
+                if let Err(e) = event {
+                    tracing::warn!(error = %e, "namespace watch error");
+                }
+            }
+        });
+        Ok(KubeStore { client, namespaces })
     }
 
     fn api(&self, kind: &KindInfo, ns: Option<&str>) -> Api<DynamicObject> {
@@ -202,6 +217,20 @@ impl Store for KubeStore {
                 }
             })
             .boxed()
+    }
+
+    async fn namespace_annotations(&self) -> Result<crate::placement::NamespaceAnnotations> {
+        // the first listing, then what the watch keeps current
+        let _ = self.namespaces.wait_until_ready().await;
+        Ok(self
+            .namespaces
+            .state()
+            .iter()
+            .filter_map(|n| {
+                let annotations = n.metadata.annotations.clone()?;
+                Some((n.metadata.name.clone()?, annotations.into_iter().collect()))
+            })
+            .collect())
     }
 
     fn mode(&self) -> &'static str {

@@ -116,6 +116,11 @@ pub trait Store: Send + Sync + 'static {
     fn watch(&self, kind: &'static KindInfo) -> BoxStream<'static, Event>;
     /// `kubernetes` or `standalone`.
     fn mode(&self) -> &'static str;
+    /// The annotations of the namespaces that have any (their defaults for
+    /// the resources in them: region, deletion policy).
+    async fn namespace_annotations(&self) -> Result<crate::placement::NamespaceAnnotations> {
+        Ok(Default::default())
+    }
 }
 
 /// Field manager for what users apply through the plugin (as kubectl's is `kubectl`).
@@ -186,6 +191,9 @@ impl Store for Instrumented {
     fn watch(&self, k: &'static KindInfo) -> BoxStream<'static, Event> {
         self.watches.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         self.inner.watch(k)
+    }
+    async fn namespace_annotations(&self) -> Result<crate::placement::NamespaceAnnotations> {
+        self.inner.namespace_annotations().await
     }
     fn mode(&self) -> &'static str {
         "test"
