@@ -93,6 +93,15 @@ pub struct Args {
     /// Longest poll interval while a resource is changing, e.g. 60s.
     #[arg(long, value_parser = parse_duration)]
     poll_max: Option<Duration>,
+    /// Where the agent's own objects live (ACK's `ack-role-account-map`):
+    /// in a cluster the pod's namespace, outside one ack-system.
+    #[arg(long)]
+    agent_namespace: Option<String>,
+    /// Standalone: the account-to-role map (CARM) as a YAML file of
+    /// `"111111111111": arn:aws:iam::111111111111:role/NAME` entries (or
+    /// `{roleARN, externalID}`), read on every use.
+    #[arg(long)]
+    role_account_map: Option<PathBuf>,
     /// What deleting a resource does to its AWS resource where neither the
     /// resource (`services.k8s.aws/deletion-policy`) nor its namespace
     /// (`<group>/deletion-policy`) says: delete it, or retain it.
@@ -198,6 +207,9 @@ impl Args {
 
         let store: Arc<dyn Store> = if self.standalone {
             let (store, recovery) = EmbeddedStore::open(&self.data_dir).map_err(Error::Store)?;
+            if let Some(path) = &self.role_account_map {
+                store.use_role_account_map_file(path.clone());
+            }
             for (file, why) in &recovery.quarantined {
                 tracing::warn!(
                     file = %file.display(), reason = %why,
@@ -216,7 +228,12 @@ impl Args {
         } else {
             let client = kube_client(self.kubeconfig.as_deref(), self.context.as_deref()).await?;
             let infos: Vec<_> = crate::kinds::KINDS.iter().map(|k| k.info).collect();
-            let kube: Arc<dyn Store> = Arc::new(KubeStore::connect(client, &infos).await?);
+            let namespace = self.agent_namespace.clone().unwrap_or_else(|| {
+                std::fs::read_to_string("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
+                    .map(|s| s.trim().to_string())
+                    .unwrap_or_else(|_| "ack-system".into())
+            });
+            let kube: Arc<dyn Store> = Arc::new(KubeStore::connect(client, &infos, &namespace).await?);
             // one watch per kind, shared by the engine and every plugin call
             crate::store::cache::CachedStore::start(kube, &infos)
         };

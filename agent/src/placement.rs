@@ -10,8 +10,18 @@ use sagemaker_core::{KindInfo, Resource, ack};
 /// Annotations by namespace (the namespaces that have any).
 pub type NamespaceAnnotations = BTreeMap<String, BTreeMap<String, String>>;
 
+/// The role the agent assumes in an account, and the ExternalId its trust
+/// policy may ask for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Role {
+    pub arn: String,
+    pub external_id: Option<String>,
+    /// Which entry chose it (`sagemaker.111111111111`), for `describe`.
+    pub chosen_by: String,
+}
+
 /// What applies where a resource says nothing: its namespace's annotations,
-/// then the agent's own settings.
+/// then the agent's own settings; and the roles of other accounts.
 #[derive(Debug, Clone, Default)]
 pub struct Defaults {
     pub region: String,
@@ -19,6 +29,26 @@ pub struct Defaults {
     /// `delete` or `retain` (`--deletion-policy`).
     pub deletion_policy: String,
     pub namespaces: NamespaceAnnotations,
+    /// ACK's `ack-role-account-map` (CARM): account id, or `<service>.<account id>`,
+    /// to a role ARN, or to `{"roleARN": ..., "externalID": ...}`.
+    pub role_account_map: BTreeMap<String, String>,
+}
+
+/// A resource in another account than the agent's, with no role mapped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoRole {
+    pub account: String,
+}
+
+impl std::fmt::Display for NoRole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "IAM role is not available for account {}: map it in the ConfigMap ack-role-account-map \
+             (\"{}\": arn:aws:iam::{}:role/NAME); the resource waits, and nothing goes to another account",
+            self.account, self.account, self.account
+        )
+    }
 }
 
 impl Defaults {
@@ -30,6 +60,38 @@ impl Defaults {
     /// `services.k8s.aws/default-region` on its namespace, else the agent's.
     pub fn region(&self, ns: &str) -> &str {
         self.namespace(ns, ack::ANNOTATION_DEFAULT_REGION).unwrap_or(&self.region)
+    }
+
+    /// The account for a resource of `ns` that names none: its namespace's
+    /// `services.k8s.aws/owner-account-id`, else the agent's own.
+    pub fn account(&self, ns: &str) -> &str {
+        self.namespace(ns, ack::ANNOTATION_OWNER_ACCOUNT_ID).unwrap_or(&self.account)
+    }
+
+    /// The role to assume in `account` for a kind of `group`: none in the
+    /// agent's own account; else the service-level entry
+    /// (`sagemaker.111111111111`), else the account's entry. Never the
+    /// agent's own credentials for another account.
+    pub fn role(&self, account: &str, group: &str) -> Result<Option<Role>, NoRole> {
+        if account == self.account {
+            return Ok(None);
+        }
+        let service = group.split('.').next().unwrap_or_default();
+        let keys = [format!("{service}.{account}"), account.to_string()];
+        let Some((key, value)) = keys.iter().find_map(|k| self.role_account_map.get(k).map(|v| (k, v.trim()))) else {
+            return Err(NoRole { account: account.to_string() });
+        };
+        let (arn, external_id) = match serde_json::from_str::<serde_json::Value>(value) {
+            Ok(v) if v.is_object() => (
+                v["roleARN"].as_str().unwrap_or_default().to_string(),
+                v["externalID"].as_str().map(str::to_string),
+            ),
+            _ => (value.to_string(), None),
+        };
+        if arn.is_empty() {
+            return Err(NoRole { account: account.to_string() });
+        }
+        Ok(Some(Role { arn, external_id, chosen_by: format!("ack-role-account-map[{key}]") }))
     }
 
     /// Whether deleting `r` leaves its AWS resource: its annotation, else
@@ -99,12 +161,45 @@ pub fn rival<'a>(
     defaults: &Defaults,
 ) -> Option<&'a Resource> {
     let name = aws_id(r, kind);
-    let at = |o: &'a Resource| (account(o, &defaults.account), region(o, defaults.region(&o.metadata.namespace)));
-    let here = (account(r, &defaults.account), region(r, defaults.region(&r.metadata.namespace)));
+    let at = |o: &Resource| {
+        let ns = &o.metadata.namespace;
+        (account(o, defaults.account(ns)).to_string(), region(o, defaults.region(ns)).to_string())
+    };
+    let here = at(r);
     others
         .iter()
         .filter(|o| o.key() != r.key())
         .filter(|o| aws_id(o, kind) == name && at(o) == here)
         .filter(|o| r.metadata.uid.is_none() || owns_before(o, r))
         .min_by(|a, b| if owns_before(a, b) { std::cmp::Ordering::Less } else { std::cmp::Ordering::Greater })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn defaults(map: &[(&str, &str)]) -> Defaults {
+        Defaults {
+            account: "123456789012".into(),
+            role_account_map: map.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_role_comes_from_the_service_entry_then_the_account_entry_and_never_for_the_agents_own_account() {
+        let d = defaults(&[
+            ("111111111111", "arn:aws:iam::111111111111:role/any"),
+            ("sagemaker.111111111111", "arn:aws:iam::111111111111:role/sm"),
+        ]);
+        let sm = d.role("111111111111", "sagemaker.services.k8s.aws").expect("mapped").expect("a role");
+        assert_eq!((sm.arn.as_str(), sm.chosen_by.as_str()), ("arn:aws:iam::111111111111:role/sm", "ack-role-account-map[sagemaker.111111111111]"));
+        let aas = d.role("111111111111", "applicationautoscaling.services.k8s.aws").expect("mapped").expect("a role");
+        assert_eq!(aas.arn, "arn:aws:iam::111111111111:role/any");
+        assert_eq!(d.role("123456789012", "sagemaker.services.k8s.aws"), Ok(None));
+        let missing = d.role("999999999999", "sagemaker.services.k8s.aws").expect_err("unmapped");
+        assert!(missing.to_string().starts_with("IAM role is not available for account 999999999999"));
+        let with_id = defaults(&[("111111111111", r#"{"roleARN": "arn:aws:iam::111111111111:role/x", "externalID": "e"}"#)]);
+        assert_eq!(with_id.role("111111111111", "sagemaker.services.k8s.aws").expect("ok").and_then(|r| r.external_id), Some("e".into()));
+    }
 }

@@ -977,3 +977,79 @@ fn namespace_defaults_choose_region_and_deletion_policy_and_a_read_only_resource
     let calls = agent_calls(&s.agent);
     assert_eq!((calls.get("CreateModel"), calls.get("DeleteModel")), (Some(&1), None), "{calls:?}");
 }
+
+/// DescribeTrainingJob in another moto account (moto's `x-moto-account-id`).
+fn training_job_in_account(moto: &Moto, account: &str, name: &str) -> Option<Value> {
+    let client = sagemaker(moto);
+    let account = account.to_string();
+    block_on(async move {
+        client
+            .describe_training_job()
+            .training_job_name(name)
+            .customize()
+            .mutate_request(move |r| {
+                r.headers_mut().insert("x-moto-account-id", account.clone());
+            })
+            .send()
+            .await
+            .ok()
+            .map(|o| sagemaker_schema::to_json(&o, sagemaker_schema::Naming::Ack).expect("ack json"))
+    })
+}
+
+#[test]
+fn a_namespace_of_another_account_uses_the_role_the_configmap_maps_and_waits_without_one() {
+    let s = kube_setup();
+    let kubectl = |args: &[&str]| {
+        let out = s.kube.kubectl().args(args).output().expect("kubectl");
+        assert!(out.status.success(), "kubectl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    kubectl(&["create", "namespace", "team-b"]);
+    kubectl(&["annotate", "namespace", "team-b", "services.k8s.aws/owner-account-id=111111111111"]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let job = training_yaml_named(dir.path(), "cross-account", None);
+    s.cli.ok(&["apply", "-f", job.to_str().expect("path"), "-n", "team-b"]);
+    let waiting = |v: &Value| {
+        condition(v, "ACK.ResourceSynced")
+            .and_then(|c| c["message"].as_str())
+            .is_some_and(|m| m.starts_with("IAM role is not available for account 111111111111"))
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let out = s.cli.run(&["get", "trainingjob", "cross-account", "-n", "team-b", "-o", "json"]);
+        if out.status.success() && waiting(&serde_json::from_slice(&out.stdout).expect("json")) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the job never said it waits for a role");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(training_job_in_account(&s.moto, "123456789012", "cross-account").is_none(), "landed in the agent's own account");
+
+    // the mapping arrives: the agent assumes the role (moto's STS) and the job lands in 111111111111
+    kubectl(&["create", "namespace", "ack-system"]);
+    kubectl(&[
+        "create", "configmap", "ack-role-account-map", "-n", "ack-system",
+        "--from-literal=111111111111=arn:aws:iam::111111111111:role/sagemaker-agent",
+    ]);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let landed = loop {
+        if let Some(job) = training_job_in_account(&s.moto, "111111111111", "cross-account") {
+            break job;
+        }
+        assert!(Instant::now() < deadline, "the job never reached account 111111111111");
+        std::thread::sleep(Duration::from_millis(300));
+    };
+    assert!(landed["trainingJobARN"].as_str().is_some_and(|a| a.contains(":111111111111:")), "{landed}");
+    assert!(training_job_in_account(&s.moto, "123456789012", "cross-account").is_none(), "also in the agent's own account");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let out = s.cli.run(&["get", "trainingjob", "cross-account", "-n", "team-b", "-o", "json"]);
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        if v["status"]["ackResourceMetadata"]["ownerAccountID"] == "111111111111" {
+            assert_eq!(v["status"]["ackResourceMetadata"]["arn"], landed["trainingJobARN"]);
+            break;
+        }
+        assert!(Instant::now() < deadline, "status never showed account 111111111111: {v}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}

@@ -30,6 +30,8 @@ pub struct Target {
     pub account: String,
     pub region: String,
     pub role_arn: Option<String>,
+    /// The ExternalId the role's trust policy asks for, if any.
+    pub external_id: Option<String>,
 }
 
 /// An error from an AWS API, reduced to what reconciling needs.
@@ -331,7 +333,7 @@ mod tests {
     }
 
     fn target(account: &str) -> Target {
-        Target { account: account.into(), region: "us-east-1".into(), role_arn: None }
+        Target { account: account.into(), region: "us-east-1".into(), role_arn: None, external_id: None }
     }
 
     #[tokio::test(start_paused = true)]

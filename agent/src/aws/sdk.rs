@@ -198,7 +198,7 @@ pub struct Clients {
 /// credentials (and later assumed roles) are cached by the SDK.
 pub struct SdkBackend {
     base: SdkConfig,
-    clients: Mutex<HashMap<(String, Option<String>), Clients>>,
+    clients: Mutex<HashMap<(String, Option<String>, Option<String>), Clients>>,
 }
 
 impl SdkBackend {
@@ -215,18 +215,22 @@ impl SdkBackend {
     }
 
     async fn clients(&self, target: &Target) -> Clients {
-        let key = (target.region.clone(), target.role_arn.clone());
+        let key = (target.region.clone(), target.role_arn.clone(), target.external_id.clone());
         if let Some(c) = self.clients.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
             return c.clone();
         }
         let mut config = self.base.to_builder().region(Region::new(target.region.clone()));
         if let Some(role) = &target.role_arn {
-            let provider = AssumeRoleProvider::builder(role.clone())
+            let mut builder = AssumeRoleProvider::builder(role.clone())
                 .session_name("sagemaker-agent")
                 .region(Region::new(target.region.clone()))
-                .configure(&self.base)
-                .build()
-                .await;
+                .configure(&self.base);
+            if let Some(id) = &target.external_id {
+                builder = builder.external_id(id.clone());
+            }
+            // the provider caches the role's credentials and refreshes them
+            // before they expire; the clients (and so it) are reused per key
+            let provider = builder.build().await;
             config = config.credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(provider));
         }
         let config = config.build();

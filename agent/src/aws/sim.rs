@@ -135,6 +135,9 @@ pub struct Simulator {
     file: Option<PathBuf>,
     state: Mutex<State>,
     injected: Mutex<HashMap<String, Injected>>,
+    /// The roles (and ExternalIds) calls came with, for tests.
+    #[cfg(test)]
+    pub(crate) roles: Mutex<Vec<(Option<String>, Option<String>)>>,
 }
 
 /// What a resource looks like at one moment, for describe and for a kind's
@@ -177,7 +180,16 @@ impl Simulator {
             state.records.insert(format!("{prefix}/TrainingJob/{name}"), record);
         }
         let clock = (wall_clock(), tokio::time::Instant::now());
-        Ok(Simulator { account: account.into(), clock, step, file, state: Mutex::new(state), injected: Mutex::default() })
+        Ok(Simulator {
+            account: account.into(),
+            clock,
+            step,
+            file,
+            state: Mutex::new(state),
+            injected: Mutex::default(),
+            #[cfg(test)]
+            roles: Mutex::default(),
+        })
     }
 
     /// Seconds since the epoch, by the simulator's clock.
@@ -511,6 +523,8 @@ impl Simulator {
 #[async_trait]
 impl Backend for Simulator {
     async fn call(&self, target: &Target, call: Call, input: Value) -> Result<Value, AwsError> {
+        #[cfg(test)]
+        self.roles.lock().unwrap_or_else(|p| p.into_inner()).push((target.role_arn.clone(), target.external_id.clone()));
         if let Some(error) = self.take_injected(call.op.name) {
             return Err(error);
         }
@@ -840,7 +854,7 @@ mod tests {
     use crate::kinds::{ENDPOINT, ENDPOINT_CONFIG, MODEL, TRAINING_JOB};
 
     fn here() -> Target {
-        Target { account: "1".into(), region: "us-east-1".into(), role_arn: None }
+        Target { account: "1".into(), region: "us-east-1".into(), role_arn: None, external_id: None }
     }
 
     async fn call(sim: &Simulator, t: &Target, kind: &'static AwsKind, role: Role, input: Value) -> Result<Value, AwsError> {

@@ -296,7 +296,7 @@ impl Engine {
             Ok(d) => d,
             Err(_) => placement::Defaults { region: self.cx.default_region.clone(), account: self.cx.account.clone(), ..Default::default() },
         };
-        let target = self.cx.place(res, &defaults);
+        let target = Context::locate(res, &defaults);
         let status = status::build(kind, res, &target, None, &c);
         if status != res.status
             && let Err(e) = self.cx.store.write_status(kind.info, res, status).await

@@ -186,6 +186,7 @@ impl Context {
             account: self.account.clone(),
             deletion_policy: self.deletion_policy.clone(),
             namespaces: self.store.namespace_annotations().await?,
+            role_account_map: self.store.role_account_map().await?,
         })
     }
 
@@ -200,15 +201,28 @@ impl Context {
                 kind.info.kind
             )));
         }
-        Ok(self.place(res, defaults))
+        self.place(kind, res, defaults)
     }
 
     /// Where the resource lives, without judging its annotations (deleting
     /// must work even when the region annotation was moved).
-    pub(crate) fn place(&self, res: &Resource, defaults: &placement::Defaults) -> Target {
-        let region = placement::region(res, defaults.region(&res.metadata.namespace)).to_string();
-        let account = placement::account(res, &defaults.account).to_string();
-        Target { account, region, role_arn: None }
+    pub(crate) fn place(&self, kind: &AwsKind, res: &Resource, defaults: &placement::Defaults) -> Result<Target, Failure> {
+        let mut target = Self::locate(res, defaults);
+        // another account: its mapped role, or wait (never the agent's own account)
+        let role = defaults.role(&target.account, kind.info.group).map_err(|e| Failure::Waiting(e.to_string()))?;
+        if let Some(role) = role {
+            target.role_arn = Some(role.arn);
+            target.external_id = role.external_id;
+        }
+        Ok(target)
+    }
+
+    /// The account and region of a resource (no role: for status only).
+    pub(crate) fn locate(res: &Resource, defaults: &placement::Defaults) -> Target {
+        let ns = &res.metadata.namespace;
+        let region = placement::region(res, defaults.region(ns)).to_string();
+        let account = placement::account(res, defaults.account(ns)).to_string();
+        Target { account, region, role_arn: None, external_id: None }
     }
 
     async fn observe(&self, kind: &'static AwsKind, target: &Target, identity: &Value, priority: Priority) -> Result<Option<Value>, Failure> {
@@ -636,7 +650,7 @@ pub async fn finalize(cx: &Context, kind: &'static AwsKind, res: &Resource) -> R
     if defaults.retains(res, kind.info) || res.annotation(ack::ANNOTATION_READ_ONLY) == Some("true") {
         return release().await;
     }
-    let target = cx.place(res, &defaults);
+    let target = cx.place(kind, res, &defaults)?;
     let identity = kind.identity(&res.spec);
     let Some(observed) = cx.observe(kind, &target, &identity, Priority::Urgent).await? else {
         return release().await;

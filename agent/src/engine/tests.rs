@@ -39,7 +39,7 @@ fn rig_before_start() -> Rig {
 }
 
 fn here() -> Target {
-    Target { account: "111111111111".into(), region: "us-east-1".into(), role_arn: None }
+    Target { account: "111111111111".into(), region: "us-east-1".into(), role_arn: None, external_id: None }
 }
 
 fn resource(kind: &KindInfo, name: &str, spec: Value) -> Resource {
@@ -762,4 +762,38 @@ async fn a_read_only_resource_observes_and_never_writes_to_aws() {
     }
     assert_eq!((rig.calls("CreateModel"), rig.calls("DeleteModel")), (0, 0));
     assert_eq!(rig.sim.status_of(&here(), &MODEL, "theirs"), Some(""), "still in AWS");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_namespace_of_another_account_waits_for_its_role_then_lands_there_with_its_external_id() {
+    let rig = rig();
+    rig.store.annotate_namespace("team-b", ack::ANNOTATION_OWNER_ACCOUNT_ID, "222222222222");
+    let tj = &sagemaker_core::kinds::TRAINING_JOB;
+    let mut j = job("elsewhere", json!({}));
+    j.metadata.namespace = "team-b".into();
+    rig.apply(&j).await;
+    let waiting = rig
+        .until_in(tj, "team-b", "elsewhere", "waiting for a role", |r| {
+            condition_message(r, ack::CONDITION_SYNCED).starts_with("IAM role is not available for account 222222222222")
+        })
+        .await;
+    assert_eq!(condition_status(&waiting, ack::CONDITION_TERMINAL), None);
+    assert_eq!(rig.calls("CreateTrainingJob"), 0, "never in the agent's own account");
+
+    // the mapping arrives (service-level key, with an ExternalId): no restart
+    let role = "arn:aws:iam::222222222222:role/sagemaker-agent";
+    rig.store.set_role_account_map(
+        [("sagemaker.222222222222".to_string(), format!(r#"{{"roleARN": "{role}", "externalID": "team-b-2024"}}"#))].into(),
+    );
+    let r = rig.until_in(tj, "team-b", "elsewhere", "created", |r| r.str_at("status.ackResourceMetadata.arn").is_some()).await;
+    assert_eq!(r.str_at("status.ackResourceMetadata.ownerAccountID"), Some("222222222222"));
+    let other = Target { account: "222222222222".into(), ..here() };
+    assert!(rig.sim.status_of(&other, &TRAINING_JOB, "elsewhere").is_some());
+    assert!(rig.sim.status_of(&here(), &TRAINING_JOB, "elsewhere").is_none());
+    let roles = rig.sim.roles.lock().expect("roles").clone();
+    assert!(roles.contains(&(Some(role.into()), Some("team-b-2024".into()))), "{roles:?}");
+    // the agent's own account uses its own credentials
+    rig.apply(&job("at-home", json!({}))).await;
+    rig.until(tj, "at-home", "created", |r| r.str_at("status.ackResourceMetadata.arn").is_some()).await;
+    assert!(rig.sim.roles.lock().expect("roles").contains(&(None, None)));
 }

@@ -209,6 +209,10 @@ impl Store for CachedStore {
     async fn namespace_annotations(&self) -> Result<crate::placement::NamespaceAnnotations> {
         self.inner.namespace_annotations().await
     }
+
+    async fn role_account_map(&self) -> Result<std::collections::BTreeMap<String, String>> {
+        self.inner.role_account_map().await
+    }
 }
 
 #[cfg(test)]

@@ -34,7 +34,24 @@ const COMMIT: &str = ".commit.json";
 /// The suffix of files not yet committed.
 const TMP: &str = ".tmp";
 
+/// Where the standalone account-to-role map comes from.
+enum RoleMap {
+    Fixed(BTreeMap<String, String>),
+    File(PathBuf),
+}
+
 impl EmbeddedStore {
+    /// Reads the account-to-role map from a YAML or JSON file of
+    /// `account: role ARN` entries (ACK's ConfigMap data), on every use.
+    pub fn use_role_account_map_file(&self, path: PathBuf) {
+        *self.role_map.lock().unwrap_or_else(|p| p.into_inner()) = RoleMap::File(path);
+    }
+
+    /// Sets the account-to-role map (tests).
+    pub fn set_role_account_map(&self, map: BTreeMap<String, String>) {
+        *self.role_map.lock().unwrap_or_else(|p| p.into_inner()) = RoleMap::Fixed(map);
+    }
+
     /// Sets an annotation of a namespace (which standalone exists only as a
     /// name on resources).
     pub fn annotate_namespace(&self, ns: &str, key: &str, value: &str) {
@@ -52,6 +69,9 @@ pub struct EmbeddedStore {
     /// Namespace annotations: standalone there are no Namespace objects, so
     /// they are set here (tests, and the standalone configuration).
     namespaces: Mutex<crate::placement::NamespaceAnnotations>,
+    /// The account-to-role map: a file (`--role-account-map`, read on every
+    /// use so edits apply at once), or set directly (tests).
+    role_map: Mutex<RoleMap>,
     events: broadcast::Sender<Event>,
     /// Tests make writes fail after this many more files, as a full disk would.
     #[cfg(test)]
@@ -138,6 +158,7 @@ impl EmbeddedStore {
             dir,
             inner: Arc::new(Mutex::new(Inner { objects, version })),
             namespaces: Mutex::default(),
+            role_map: Mutex::new(RoleMap::Fixed(Default::default())),
             events,
             #[cfg(test)]
             fail_after: Mutex::new(None),
@@ -633,6 +654,28 @@ impl Store for EmbeddedStore {
 
     async fn namespace_annotations(&self) -> Result<crate::placement::NamespaceAnnotations> {
         Ok(self.namespaces.lock().unwrap_or_else(|p| p.into_inner()).clone())
+    }
+
+    async fn role_account_map(&self) -> Result<BTreeMap<String, String>> {
+        let path = match &*self.role_map.lock().unwrap_or_else(|p| p.into_inner()) {
+            RoleMap::Fixed(map) => return Ok(map.clone()),
+            RoleMap::File(path) => path.clone(),
+        };
+        let io = |source| StoreError::Io { path: path.clone(), source };
+        let text = std::fs::read_to_string(&path).map_err(io)?;
+        let map: BTreeMap<String, serde_yaml::Value> = serde_yaml::from_str(&text)
+            .map_err(|e| io(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?;
+        // a value is a role ARN, or an object with roleARN and externalID
+        Ok(map
+            .into_iter()
+            .map(|(k, v)| {
+                let text = match v {
+                    serde_yaml::Value::String(s) => s,
+                    other => serde_json::to_string(&other).unwrap_or_default(),
+                };
+                (k, text)
+            })
+            .collect())
     }
 }
 

@@ -10,7 +10,7 @@ use kube::{
     api::{ApiResource, DeleteParams, DynamicObject, ListParams, Patch, PatchParams},
     runtime::{WatchStreamExt, watcher},
 };
-use k8s_openapi::api::core::v1::Namespace;
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
 use sagemaker_core::{KindInfo, Resource};
 use serde_json::{Value, json};
 
@@ -24,6 +24,31 @@ pub struct KubeStore {
     /// Every namespace, kept by a reflector (one watch): their annotations
     /// carry the defaults of the resources in them.
     namespaces: kube::runtime::reflector::Store<Namespace>,
+    /// ACK's `ack-role-account-map` in the agent's namespace, kept current
+    /// the same way: edits apply without a restart.
+    role_map: kube::runtime::reflector::Store<ConfigMap>,
+}
+
+/// ACK's name for the account-to-role ConfigMap (CARM).
+pub const ROLE_ACCOUNT_MAP: &str = "ack-role-account-map";
+
+/// Keeps a reflector store current in the background.
+fn reflect<K>(api: Api<K>, config: watcher::Config) -> kube::runtime::reflector::Store<K>
+where
+    K: kube::Resource + Clone + std::fmt::Debug + serde::de::DeserializeOwned + Send + Sync + 'static,
+    K::DynamicType: Default + Eq + std::hash::Hash + Clone,
+{
+    let (reader, writer) = kube::runtime::reflector::store();
+    let stream = kube::runtime::reflector(writer, watcher(api, config)).default_backoff();
+    tokio::spawn(async move {
+        futures::pin_mut!(stream);
+        while let Some(event) = stream.next().await {
+            if let Err(e) = event {
+                tracing::warn!(error = %e, "watch error");
+            }
+        }
+    });
+    reader
 }
 
 fn api_resource(kind: &KindInfo) -> ApiResource {
@@ -55,7 +80,7 @@ fn kube_err(e: kube::Error, what: &str) -> StoreError {
 impl KubeStore {
     /// Connects and checks that every kind's CRD is installed, so a missing
     /// CRD is one clear error at start rather than a stream of failures.
-    pub async fn connect(client: Client, kinds: &[&'static KindInfo]) -> Result<Self> {
+    pub async fn connect(client: Client, kinds: &[&'static KindInfo], agent_namespace: &str) -> Result<Self> {
         for kind in kinds {
             let api: Api<DynamicObject> = Api::all_with(client.clone(), &api_resource(kind));
             match api.list(&ListParams::default().limit(1)).await {
@@ -66,18 +91,12 @@ impl KubeStore {
                 Err(e) => return Err(StoreError::Kube(e)),
             }
         }
-        let (namespaces, writer) = kube::runtime::reflector::store();
-        let stream = kube::runtime::reflector(writer, watcher(Api::<Namespace>::all(client.clone()), watcher::Config::default()))
-            .default_backoff();
-        tokio::spawn(async move {
-            futures::pin_mut!(stream);
-            while let Some(event) = stream.next().await {
-                if let Err(e) = event {
-                    tracing::warn!(error = %e, "namespace watch error");
-                }
-            }
-        });
-        Ok(KubeStore { client, namespaces })
+        let namespaces = reflect(Api::<Namespace>::all(client.clone()), watcher::Config::default());
+        let role_map = reflect(
+            Api::<ConfigMap>::namespaced(client.clone(), agent_namespace),
+            watcher::Config::default().fields(&format!("metadata.name={ROLE_ACCOUNT_MAP}")),
+        );
+        Ok(KubeStore { client, namespaces, role_map })
     }
 
     fn api(&self, kind: &KindInfo, ns: Option<&str>) -> Api<DynamicObject> {
@@ -231,6 +250,11 @@ impl Store for KubeStore {
                 Some((n.metadata.name.clone()?, annotations.into_iter().collect()))
             })
             .collect())
+    }
+
+    async fn role_account_map(&self) -> Result<std::collections::BTreeMap<String, String>> {
+        let _ = self.role_map.wait_until_ready().await;
+        Ok(self.role_map.state().first().and_then(|c| c.data.clone()).unwrap_or_default().into_iter().collect())
     }
 
     fn mode(&self) -> &'static str {

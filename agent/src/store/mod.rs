@@ -121,6 +121,11 @@ pub trait Store: Send + Sync + 'static {
     async fn namespace_annotations(&self) -> Result<crate::placement::NamespaceAnnotations> {
         Ok(Default::default())
     }
+    /// ACK's account-to-role map (the ConfigMap `ack-role-account-map` in
+    /// the agent's namespace, or standalone a file), as it is now.
+    async fn role_account_map(&self) -> Result<std::collections::BTreeMap<String, String>> {
+        Ok(Default::default())
+    }
 }
 
 /// Field manager for what users apply through the plugin (as kubectl's is `kubectl`).
@@ -194,6 +199,9 @@ impl Store for Instrumented {
     }
     async fn namespace_annotations(&self) -> Result<crate::placement::NamespaceAnnotations> {
         self.inner.namespace_annotations().await
+    }
+    async fn role_account_map(&self) -> Result<std::collections::BTreeMap<String, String>> {
+        self.inner.role_account_map().await
     }
     fn mode(&self) -> &'static str {
         "test"
