@@ -194,11 +194,14 @@ pub struct Clients {
     pub autoscaling: aws_sdk_applicationautoscaling::Client,
 }
 
+/// What one set of clients serves: (region, role, ExternalId).
+type ClientKey = (String, Option<String>, Option<String>);
+
 /// The SDK backend. Clients are built once per (region, role) and reused, so
 /// credentials (and later assumed roles) are cached by the SDK.
 pub struct SdkBackend {
     base: SdkConfig,
-    clients: Mutex<HashMap<(String, Option<String>, Option<String>), Clients>>,
+    clients: Mutex<HashMap<ClientKey, Clients>>,
 }
 
 impl SdkBackend {
