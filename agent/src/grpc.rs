@@ -274,6 +274,34 @@ impl Agent for AgentService {
         Ok(Response::new(pb::StopResponse { resource: Some(to_pb(&res)), stopping: !ended }))
     }
 
+    async fn adopt(&self, request: Request<pb::AdoptRequest>) -> Result<Response<pb::AdoptResponse>, Status> {
+        let req = request.into_inner();
+        let k = kind(&req.kind)?;
+        let namespace = if req.namespace.is_empty() { "default" } else { &req.namespace };
+        let defaults = crate::placement::Defaults {
+            region: self.info.default_region.clone(),
+            account: self.info.account.clone(),
+            deletion_policy: "delete".into(),
+            namespaces: self.store.namespace_annotations().await.map_err(status)?,
+            role_account_map: self.store.role_account_map().await.map_err(status)?,
+        };
+        let adoption = crate::adopt::Request { kind: k, aws_name: &req.aws_name, name: &req.name, namespace, region: &req.region };
+        let manifest = crate::adopt::manifest(self.store.clone(), self.aws.clone(), defaults, &adoption).await.map_err(status)?;
+        // through apply's own checks; a dry run writes nothing
+        let applied = self
+            .apply(Request::new(pb::ApplyRequest {
+                manifests: vec![pb::Manifest { source: format!("adopt {} {}", k.singular, req.aws_name), json: manifest.to_json().to_string() }],
+                dry_run: req.dry_run,
+                default_namespace: namespace.into(),
+            }))
+            .await?
+            .into_inner();
+        // a dry run returns the manifest itself, clean to commit to Git
+        let stored = applied.results.into_iter().next().and_then(|r| r.resource);
+        let resource = if req.dry_run { Some(to_pb(&manifest)) } else { stored.or(Some(to_pb(&manifest))) };
+        Ok(Response::new(pb::AdoptResponse { resource }))
+    }
+
     async fn info(&self, _: Request<pb::InfoRequest>) -> Result<Response<pb::InfoResponse>, Status> {
         Ok(Response::new(pb::InfoResponse {
             agent_version: env!("CARGO_PKG_VERSION").into(),

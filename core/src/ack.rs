@@ -29,6 +29,10 @@ pub const ANNOTATION_STOP: &str = "sagemaker.services.k8s.aws/stop";
 /// resource (never create, update or delete it).
 pub const ANNOTATION_READ_ONLY: &str = "services.k8s.aws/read-only";
 
+/// Resource annotation: `adopt` takes over the AWS resource the spec's
+/// identifiers name (it must exist); `adopt-or-create` creates it if not.
+pub const ANNOTATION_ADOPTION_POLICY: &str = "services.k8s.aws/adoption-policy";
+
 /// Namespace annotation: the deletion policy of a service's resources in the
 /// namespace (`sagemaker.services.k8s.aws/deletion-policy: retain`).
 pub fn namespace_deletion_policy(group: &str) -> String {
@@ -38,7 +42,7 @@ pub fn namespace_deletion_policy(group: &str) -> String {
 /// Resource annotations that change where or how the agent manages a
 /// resource: a change to one is reconciled like a spec change.
 pub const RECONCILE_ANNOTATIONS: &[&str] =
-    &[ANNOTATION_REGION, ANNOTATION_DELETION_POLICY, ANNOTATION_STOP, ANNOTATION_READ_ONLY];
+    &[ANNOTATION_REGION, ANNOTATION_DELETION_POLICY, ANNOTATION_STOP, ANNOTATION_READ_ONLY, ANNOTATION_ADOPTION_POLICY];
 
 /// The value of [`ANNOTATION_DELETION_POLICY`] that keeps the AWS resource.
 pub const DELETION_POLICY_RETAIN: &str = "retain";

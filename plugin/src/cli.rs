@@ -102,6 +102,8 @@ pub(crate) enum Commands {
     Describe(DescribeArgs),
     /// Stop running jobs; each keeps its record and ends with status Stopped
     Stop(StopArgs),
+    /// Take over what already runs in AWS: the resource is made with the spec AWS holds
+    Adopt(AdoptArgs),
     /// Delete a resource; the agent stops or deletes it in SageMaker first unless --retain
     Delete(DeleteArgs),
     /// Follow a resource's status until it finishes
@@ -357,6 +359,27 @@ pub(crate) struct StopArgs {
     /// Give up waiting after this long (e.g. 10m)
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "wait")]
     pub timeout: Option<Duration>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AdoptArgs {
+    /// Kind, as for `get` (endpoint, trainingjob, model, ...)
+    pub kind: String,
+
+    /// The AWS name (for kinds named by several fields, JSON: '{"resourceID": ..., ...}')
+    pub aws_name: String,
+
+    /// Name of the resource to make [default: the AWS name]
+    #[arg(long)]
+    pub name: Option<String>,
+
+    /// Region the AWS resource is in [default: the namespace's, else the agent's]
+    #[arg(long)]
+    pub region: Option<String>,
+
+    /// Print the manifest the resource would be made from, and make nothing (to commit it to Git first)
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

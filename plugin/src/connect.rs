@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use sagemaker_core::wire;
 use sagemaker_proto::v1::{
-    ApplyRequest, ApplyResponse, DeleteRequest, DeleteResponse, GetRequest, InfoRequest, InfoResponse,
+    AdoptRequest, AdoptResponse, ApplyRequest, ApplyResponse, DeleteRequest, DeleteResponse, GetRequest, InfoRequest, InfoResponse,
     ListRequest, ListResponse, Resource, StopRequest, StopResponse, WatchEvent, WatchRequest,
     agent_client::AgentClient,
 };
@@ -241,6 +241,7 @@ impl Agent {
         list(ListRequest) -> ListResponse;
         delete(DeleteRequest) -> DeleteResponse;
         stop(StopRequest) -> StopResponse;
+        adopt(AdoptRequest) -> AdoptResponse;
     }
 
     /// The first call on a new connection: proves that what answers is a

@@ -1053,3 +1053,92 @@ fn a_namespace_of_another_account_uses_the_role_the_configmap_maps_and_waits_wit
         std::thread::sleep(Duration::from_millis(200));
     }
 }
+
+/// Runs a boto3 script against moto, as another tool than the agent would.
+fn boto3(moto: &Moto, script: &str) {
+    let out = Command::new(sagemaker_testsupport::python().expect("python"))
+        .args(["-c", script])
+        .envs(moto.aws_env())
+        .output()
+        .expect("python");
+    assert!(out.status.success(), "boto3: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn adopt_takes_over_an_endpoint_a_training_job_and_a_scaling_policy_made_outside_the_agent() {
+    let s = kube_setup();
+    // made in AWS by another tool
+    boto3(&s.moto, r#"
+import boto3
+sm = boto3.client("sagemaker")
+role = "arn:aws:iam::123456789012:role/outside"
+sm.create_model(ModelName="outside-model", ExecutionRoleArn=role,
+    PrimaryContainer={"Image": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.2-1"})
+sm.create_endpoint_config(EndpointConfigName="outside-config", ProductionVariants=[{
+    "VariantName": "AllTraffic", "ModelName": "outside-model", "InitialInstanceCount": 1, "InstanceType": "ml.m5.large"}])
+sm.create_endpoint_config(EndpointConfigName="outside-config-2", ProductionVariants=[{
+    "VariantName": "AllTraffic", "ModelName": "outside-model", "InitialInstanceCount": 2, "InstanceType": "ml.m5.large"}])
+sm.create_endpoint(EndpointName="outside-endpoint", EndpointConfigName="outside-config")
+sm.create_training_job(TrainingJobName="outside-job", RoleArn=role,
+    AlgorithmSpecification={"TrainingImage": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.2-1", "TrainingInputMode": "File"},
+    HyperParameters={"max_depth": "5"},
+    OutputDataConfig={"S3OutputPath": "s3://bucket/out"},
+    ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 5},
+    StoppingCondition={"MaxRuntimeInSeconds": 3600})
+aas = boto3.client("application-autoscaling")
+aas.register_scalable_target(ServiceNamespace="sagemaker", ResourceId="endpoint/outside-endpoint/variant/AllTraffic",
+    ScalableDimension="sagemaker:variant:DesiredInstanceCount", MinCapacity=1, MaxCapacity=4)
+aas.put_scaling_policy(PolicyName="outside-policy", ServiceNamespace="sagemaker",
+    ResourceId="endpoint/outside-endpoint/variant/AllTraffic", ScalableDimension="sagemaker:variant:DesiredInstanceCount",
+    PolicyType="TargetTrackingScaling", TargetTrackingScalingPolicyConfiguration={"TargetValue": 70.0,
+    "PredefinedMetricSpecification": {"PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"}})
+"#);
+    wait_in_moto("the outside endpoint in service", || {
+        hosting_in_moto(&s.moto, "Endpoint", "outside-endpoint").is_some_and(|e| e["endpointStatus"] == "InService")
+    });
+
+    // --dry-run prints what would be made, with the spec AWS holds, and makes nothing
+    let printed = s.cli.ok(&["adopt", "endpoint", "outside-endpoint", "--dry-run"]);
+    assert!(printed.contains("services.k8s.aws/adoption-policy: adopt") && printed.contains("endpointConfigName: outside-config"), "{printed}");
+    assert!(s.cli.get_kind("endpoint", "outside-endpoint").is_none());
+
+    for (kind, name) in [("model", "outside-model"), ("endpointconfig", "outside-config"), ("endpoint", "outside-endpoint"), ("trainingjob", "outside-job")] {
+        let out = s.cli.ok(&["adopt", kind, name]);
+        assert!(out.contains(" adopted"), "{out}");
+    }
+    let policy = r#"{"policyName": "outside-policy", "serviceNamespace": "sagemaker", "resourceID": "endpoint/outside-endpoint/variant/AllTraffic", "scalableDimension": "sagemaker:variant:DesiredInstanceCount"}"#;
+    s.cli.ok(&["adopt", "scalingpolicy", policy, "--name", "outside-policy"]);
+
+    // the adopted specs are what AWS holds, and they are managed from now on
+    let job = s.cli.wait_for("outside-job", "adopted", |v| v["status"]["ackResourceMetadata"]["arn"].is_string());
+    assert_subset(&job["spec"], &describe_in_moto(&s.moto, "outside-job"), "spec");
+    assert_eq!(job["spec"]["hyperParameters"]["max_depth"], "5");
+    let endpoint = s.cli.wait_for_kind("endpoint", "outside-endpoint", "adopted", |v| synced(v) && v["status"]["ackResourceMetadata"]["arn"].is_string());
+    assert_eq!(endpoint["spec"]["endpointConfigName"], "outside-config");
+    let scaling = s.cli.wait_for_kind("scalingpolicy", "outside-policy", "adopted", synced);
+    assert_eq!(scaling["spec"]["targetTrackingScalingPolicyConfiguration"]["targetValue"], 70);
+    let calls = agent_calls(&s.agent);
+    for op in ["CreateModel", "CreateEndpointConfig", "CreateEndpoint", "CreateTrainingJob", "PutScalingPolicy"] {
+        assert_eq!(calls.get(op), None, "adoption created something: {calls:?}");
+    }
+
+    // an update through the adopted resource reaches AWS
+    let edited = s.cli.ok(&["get", "endpoint", "outside-endpoint", "-o", "yaml"]).replace("endpointConfigName: outside-config\n", "endpointConfigName: outside-config-2\n");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("endpoint.yaml");
+    std::fs::write(&path, edited).expect("write");
+    s.cli.ok(&["adopt", "endpointconfig", "outside-config-2"]);
+    s.cli.ok(&["apply", "-f", path.to_str().expect("path")]);
+    wait_in_moto("the adopted endpoint's update", || {
+        hosting_in_moto(&s.moto, "Endpoint", "outside-endpoint").is_some_and(|e| e["endpointConfigName"] == "outside-config-2" && e["endpointStatus"] == "InService")
+    });
+
+    // what does not exist, or is already managed, is a clear error, and nothing is made
+    let out = s.cli.run(&["adopt", "model", "never-made"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains("there is no Model never-made"), "{}", stderr_of(&out));
+    let out = s.cli.run(&["adopt", "model", "outside-model", "--name", "second-owner"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains("already manages"), "{}", stderr_of(&out));
+    assert!(s.cli.get_kind("model", "never-made").is_none() && s.cli.get_kind("model", "second-owner").is_none());
+}

@@ -307,7 +307,11 @@ pub async fn sync(cx: &Context, kind: &'static AwsKind, res: &Resource) -> Resul
     // refuses a second resource of the name: create without looking first,
     // one call instead of two; a name already taken fails the create
     let finalizer = ack::finalizer(kind.info.group, kind.info.kind);
-    let fresh = arn.is_none() && !res.metadata.finalizers.contains(&finalizer) && kind.already_exists.is_some();
+    let adoption = res.annotation(ack::ANNOTATION_ADOPTION_POLICY);
+    let fresh = arn.is_none()
+        && !res.metadata.finalizers.contains(&finalizer)
+        && kind.already_exists.is_some()
+        && adoption.is_none();
     let looked = if fresh { None } else { cx.observe(kind, &target, &identity, priority).await? };
     let observed = match looked {
         Some(observed) if arn.is_some_and(|a| observed.get(kind.arn_field).and_then(Value::as_str) != Some(a)) => {
@@ -323,9 +327,17 @@ pub async fn sync(cx: &Context, kind: &'static AwsKind, res: &Resource) -> Resul
             // with no ARN recorded it is ours only if we created it for this
             // resource (a crash between the create and the status write):
             // never take over another's silently
-            let ownership = match arn {
-                Some(_) => Ownership::Ours,
-                None => cx.created_for(kind, &target, res, &observed).await?,
+            let ownership = match (arn, adoption) {
+                (Some(_), _) => Ownership::Ours,
+                // adopted on purpose: taken over, and managed from now on
+                (None, Some("adopt" | "adopt-or-create")) => {
+                    let res = cx.store.set_finalizer(kind.info, res, &finalizer, true).await?;
+                    tracing::info!("adopted");
+                    let reading = status::read(kind, &observed);
+                    cx.write(kind, &res, &target, Some(&observed), &reading.conditions).await?;
+                    return Ok(settle(cx, kind, &reading));
+                }
+                (None, _) => cx.created_for(kind, &target, res, &observed).await?,
             };
             if let Ownership::NotOurs(tagged) = ownership {
                 // the owner its tag names, else the store's claim
@@ -354,6 +366,13 @@ pub async fn sync(cx: &Context, kind: &'static AwsKind, res: &Resource) -> Resul
                 "{} {id} was created ({}) but AWS does not find it",
                 kind.info.kind,
                 arn.unwrap_or_default()
+            )));
+        }
+        None if arn.is_none() && adoption == Some("adopt") => {
+            return Err(Failure::Terminal(format!(
+                "adopted resource not found: there is no {} {id} in account {} region {}; nothing was created \
+                 (services.k8s.aws/adoption-policy: adopt-or-create would create it)",
+                kind.info.kind, target.account, target.region
             )));
         }
         None if arn.is_none() && res.annotation(ack::ANNOTATION_STOP) == Some("true") => {

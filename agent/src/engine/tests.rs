@@ -797,3 +797,30 @@ async fn a_namespace_of_another_account_waits_for_its_role_then_lands_there_with
     rig.until(tj, "at-home", "created", |r| r.str_at("status.ackResourceMetadata.arn").is_some()).await;
     assert!(rig.sim.roles.lock().expect("roles").contains(&(None, None)));
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_adoption_policy_takes_over_what_runs_in_aws_and_a_missing_one_is_terminal_with_nothing_created() {
+    let rig = rig_before_start();
+    rig.sim.create_outside(&here(), &MODEL, (MODEL.create.input)(&model("existing").spec, false).expect("input"));
+    let rig = rig.started();
+    let md = &sagemaker_core::kinds::MODEL;
+    let adopting = |name: &str, policy: &str| {
+        let mut m = model(name);
+        m.metadata.annotations.insert(ack::ANNOTATION_ADOPTION_POLICY.into(), policy.into());
+        m
+    };
+    rig.apply(&adopting("existing", "adopt")).await;
+    let r = rig.until(md, "existing", "adopted", ready).await;
+    assert!(r.str_at("status.ackResourceMetadata.arn").is_some_and(|a| a.ends_with(":model/existing")));
+    assert!(r.metadata.finalizers.contains(&ack::finalizer(md.group, md.kind)), "managed from now on");
+    rig.apply(&adopting("absent", "adopt")).await;
+    let r = rig.until(md, "absent", "terminal", terminal).await;
+    assert!(condition_message(&r, ack::CONDITION_TERMINAL).starts_with("adopted resource not found"));
+    rig.apply(&adopting("made", "adopt-or-create")).await;
+    rig.until(md, "made", "created", ready).await;
+    assert_eq!(rig.calls("CreateModel"), 1, "only adopt-or-create creates");
+    // an adopted resource is deleted in AWS like any other
+    rig.store.delete(md, "default", "existing").await.expect("delete");
+    rig.until_gone(md, "existing").await;
+    assert_eq!(rig.sim.status_of(&here(), &MODEL, "existing"), None);
+}

@@ -3,6 +3,7 @@
 //! the kinds depend on each other in.
 
 mod apply;
+mod adopt;
 mod autoscale;
 mod delete;
 mod deploy;
@@ -39,6 +40,7 @@ pub(crate) async fn run(cli: Cli) -> Result<ExitStatus> {
         Commands::Get(args) => get::run(&session, args).await,
         Commands::Describe(args) => describe::run(&session, args).await,
         Commands::Stop(args) => stop::run(&session, args).await,
+        Commands::Adopt(args) => adopt::run(&session, args).await,
         Commands::Delete(args) => delete::run(&session, args).await,
         Commands::Watch(args) => watch::run(&session, args).await,
         Commands::Version(_) => unreachable!("handled above"),

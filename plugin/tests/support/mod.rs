@@ -527,6 +527,11 @@ impl Agent for Fake {
         }))
     }
 
+    async fn adopt(&self, _: Request<sagemaker_proto::v1::AdoptRequest>) -> Result<Response<sagemaker_proto::v1::AdoptResponse>, Status> {
+        // adoption needs AWS: the end-to-end tests cover it against moto
+        Err(Status::unimplemented("the fake agent has no AWS to adopt from"))
+    }
+
     async fn stop(&self, request: Request<StopRequest>) -> Result<Response<StopResponse>, Status> {
         let reference = request.get_ref().r#ref.clone().unwrap_or_default();
         let (kind, key) = self.about("stop", &request, &reference)?;

@@ -130,6 +130,32 @@ pub struct StopResponse {
     #[prost(bool, tag = "2")]
     pub stopping: bool,
 }
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct AdoptRequest {
+    /// Kind, by any name kubectl accepts.
+    #[prost(string, tag = "1")]
+    pub kind: ::prost::alloc::string::String,
+    /// The AWS name (the identifier), or for kinds with several identifiers a
+    /// JSON object of them (`{"resourceID": ..., ...}`).
+    #[prost(string, tag = "2")]
+    pub aws_name: ::prost::alloc::string::String,
+    /// metadata.name of the custom resource; empty: the AWS name.
+    #[prost(string, tag = "3")]
+    pub name: ::prost::alloc::string::String,
+    #[prost(string, tag = "4")]
+    pub namespace: ::prost::alloc::string::String,
+    /// Empty: the namespace's default region, else the agent's.
+    #[prost(string, tag = "5")]
+    pub region: ::prost::alloc::string::String,
+    #[prost(bool, tag = "6")]
+    pub dry_run: bool,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct AdoptResponse {
+    /// The custom resource as created (or, dry run, as it would be).
+    #[prost(message, optional, tag = "1")]
+    pub resource: ::core::option::Option<Resource>,
+}
 #[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct InfoRequest {}
 #[derive(Clone, PartialEq, ::prost::Message)]
@@ -450,6 +476,30 @@ pub mod agent_client {
                 .insert(GrpcMethod::new("sagemaker.agent.v1.Agent", "Stop"));
             self.inner.unary(req, path, codec).await
         }
+        /// Takes over a resource that already exists in AWS: describes it, and
+        /// creates the custom resource with the spec read back from AWS (or, dry
+        /// run, only returns that manifest). Nothing is created in AWS.
+        pub async fn adopt(
+            &mut self,
+            request: impl tonic::IntoRequest<super::AdoptRequest>,
+        ) -> std::result::Result<tonic::Response<super::AdoptResponse>, tonic::Status> {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/sagemaker.agent.v1.Agent/Adopt",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("sagemaker.agent.v1.Agent", "Adopt"));
+            self.inner.unary(req, path, codec).await
+        }
         /// Describes the agent: versions, mode, region, account and counters.
         pub async fn info(
             &mut self,
@@ -528,6 +578,13 @@ pub mod agent_server {
             &self,
             request: tonic::Request<super::StopRequest>,
         ) -> std::result::Result<tonic::Response<super::StopResponse>, tonic::Status>;
+        /// Takes over a resource that already exists in AWS: describes it, and
+        /// creates the custom resource with the spec read back from AWS (or, dry
+        /// run, only returns that manifest). Nothing is created in AWS.
+        async fn adopt(
+            &self,
+            request: tonic::Request<super::AdoptRequest>,
+        ) -> std::result::Result<tonic::Response<super::AdoptResponse>, tonic::Status>;
         /// Describes the agent: versions, mode, region, account and counters.
         async fn info(
             &self,
@@ -856,6 +913,49 @@ pub mod agent_server {
                     let inner = self.inner.clone();
                     let fut = async move {
                         let method = StopSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/sagemaker.agent.v1.Agent/Adopt" => {
+                    #[allow(non_camel_case_types)]
+                    struct AdoptSvc<T: Agent>(pub Arc<T>);
+                    impl<T: Agent> tonic::server::UnaryService<super::AdoptRequest>
+                    for AdoptSvc<T> {
+                        type Response = super::AdoptResponse;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::AdoptRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Agent>::adopt(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = AdoptSvc(inner);
                         let codec = tonic_prost::ProstCodec::default();
                         let mut grpc = tonic::server::Grpc::new(codec)
                             .apply_compression_config(
