@@ -96,6 +96,7 @@ async fn main() {
         concurrency: 8,
         resync: Default::default(),
         deletion_policy: "delete".into(),
+        resource_tags: Vec::new(),
     };
     let before = rss_kib();
     let wall = Instant::now();

@@ -27,7 +27,7 @@ const TOP_LEVEL: &[&str] = &["apiVersion", "kind", "metadata", "spec", "status"]
 /// Tags per AWS resource (SageMaker's and Application Auto Scaling's limit).
 const MAX_TAGS: usize = 50;
 /// Tags the agent adds to what it creates.
-const AGENT_TAGS: usize = 2;
+const AGENT_TAGS: usize = 3;
 
 fn known_kinds() -> String {
     kinds::KINDS.iter().map(|k| format!("{} ({})", k.kind, k.api_version())).collect::<Vec<_>>().join(", ")
@@ -128,7 +128,7 @@ fn validate_spec(source: &str, info: &KindInfo, kind: &AwsKind, spec: &Value) ->
             return Err(invalid(
                 &format!("spec.{field}"),
                 format!("spec.{field} has {tags} tags; at most {limit} fit"),
-                Some(format!("SageMaker allows {MAX_TAGS} tags and the agent adds {AGENT_TAGS} (owner and namespace)")),
+                Some(format!("SageMaker allows {MAX_TAGS} tags and the agent adds {AGENT_TAGS} (owner, controller version and namespace, by default)")),
             ));
         }
     }
@@ -452,8 +452,8 @@ mod tests {
         let tags: Vec<Value> = (0..49).map(|i| json!({"key": format!("k{i}"), "value": "v"})).collect();
         let (field, message, hint) = invalid_of(|v| v["spec"]["tags"] = json!(tags));
         assert_eq!(field.as_deref(), Some("spec.tags"));
-        assert_eq!(message, "spec.tags has 49 tags; at most 48 fit");
-        assert!(hint.as_deref().unwrap_or_default().contains("the agent adds 2"), "{hint:?}");
+        assert_eq!(message, "spec.tags has 49 tags; at most 47 fit");
+        assert!(hint.as_deref().unwrap_or_default().contains("the agent adds 3"), "{hint:?}");
     }
 
     #[test]

@@ -102,6 +102,12 @@ pub struct Args {
     /// `{roleARN, externalID}`), read on every use.
     #[arg(long)]
     role_account_map: Option<PathBuf>,
+    /// Tags on everything the agent creates (besides its owner tag), as
+    /// `key=value,...` with ACK's placeholders %CONTROLLER_SERVICE%,
+    /// %CONTROLLER_VERSION%, %K8S_NAMESPACE%, %K8S_RESOURCE_NAME%,
+    /// %K8S_RESOURCE_KIND% and %MANAGED_BY%; a tag whose value is empty is left out.
+    #[arg(long, default_value = crate::engine::reconcile::DEFAULT_RESOURCE_TAGS, value_parser = crate::engine::reconcile::parse_resource_tags)]
+    resource_tags: std::vec::Vec<(String, String)>,
     /// What deleting a resource does to its AWS resource where neither the
     /// resource (`services.k8s.aws/deletion-policy`) nor its namespace
     /// (`<group>/deletion-policy`) says: delete it, or retain it.
@@ -251,6 +257,7 @@ impl Args {
             concurrency: 8,
             resync: self.resync.iter().cloned().collect(),
             deletion_policy: self.deletion_policy.clone(),
+            resource_tags: self.resource_tags.clone(),
         };
         tracing::info!(mode = store.mode(), aws = aws.backend_name(), %region, %account, listen = %self.listen, "starting");
         Engine::start(store.clone(), aws.clone(), settings);

@@ -54,6 +54,8 @@ pub struct Settings {
     pub resync: HashMap<String, Duration>,
     /// `delete` or `retain`, where neither a resource nor its namespace says.
     pub deletion_policy: String,
+    /// `--resource-tags`: tags on everything the agent creates.
+    pub resource_tags: Vec<(String, String)>,
 }
 
 type Key = (&'static str, String, String);
@@ -104,6 +106,7 @@ impl Engine {
             default_region: settings.default_region.clone(),
             account: settings.account.clone(),
             deletion_policy: settings.deletion_policy.clone(),
+            resource_tags: settings.resource_tags.clone(),
             resync: settings.resync.clone(),
             updates_sent: Mutex::default(),
         };

@@ -13,7 +13,7 @@
 
 use std::time::Duration;
 
-use sagemaker_core::{Resource, ack};
+use sagemaker_core::{KindInfo, Resource, ack};
 use serde_json::{Value, json};
 
 use super::{
@@ -129,6 +129,8 @@ pub struct Context {
     pub deletion_policy: String,
     /// Resync periods by kind name, overriding the kinds' own.
     pub resync: std::collections::HashMap<String, Duration>,
+    /// `--resource-tags`, placeholders unfilled.
+    pub resource_tags: Vec<(String, String)>,
     /// The generation each resource's last update was sent for.
     pub updates_sent: std::sync::Mutex<std::collections::HashMap<(&'static str, String), i64>>,
 }
@@ -500,7 +502,8 @@ async fn create(cx: &Context, kind: &'static AwsKind, res: &Resource, target: &T
     };
     let mut input = res.spec.clone();
     if let Some(field) = kind.tags_field {
-        add_owner_tags(&mut input, field, kind.service.tags_are_a_map, &res);
+        let extra = resource_tags(&cx.resource_tags, kind.info, &res);
+        add_owner_tags(&mut input, field, kind.service.tags_are_a_map, &res, &extra);
     }
     let out = match cx.call_aws(kind, Role::Create, target, &input, Priority::Urgent).await? {
         Ok(out) => out,
@@ -724,21 +727,56 @@ pub async fn finalize(cx: &Context, kind: &'static AwsKind, res: &Resource) -> R
     }
 }
 
-/// Adds the owner tag (and ACK's namespace tag) to a spec's tags, in either
-/// of AWS's layouts (a list of key/value pairs, or a map).
-pub(crate) fn add_owner_tags(spec: &mut Value, field: &str, as_map: bool, res: &Resource) {
+/// ACK's default `--resource-tags`.
+pub const DEFAULT_RESOURCE_TAGS: &str =
+    "services.k8s.aws/controller-version=%CONTROLLER_SERVICE%-%CONTROLLER_VERSION%,services.k8s.aws/namespace=%K8S_NAMESPACE%";
+
+/// `--resource-tags` (`key=value,...`) with ACK's placeholders filled in for
+/// `res`; tags whose value comes out empty are left out, as in ACK.
+pub fn resource_tags(templates: &[(String, String)], kind: &KindInfo, res: &Resource) -> Vec<(String, String)> {
+    let fill = |t: &str| {
+        t.replace("%CONTROLLER_SERVICE%", kind.group.split('.').next().unwrap_or_default())
+            .replace("%CONTROLLER_VERSION%", env!("CARGO_PKG_VERSION"))
+            .replace("%K8S_NAMESPACE%", &res.metadata.namespace)
+            .replace("%K8S_RESOURCE_NAME%", &res.metadata.name)
+            .replace("%K8S_RESOURCE_KIND%", kind.kind)
+            .replace("%MANAGED_BY%", "sagemaker-agent")
+    };
+    templates.iter().map(|(k, v)| (fill(k), fill(v))).filter(|(_, v)| !v.is_empty()).collect()
+}
+
+/// Parses `--resource-tags`: `key=value` pairs separated by commas.
+pub fn parse_resource_tags(text: &str) -> Result<Vec<(String, String)>, String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            pair.split_once('=')
+                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+                .ok_or_else(|| format!("{pair:?} is not key=value"))
+        })
+        .collect()
+}
+
+/// Adds the agent's tags to a spec's tags, in either of AWS's layouts (a
+/// list of key/value pairs, or a map): the owner tag (always the agent's),
+/// and the `--resource-tags` (ACK's default: controller version and
+/// namespace) where the spec has no tag of that key (the user's win, as in
+/// ACK).
+pub(crate) fn add_owner_tags(spec: &mut Value, field: &str, as_map: bool, res: &Resource, extra: &[(String, String)]) {
     let Some(obj) = spec.as_object_mut() else { return };
-    let mut ours = vec![(ack::TAG_NAMESPACE, res.metadata.namespace.clone())];
-    if let Some(uid) = &res.metadata.uid {
-        ours.insert(0, (ack::TAG_OWNER, uid.clone()));
-    }
+    let owner = res.metadata.uid.as_ref().map(|uid| (ack::TAG_OWNER.to_string(), uid.clone()));
     match obj.entry(field).or_insert_with(|| if as_map { json!({}) } else { json!([]) }) {
         Value::Array(tags) => {
-            tags.retain(|t| t["key"] != ack::TAG_OWNER && t["key"] != ack::TAG_NAMESPACE);
-            tags.extend(ours.into_iter().map(|(k, v)| json!({ "key": k, "value": v })));
+            tags.retain(|t| t["key"] != ack::TAG_OWNER);
+            let defaults: Vec<_> = extra.iter().filter(|(k, _)| !tags.iter().any(|t| t["key"] == k.as_str())).cloned().collect();
+            tags.extend(owner.into_iter().chain(defaults).map(|(k, v)| json!({ "key": k, "value": v })));
         }
         Value::Object(tags) => {
-            tags.extend(ours.into_iter().map(|(k, v)| (k.to_string(), json!(v))));
+            for (k, v) in extra {
+                tags.entry(k.clone()).or_insert_with(|| json!(v));
+            }
+            tags.extend(owner.into_iter().map(|(k, v)| (k, json!(v))));
         }
         _ => {}
     }

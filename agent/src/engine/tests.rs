@@ -99,6 +99,7 @@ impl Rig {
             concurrency: 4,
             resync: Default::default(),
             deletion_policy: deletion_policy.into(),
+            resource_tags: reconcile::parse_resource_tags(&format!("{},team=%K8S_RESOURCE_KIND%", reconcile::DEFAULT_RESOURCE_TAGS)).expect("tags"),
         };
         Engine::start(self.store.clone(), aws.clone(), settings);
         self.aws = Some(aws);
@@ -437,7 +438,7 @@ async fn two_resources_naming_one_aws_job_create_it_once_and_only_one_owns_it() 
 /// The create input the agent sends for `r` (owner tags included).
 fn create_input(r: &Resource) -> Value {
     let mut spec = r.spec.clone();
-    reconcile::add_owner_tags(&mut spec, "tags", false, r);
+    reconcile::add_owner_tags(&mut spec, "tags", false, r, &[]);
     (TRAINING_JOB.create.input)(&spec, false).expect("input")
 }
 
@@ -823,4 +824,29 @@ async fn an_adoption_policy_takes_over_what_runs_in_aws_and_a_missing_one_is_ter
     rig.store.delete(md, "default", "existing").await.expect("delete");
     rig.until_gone(md, "existing").await;
     assert_eq!(rig.sim.status_of(&here(), &MODEL, "existing"), None);
+}
+
+#[tokio::test(start_paused = true)]
+async fn what_the_agent_creates_carries_its_owner_tag_and_the_resource_tags_with_acks_placeholders_filled() {
+    use crate::aws::{Backend, Call};
+    let rig = rig();
+    let mut j = job("tagged", json!({}));
+    j.spec["tags"] = json!([{ "key": "team", "value": "mine" }]);
+    rig.apply(&j).await;
+    let r = rig.until(&sagemaker_core::kinds::TRAINING_JOB, "tagged", "created", |r| r.str_at("status.ackResourceMetadata.arn").is_some()).await;
+    let arn = r.str_at("status.ackResourceMetadata.arn").expect("arn");
+    let call = Call::of(&TRAINING_JOB, Role::ListTags).expect("list tags");
+    let out = rig.sim.call(&here(), call, json!({ "ResourceArn": arn })).await.expect("tags");
+    let tags: Vec<(String, String)> = out["Tags"]
+        .as_array()
+        .expect("tags")
+        .iter()
+        .map(|t| (t["Key"].as_str().unwrap_or_default().into(), t["Value"].as_str().unwrap_or_default().into()))
+        .collect();
+    let has = |k: &str, v: &str| tags.contains(&(k.to_string(), v.to_string()));
+    assert!(has(ack::TAG_OWNER, r.metadata.uid.as_deref().unwrap_or_default()), "{tags:?}");
+    assert!(has("services.k8s.aws/controller-version", &format!("sagemaker-{}", env!("CARGO_PKG_VERSION"))), "{tags:?}");
+    assert!(has("services.k8s.aws/namespace", "default"), "{tags:?}");
+    // a tag of the user's wins over a --resource-tags tag of the same key
+    assert!(has("team", "mine") && !has("team", "TrainingJob"), "{tags:?}");
 }
