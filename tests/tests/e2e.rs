@@ -1031,7 +1031,7 @@ fn a_namespace_of_another_account_uses_the_role_the_configmap_maps_and_waits_wit
     kubectl(&["create", "namespace", "ack-system"]);
     kubectl(&[
         "create", "configmap", "ack-role-account-map", "-n", "ack-system",
-        "--from-literal=111111111111=arn:aws:iam::111111111111:role/sagemaker-agent",
+        r#"--from-literal=111111111111={"roleARN": "arn:aws:iam::111111111111:role/sagemaker-agent", "externalID": "team-b-external"}"#,
     ]);
     let deadline = Instant::now() + Duration::from_secs(60);
     let landed = loop {
@@ -1043,6 +1043,17 @@ fn a_namespace_of_another_account_uses_the_role_the_configmap_maps_and_waits_wit
     };
     assert!(landed["trainingJobARN"].as_str().is_some_and(|a| a.contains(":111111111111:")), "{landed}");
     assert!(training_job_in_account(&s.moto, "123456789012", "cross-account").is_none(), "also in the agent's own account");
+    // what STS received: the role, with its ExternalId
+    let out = Command::new(sagemaker_testsupport::python().expect("python"))
+        .args(["-c", "import json, sys, urllib.request; d = json.load(urllib.request.urlopen(sys.argv[1] + '/moto-api/data.json')); print(json.dumps([[r['role_arn'], r['external_id']] for r in d['sts']['AssumedRole']]))"])
+        .arg(&s.moto.endpoint)
+        .output()
+        .expect("python");
+    let assumed: Vec<(String, Option<String>)> = serde_json::from_slice(&out.stdout).expect("assumed roles");
+    assert!(
+        assumed.contains(&("arn:aws:iam::111111111111:role/sagemaker-agent".into(), Some("team-b-external".into()))),
+        "{assumed:?}"
+    );
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let out = s.cli.run(&["get", "trainingjob", "cross-account", "-n", "team-b", "-o", "json"]);
