@@ -62,6 +62,12 @@ impl Defaults {
         self.namespace(ns, ack::ANNOTATION_DEFAULT_REGION).unwrap_or(&self.region)
     }
 
+    /// The AWS endpoint for the resources of `ns`, when its
+    /// `services.k8s.aws/endpoint-url` names another than the agent's.
+    pub fn endpoint_url(&self, ns: &str) -> Option<&str> {
+        self.namespace(ns, ack::ANNOTATION_ENDPOINT_URL)
+    }
+
     /// The account for a resource of `ns` that names none: its namespace's
     /// `services.k8s.aws/owner-account-id`, else the agent's own.
     pub fn account(&self, ns: &str) -> &str {

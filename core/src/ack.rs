@@ -17,6 +17,8 @@ pub const ANNOTATION_REGION: &str = "services.k8s.aws/region";
 pub const ANNOTATION_DELETION_POLICY: &str = "services.k8s.aws/deletion-policy";
 /// Namespace annotation: default region for resources in the namespace.
 pub const ANNOTATION_DEFAULT_REGION: &str = "services.k8s.aws/default-region";
+/// Namespace annotation: another AWS endpoint for the namespace's resources.
+pub const ANNOTATION_ENDPOINT_URL: &str = "services.k8s.aws/endpoint-url";
 /// Namespace annotation: AWS account (CARM).
 pub const ANNOTATION_OWNER_ACCOUNT_ID: &str = "services.k8s.aws/owner-account-id";
 

@@ -1155,3 +1155,23 @@ aas.put_scaling_policy(PolicyName="outside-policy", ServiceNamespace="sagemaker"
     assert!(stderr_of(&out).contains("already manages"), "{}", stderr_of(&out));
     assert!(s.cli.get_kind("model", "never-made").is_none() && s.cli.get_kind("model", "second-owner").is_none());
 }
+
+#[test]
+fn a_namespace_endpoint_url_sends_its_resources_to_that_aws_endpoint() {
+    let s = kube_setup();
+    let other = Moto::start().expect("a second moto");
+    let kubectl = |args: &[&str]| {
+        let out = s.kube.kubectl().args(args).output().expect("kubectl");
+        assert!(out.status.success(), "kubectl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    kubectl(&["create", "namespace", "elsewhere"]);
+    kubectl(&["annotate", "namespace", "elsewhere", &format!("services.k8s.aws/endpoint-url={}", other.endpoint)]);
+    let model = documents(&example("deploy.yaml")).into_iter().next().expect("the Model document");
+    let name = model["metadata"]["name"].as_str().expect("name").to_string();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("model.yaml");
+    std::fs::write(&path, serde_yaml::to_string(&model).expect("yaml")).expect("write");
+    s.cli.ok(&["apply", "-f", path.to_str().expect("path"), "-n", "elsewhere"]);
+    wait_in_moto("the model at the namespace's endpoint", || hosting_in_moto(&other, "Model", &name).is_some());
+    assert!(hosting_in_moto(&s.moto, "Model", &name).is_none(), "the model went to the agent's endpoint");
+}

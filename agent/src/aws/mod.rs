@@ -32,6 +32,9 @@ pub struct Target {
     pub role_arn: Option<String>,
     /// The ExternalId the role's trust policy asks for, if any.
     pub external_id: Option<String>,
+    /// Another AWS endpoint than the agent's (a namespace's
+    /// `services.k8s.aws/endpoint-url`).
+    pub endpoint_url: Option<String>,
 }
 
 /// An error from an AWS API, reduced to what reconciling needs.
@@ -333,7 +336,7 @@ mod tests {
     }
 
     fn target(account: &str) -> Target {
-        Target { account: account.into(), region: "us-east-1".into(), role_arn: None, external_id: None }
+        Target { account: account.into(), region: "us-east-1".into(), role_arn: None, external_id: None, endpoint_url: None }
     }
 
     #[tokio::test(start_paused = true)]

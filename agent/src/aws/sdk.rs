@@ -194,8 +194,8 @@ pub struct Clients {
     pub autoscaling: aws_sdk_applicationautoscaling::Client,
 }
 
-/// What one set of clients serves: (region, role, ExternalId).
-type ClientKey = (String, Option<String>, Option<String>);
+/// What one set of clients serves: (region, role, ExternalId, endpoint).
+type ClientKey = (String, Option<String>, Option<String>, Option<String>);
 
 /// The SDK backend. Clients are built once per (region, role) and reused, so
 /// credentials (and later assumed roles) are cached by the SDK.
@@ -218,11 +218,15 @@ impl SdkBackend {
     }
 
     async fn clients(&self, target: &Target) -> Clients {
-        let key = (target.region.clone(), target.role_arn.clone(), target.external_id.clone());
+        let key = (target.region.clone(), target.role_arn.clone(), target.external_id.clone(), target.endpoint_url.clone());
         if let Some(c) = self.clients.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
             return c.clone();
         }
         let mut config = self.base.to_builder().region(Region::new(target.region.clone()));
+        if let Some(url) = &target.endpoint_url {
+            tracing::info!(endpoint = %url, "a namespace's endpoint-url");
+            config = config.endpoint_url(url.clone());
+        }
         if let Some(role) = &target.role_arn {
             let mut builder = AssumeRoleProvider::builder(role.clone())
                 .session_name("sagemaker-agent")

@@ -224,7 +224,8 @@ impl Context {
         let ns = &res.metadata.namespace;
         let region = placement::region(res, defaults.region(ns)).to_string();
         let account = placement::account(res, defaults.account(ns)).to_string();
-        Target { account, region, role_arn: None, external_id: None }
+        let endpoint_url = defaults.endpoint_url(ns).map(str::to_string);
+        Target { account, region, role_arn: None, external_id: None, endpoint_url }
     }
 
     async fn observe(&self, kind: &'static AwsKind, target: &Target, identity: &Value, priority: Priority) -> Result<Option<Value>, Failure> {

@@ -39,7 +39,7 @@ fn rig_before_start() -> Rig {
 }
 
 fn here() -> Target {
-    Target { account: "111111111111".into(), region: "us-east-1".into(), role_arn: None, external_id: None }
+    Target { account: "111111111111".into(), region: "us-east-1".into(), role_arn: None, external_id: None, endpoint_url: None }
 }
 
 fn resource(kind: &KindInfo, name: &str, spec: Value) -> Resource {
