@@ -214,7 +214,7 @@ impl Args {
         let store: Arc<dyn Store> = if self.standalone {
             let (store, recovery) = EmbeddedStore::open(&self.data_dir).map_err(Error::Store)?;
             if let Some(path) = &self.role_account_map {
-                store.use_role_account_map_file(path.clone());
+                store.use_config_map_file(crate::store::kube::ROLE_ACCOUNT_MAP, path.clone());
             }
             for (file, why) in &recovery.quarantined {
                 tracing::warn!(

@@ -283,7 +283,8 @@ impl Agent for AgentService {
             account: self.info.account.clone(),
             deletion_policy: "delete".into(),
             namespaces: self.store.namespace_annotations().await.map_err(status)?,
-            role_account_map: self.store.role_account_map().await.map_err(status)?,
+            role_account_map: self.store.config_map(crate::store::kube::ROLE_ACCOUNT_MAP).await.map_err(status)?,
+            role_team_map: self.store.config_map(crate::store::kube::ROLE_TEAM_MAP).await.map_err(status)?,
         };
         let adoption = crate::adopt::Request { kind: k, aws_name: &req.aws_name, name: &req.name, namespace, region: &req.region };
         let manifest = crate::adopt::manifest(self.store.clone(), self.aws.clone(), defaults, &adoption).await.map_err(status)?;

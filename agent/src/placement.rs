@@ -32,23 +32,52 @@ pub struct Defaults {
     /// ACK's `ack-role-account-map` (CARM): account id, or `<service>.<account id>`,
     /// to a role ARN, or to `{"roleARN": ..., "externalID": ...}`.
     pub role_account_map: BTreeMap<String, String>,
+    /// ACK's `ack-role-team-map` (team-level CARM): team id to a role, as above.
+    pub role_team_map: BTreeMap<String, String>,
 }
 
-/// A resource in another account than the agent's, with no role mapped.
+/// Why a resource has no account or role to act with (yet).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NoRole {
-    pub account: String,
+pub enum NoRole {
+    /// Another account than the agent's, not mapped.
+    Account(String),
+    /// The namespace's team, not mapped.
+    Team(String),
+    /// The resource names an account its namespace does not allow.
+    NotAllowed { account: String, namespace: String },
 }
 
 impl std::fmt::Display for NoRole {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "IAM role is not available for account {}: map it in the ConfigMap ack-role-account-map \
-             (\"{}\": arn:aws:iam::{}:role/NAME); the resource waits, and nothing goes to another account",
-            self.account, self.account, self.account
-        )
+        match self {
+            NoRole::Account(account) => write!(
+                f,
+                "IAM role is not available for account {account}: map it in the ConfigMap ack-role-account-map \
+                 (\"{account}\": arn:aws:iam::{account}:role/NAME); the resource waits, and nothing goes to another account"
+            ),
+            NoRole::Team(team) => write!(
+                f,
+                "IAM role is not available for team {team}: map it in the ConfigMap ack-role-team-map \
+                 (\"{team}\": arn:aws:iam::ACCOUNT:role/NAME); the resource waits"
+            ),
+            NoRole::NotAllowed { account, namespace } => write!(
+                f,
+                "namespace {namespace} does not allow its resources to name account {account}: list it in the namespace's \
+                 {} annotation, or remove the resource's {} annotation",
+                ack::ANNOTATION_ALLOWED_ACCOUNTS,
+                ack::ANNOTATION_OWNER_ACCOUNT_ID
+            ),
+        }
     }
+}
+
+/// A map entry's role: a role ARN, or `{"roleARN": ..., "externalID": ...}`.
+fn parse_role(value: &str, chosen_by: String) -> Option<Role> {
+    let (arn, external_id) = match serde_json::from_str::<serde_json::Value>(value) {
+        Ok(v) if v.is_object() => (v["roleARN"].as_str().unwrap_or_default().to_string(), v["externalID"].as_str().map(str::to_string)),
+        _ => (value.trim().to_string(), None),
+    };
+    (!arn.is_empty()).then_some(Role { arn, external_id, chosen_by })
 }
 
 impl Defaults {
@@ -84,20 +113,53 @@ impl Defaults {
         }
         let service = group.split('.').next().unwrap_or_default();
         let keys = [format!("{service}.{account}"), account.to_string()];
-        let Some((key, value)) = keys.iter().find_map(|k| self.role_account_map.get(k).map(|v| (k, v.trim()))) else {
-            return Err(NoRole { account: account.to_string() });
-        };
-        let (arn, external_id) = match serde_json::from_str::<serde_json::Value>(value) {
-            Ok(v) if v.is_object() => (
-                v["roleARN"].as_str().unwrap_or_default().to_string(),
-                v["externalID"].as_str().map(str::to_string),
-            ),
-            _ => (value.to_string(), None),
-        };
-        if arn.is_empty() {
-            return Err(NoRole { account: account.to_string() });
+        keys.iter()
+            .find_map(|k| self.role_account_map.get(k).and_then(|v| parse_role(v, format!("ack-role-account-map[{k}]"))))
+            .map(Some)
+            .ok_or_else(|| NoRole::Account(account.to_string()))
+    }
+
+    /// The account a resource lives (or will live) in: what its status
+    /// recorded; else its own `owner-account-id`, where its namespace
+    /// allows it; else its namespace's team's role's account; else its
+    /// namespace's `owner-account-id`; else the agent's.
+    pub fn account_of(&self, r: &Resource) -> Result<String, NoRole> {
+        if let Some(recorded) = r.str_at("status.ackResourceMetadata.ownerAccountID") {
+            return Ok(recorded.to_string());
         }
-        Ok(Some(Role { arn, external_id, chosen_by: format!("ack-role-account-map[{key}]") }))
+        let ns = &r.metadata.namespace;
+        if let Some(own) = r.annotation(ack::ANNOTATION_OWNER_ACCOUNT_ID) {
+            let allowed = self.namespace(ns, ack::ANNOTATION_ALLOWED_ACCOUNTS).unwrap_or_default();
+            if !allowed.split(',').any(|a| a.trim() == own) {
+                return Err(NoRole::NotAllowed { account: own.to_string(), namespace: ns.clone() });
+            }
+            return Ok(own.to_string());
+        }
+        if let Some(team) = self.namespace(ns, ack::ANNOTATION_TEAM_ID) {
+            let role = self.team_role(team)?;
+            // the account is the role's: arn:aws:iam::ACCOUNT:role/NAME
+            return Ok(role.arn.split(':').nth(4).unwrap_or_default().to_string());
+        }
+        Ok(self.account(ns).to_string())
+    }
+
+    fn team_role(&self, team: &str) -> Result<Role, NoRole> {
+        self.role_team_map
+            .get(team)
+            .and_then(|v| parse_role(v, format!("ack-role-team-map[{team}]")))
+            .ok_or_else(|| NoRole::Team(team.to_string()))
+    }
+
+    /// The role to act for `r` in `account`: its namespace's team's, else
+    /// the account's ([`Defaults::role`]).
+    pub fn role_for(&self, r: &Resource, account: &str, group: &str) -> Result<Option<Role>, NoRole> {
+        match self.namespace(&r.metadata.namespace, ack::ANNOTATION_TEAM_ID) {
+            Some(team) if r.annotation(ack::ANNOTATION_OWNER_ACCOUNT_ID).is_none() => {
+                let role = self.team_role(team)?;
+                Ok((account != self.account).then_some(role))
+            }
+            _ => self.role(account, group),
+        }
     }
 
     /// Whether deleting `r` leaves its AWS resource: its annotation, else
@@ -169,7 +231,7 @@ pub fn rival<'a>(
     let name = aws_id(r, kind);
     let at = |o: &Resource| {
         let ns = &o.metadata.namespace;
-        (account(o, defaults.account(ns)).to_string(), region(o, defaults.region(ns)).to_string())
+        (defaults.account_of(o).unwrap_or_default(), region(o, defaults.region(ns)).to_string())
     };
     let here = at(r);
     others
@@ -192,6 +254,34 @@ mod tests {
         }
     }
 
+    fn resource(ns: &str, annotations: &[(&str, &str)]) -> Resource {
+        let mut r = Resource::default();
+        r.metadata.namespace = ns.into();
+        r.metadata.annotations = annotations.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        r
+    }
+
+    #[test]
+    fn a_team_picks_the_role_and_so_the_account_and_a_resource_may_name_an_account_only_where_its_namespace_allows() {
+        let mut d = defaults(&[("222222222222", "arn:aws:iam::222222222222:role/r")]);
+        d.role_team_map.insert("ml".into(), "arn:aws:iam::333333333333:role/ml-team".into());
+        d.namespaces.insert("ml".into(), [(ack::ANNOTATION_TEAM_ID.to_string(), "ml".to_string())].into());
+        d.namespaces.insert(
+            "open".into(),
+            [(ack::ANNOTATION_ALLOWED_ACCOUNTS.to_string(), "222222222222, 444444444444".to_string())].into(),
+        );
+        let team = resource("ml", &[]);
+        assert_eq!(d.account_of(&team), Ok("333333333333".into()));
+        let role = d.role_for(&team, "333333333333", "sagemaker.services.k8s.aws").expect("ok").expect("a role");
+        assert_eq!(role.chosen_by, "ack-role-team-map[ml]");
+        d.namespaces.insert("lost".into(), [(ack::ANNOTATION_TEAM_ID.to_string(), "nobody".to_string())].into());
+        assert_eq!(d.account_of(&resource("lost", &[])), Err(NoRole::Team("nobody".into())));
+        let own = resource("open", &[(ack::ANNOTATION_OWNER_ACCOUNT_ID, "222222222222")]);
+        assert_eq!(d.account_of(&own), Ok("222222222222".into()));
+        let closed = resource("default", &[(ack::ANNOTATION_OWNER_ACCOUNT_ID, "222222222222")]);
+        assert!(matches!(d.account_of(&closed), Err(NoRole::NotAllowed { .. })));
+    }
+
     #[test]
     fn a_role_comes_from_the_service_entry_then_the_account_entry_and_never_for_the_agents_own_account() {
         let d = defaults(&[
@@ -204,6 +294,7 @@ mod tests {
         assert_eq!(aas.arn, "arn:aws:iam::111111111111:role/any");
         assert_eq!(d.role("123456789012", "sagemaker.services.k8s.aws"), Ok(None));
         let missing = d.role("999999999999", "sagemaker.services.k8s.aws").expect_err("unmapped");
+        assert_eq!(missing, NoRole::Account("999999999999".into()));
         assert!(missing.to_string().starts_with("IAM role is not available for account 999999999999"));
         let with_id = defaults(&[("111111111111", r#"{"roleARN": "arn:aws:iam::111111111111:role/x", "externalID": "e"}"#)]);
         assert_eq!(with_id.role("111111111111", "sagemaker.services.k8s.aws").expect("ok").and_then(|r| r.external_id), Some("e".into()));

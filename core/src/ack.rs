@@ -19,7 +19,14 @@ pub const ANNOTATION_DELETION_POLICY: &str = "services.k8s.aws/deletion-policy";
 pub const ANNOTATION_DEFAULT_REGION: &str = "services.k8s.aws/default-region";
 /// Namespace annotation: another AWS endpoint for the namespace's resources.
 pub const ANNOTATION_ENDPOINT_URL: &str = "services.k8s.aws/endpoint-url";
-/// Namespace annotation: AWS account (CARM).
+/// Namespace annotation: ACK's team (team-level CARM): the role
+/// `ack-role-team-map` maps the team to decides the account.
+pub const ANNOTATION_TEAM_ID: &str = "services.k8s.aws/team-id";
+/// Namespace annotation (ours): the accounts its resources may name one by
+/// one with `services.k8s.aws/owner-account-id` (comma-separated).
+pub const ANNOTATION_ALLOWED_ACCOUNTS: &str = "sagemaker.services.k8s.aws/allowed-owner-account-ids";
+/// Namespace annotation: AWS account (CARM). On a resource, where its
+/// namespace allows it, the resource's own account.
 pub const ANNOTATION_OWNER_ACCOUNT_ID: &str = "services.k8s.aws/owner-account-id";
 
 /// Resource annotation (ours, not ACK's): `"true"` asks the agent to stop a

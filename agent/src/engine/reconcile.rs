@@ -22,6 +22,7 @@ use super::{
 };
 use crate::{
     aws::{Aws, AwsError, Call, ErrorClass, Priority, Target},
+    store::kube as kube_names,
     kinds::{self, AwsKind, Hold, Role, UpdateContext},
     placement,
     store::{Store, StoreError},
@@ -188,7 +189,8 @@ impl Context {
             account: self.account.clone(),
             deletion_policy: self.deletion_policy.clone(),
             namespaces: self.store.namespace_annotations().await?,
-            role_account_map: self.store.role_account_map().await?,
+            role_account_map: self.store.config_map(kube_names::ROLE_ACCOUNT_MAP).await?,
+            role_team_map: self.store.config_map(kube_names::ROLE_TEAM_MAP).await?,
         })
     }
 
@@ -210,8 +212,13 @@ impl Context {
     /// must work even when the region annotation was moved).
     pub(crate) fn place(&self, kind: &AwsKind, res: &Resource, defaults: &placement::Defaults) -> Result<Target, Failure> {
         let mut target = Self::locate(res, defaults);
-        // another account: its mapped role, or wait (never the agent's own account)
-        let role = defaults.role(&target.account, kind.info.group).map_err(|e| Failure::Waiting(e.to_string()))?;
+        let refused = |e: placement::NoRole| match e {
+            placement::NoRole::NotAllowed { .. } => Failure::Terminal(e.to_string()),
+            // not mapped (yet): wait, never the agent's own account instead
+            e => Failure::Waiting(e.to_string()),
+        };
+        target.account = defaults.account_of(res).map_err(refused)?;
+        let role = defaults.role_for(res, &target.account, kind.info.group).map_err(refused)?;
         if let Some(role) = role {
             target.role_arn = Some(role.arn);
             target.external_id = role.external_id;
@@ -223,7 +230,7 @@ impl Context {
     pub(crate) fn locate(res: &Resource, defaults: &placement::Defaults) -> Target {
         let ns = &res.metadata.namespace;
         let region = placement::region(res, defaults.region(ns)).to_string();
-        let account = placement::account(res, defaults.account(ns)).to_string();
+        let account = defaults.account_of(res).unwrap_or_else(|_| defaults.account(ns).to_string());
         let endpoint_url = defaults.endpoint_url(ns).map(str::to_string);
         Target { account, region, role_arn: None, external_id: None, endpoint_url }
     }

@@ -783,7 +783,8 @@ async fn a_namespace_of_another_account_waits_for_its_role_then_lands_there_with
 
     // the mapping arrives (service-level key, with an ExternalId): no restart
     let role = "arn:aws:iam::222222222222:role/sagemaker-agent";
-    rig.store.set_role_account_map(
+    rig.store.set_config_map(
+        crate::store::kube::ROLE_ACCOUNT_MAP,
         [("sagemaker.222222222222".to_string(), format!(r#"{{"roleARN": "{role}", "externalID": "team-b-2024"}}"#))].into(),
     );
     let r = rig.until_in(tj, "team-b", "elsewhere", "created", |r| r.str_at("status.ackResourceMetadata.arn").is_some()).await;
@@ -849,4 +850,38 @@ async fn what_the_agent_creates_carries_its_owner_tag_and_the_resource_tags_with
     assert!(has("services.k8s.aws/namespace", "default"), "{tags:?}");
     // a tag of the user's wins over a --resource-tags tag of the same key
     assert!(has("team", "mine") && !has("team", "TrainingJob"), "{tags:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_team_namespace_uses_its_teams_role_and_a_resource_names_its_own_account_only_where_allowed() {
+    let rig = rig();
+    let kube = crate::store::kube::ROLE_TEAM_MAP;
+    rig.store.set_config_map(kube, [("ml".to_string(), "arn:aws:iam::333333333333:role/ml".to_string())].into());
+    rig.store.set_config_map(
+        crate::store::kube::ROLE_ACCOUNT_MAP,
+        [("444444444444".to_string(), "arn:aws:iam::444444444444:role/sm".to_string())].into(),
+    );
+    rig.store.annotate_namespace("ml", ack::ANNOTATION_TEAM_ID, "ml");
+    rig.store.annotate_namespace("open", ack::ANNOTATION_ALLOWED_ACCOUNTS, "444444444444");
+    let tj = &sagemaker_core::kinds::TRAINING_JOB;
+    let in_ns = |ns: &str, name: &str, account: Option<&str>| {
+        let mut j = job(name, json!({}));
+        j.metadata.namespace = ns.into();
+        if let Some(a) = account {
+            j.metadata.annotations.insert(ack::ANNOTATION_OWNER_ACCOUNT_ID.into(), a.into());
+        }
+        j
+    };
+    rig.apply(&in_ns("ml", "team-job", None)).await;
+    rig.apply(&in_ns("open", "own-account", Some("444444444444"))).await;
+    rig.apply(&in_ns("default", "not-allowed", Some("444444444444"))).await;
+    let created = |r: &Resource| r.str_at("status.ackResourceMetadata.arn").is_some();
+    let r = rig.until_in(tj, "ml", "team-job", "created", created).await;
+    assert_eq!(r.str_at("status.ackResourceMetadata.ownerAccountID"), Some("333333333333"));
+    assert!(rig.sim.roles.lock().expect("roles").contains(&(Some("arn:aws:iam::333333333333:role/ml".into()), None)));
+    let r = rig.until_in(tj, "open", "own-account", "created", created).await;
+    assert_eq!(r.str_at("status.ackResourceMetadata.ownerAccountID"), Some("444444444444"));
+    let r = rig.until_in(tj, "default", "not-allowed", "refused", terminal).await;
+    assert!(condition_message(&r, ack::CONDITION_TERMINAL).contains("does not allow its resources to name account 444444444444"));
+    assert!(rig.sim.status_of(&Target { account: "444444444444".into(), ..here() }, &TRAINING_JOB, "not-allowed").is_none());
 }

@@ -210,8 +210,8 @@ impl Store for CachedStore {
         self.inner.namespace_annotations().await
     }
 
-    async fn role_account_map(&self) -> Result<std::collections::BTreeMap<String, String>> {
-        self.inner.role_account_map().await
+    async fn config_map(&self, name: &str) -> Result<std::collections::BTreeMap<String, String>> {
+        self.inner.config_map(name).await
     }
 }
 

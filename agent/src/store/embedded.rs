@@ -41,15 +41,15 @@ enum RoleMap {
 }
 
 impl EmbeddedStore {
-    /// Reads the account-to-role map from a YAML or JSON file of
-    /// `account: role ARN` entries (ACK's ConfigMap data), on every use.
-    pub fn use_role_account_map_file(&self, path: PathBuf) {
-        *self.role_map.lock().unwrap_or_else(|p| p.into_inner()) = RoleMap::File(path);
+    /// Reads a CARM map (as `config_map(name)`) from a YAML or JSON file of
+    /// `key: role` entries (ACK's ConfigMap data), on every use.
+    pub fn use_config_map_file(&self, name: &str, path: PathBuf) {
+        self.config_maps.lock().unwrap_or_else(|p| p.into_inner()).insert(name.into(), RoleMap::File(path));
     }
 
-    /// Sets the account-to-role map (tests).
-    pub fn set_role_account_map(&self, map: BTreeMap<String, String>) {
-        *self.role_map.lock().unwrap_or_else(|p| p.into_inner()) = RoleMap::Fixed(map);
+    /// Sets a CARM map (tests).
+    pub fn set_config_map(&self, name: &str, map: BTreeMap<String, String>) {
+        self.config_maps.lock().unwrap_or_else(|p| p.into_inner()).insert(name.into(), RoleMap::Fixed(map));
     }
 
     /// Sets an annotation of a namespace (which standalone exists only as a
@@ -69,9 +69,9 @@ pub struct EmbeddedStore {
     /// Namespace annotations: standalone there are no Namespace objects, so
     /// they are set here (tests, and the standalone configuration).
     namespaces: Mutex<crate::placement::NamespaceAnnotations>,
-    /// The account-to-role map: a file (`--role-account-map`, read on every
-    /// use so edits apply at once), or set directly (tests).
-    role_map: Mutex<RoleMap>,
+    /// The CARM maps by ConfigMap name: a file (`--role-account-map`, read
+    /// on every use so edits apply at once), or set directly (tests).
+    config_maps: Mutex<std::collections::HashMap<String, RoleMap>>,
     events: broadcast::Sender<Event>,
     /// Tests make writes fail after this many more files, as a full disk would.
     #[cfg(test)]
@@ -158,7 +158,7 @@ impl EmbeddedStore {
             dir,
             inner: Arc::new(Mutex::new(Inner { objects, version })),
             namespaces: Mutex::default(),
-            role_map: Mutex::new(RoleMap::Fixed(Default::default())),
+            config_maps: Mutex::default(),
             events,
             #[cfg(test)]
             fail_after: Mutex::new(None),
@@ -656,10 +656,11 @@ impl Store for EmbeddedStore {
         Ok(self.namespaces.lock().unwrap_or_else(|p| p.into_inner()).clone())
     }
 
-    async fn role_account_map(&self) -> Result<BTreeMap<String, String>> {
-        let path = match &*self.role_map.lock().unwrap_or_else(|p| p.into_inner()) {
-            RoleMap::Fixed(map) => return Ok(map.clone()),
-            RoleMap::File(path) => path.clone(),
+    async fn config_map(&self, name: &str) -> Result<BTreeMap<String, String>> {
+        let path = match self.config_maps.lock().unwrap_or_else(|p| p.into_inner()).get(name) {
+            None => return Ok(BTreeMap::new()),
+            Some(RoleMap::Fixed(map)) => return Ok(map.clone()),
+            Some(RoleMap::File(path)) => path.clone(),
         };
         let io = |source| StoreError::Io { path: path.clone(), source };
         let text = std::fs::read_to_string(&path).map_err(io)?;

@@ -24,13 +24,15 @@ pub struct KubeStore {
     /// Every namespace, kept by a reflector (one watch): their annotations
     /// carry the defaults of the resources in them.
     namespaces: kube::runtime::reflector::Store<Namespace>,
-    /// ACK's `ack-role-account-map` in the agent's namespace, kept current
-    /// the same way: edits apply without a restart.
-    role_map: kube::runtime::reflector::Store<ConfigMap>,
+    /// ACK's CARM ConfigMaps in the agent's namespace, by name, kept
+    /// current the same way: edits apply without a restart.
+    config_maps: std::collections::HashMap<&'static str, kube::runtime::reflector::Store<ConfigMap>>,
 }
 
 /// ACK's name for the account-to-role ConfigMap (CARM).
 pub const ROLE_ACCOUNT_MAP: &str = "ack-role-account-map";
+/// ACK's name for the team-to-role ConfigMap (team-level CARM).
+pub const ROLE_TEAM_MAP: &str = "ack-role-team-map";
 
 /// Keeps a reflector store current in the background.
 fn reflect<K>(api: Api<K>, config: watcher::Config) -> kube::runtime::reflector::Store<K>
@@ -92,11 +94,14 @@ impl KubeStore {
             }
         }
         let namespaces = reflect(Api::<Namespace>::all(client.clone()), watcher::Config::default());
-        let role_map = reflect(
-            Api::<ConfigMap>::namespaced(client.clone(), agent_namespace),
-            watcher::Config::default().fields(&format!("metadata.name={ROLE_ACCOUNT_MAP}")),
-        );
-        Ok(KubeStore { client, namespaces, role_map })
+        let config_maps = [ROLE_ACCOUNT_MAP, ROLE_TEAM_MAP]
+            .into_iter()
+            .map(|name| {
+                let api = Api::<ConfigMap>::namespaced(client.clone(), agent_namespace);
+                (name, reflect(api, watcher::Config::default().fields(&format!("metadata.name={name}"))))
+            })
+            .collect();
+        Ok(KubeStore { client, namespaces, config_maps })
     }
 
     fn api(&self, kind: &KindInfo, ns: Option<&str>) -> Api<DynamicObject> {
@@ -252,9 +257,10 @@ impl Store for KubeStore {
             .collect())
     }
 
-    async fn role_account_map(&self) -> Result<std::collections::BTreeMap<String, String>> {
-        let _ = self.role_map.wait_until_ready().await;
-        Ok(self.role_map.state().first().and_then(|c| c.data.clone()).unwrap_or_default().into_iter().collect())
+    async fn config_map(&self, name: &str) -> Result<std::collections::BTreeMap<String, String>> {
+        let Some(reader) = self.config_maps.get(name) else { return Ok(Default::default()) };
+        let _ = reader.wait_until_ready().await;
+        Ok(reader.state().first().and_then(|c| c.data.clone()).unwrap_or_default().into_iter().collect())
     }
 
     fn mode(&self) -> &'static str {

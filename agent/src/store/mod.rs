@@ -121,9 +121,11 @@ pub trait Store: Send + Sync + 'static {
     async fn namespace_annotations(&self) -> Result<crate::placement::NamespaceAnnotations> {
         Ok(Default::default())
     }
-    /// ACK's account-to-role map (the ConfigMap `ack-role-account-map` in
-    /// the agent's namespace, or standalone a file), as it is now.
-    async fn role_account_map(&self) -> Result<std::collections::BTreeMap<String, String>> {
+    /// The data of one of the agent's ConfigMaps in its namespace (ACK's
+    /// `ack-role-account-map`, `ack-role-team-map`), or standalone a file, as
+    /// it is now (empty when there is none).
+    async fn config_map(&self, name: &str) -> Result<std::collections::BTreeMap<String, String>> {
+        let _ = name;
         Ok(Default::default())
     }
 }
@@ -200,8 +202,8 @@ impl Store for Instrumented {
     async fn namespace_annotations(&self) -> Result<crate::placement::NamespaceAnnotations> {
         self.inner.namespace_annotations().await
     }
-    async fn role_account_map(&self) -> Result<std::collections::BTreeMap<String, String>> {
-        self.inner.role_account_map().await
+    async fn config_map(&self, name: &str) -> Result<std::collections::BTreeMap<String, String>> {
+        self.inner.config_map(name).await
     }
     fn mode(&self) -> &'static str {
         "test"
