@@ -10,6 +10,13 @@ use sagemaker_core::{KindInfo, Resource, ack};
 /// Annotations by namespace (the namespaces that have any).
 pub type NamespaceAnnotations = BTreeMap<String, BTreeMap<String, String>>;
 
+impl Role {
+    /// The role and what chose it, as `describe` shows it.
+    pub fn describe(&self) -> String {
+        format!("{} ({})", self.arn, self.chosen_by)
+    }
+}
+
 /// The role the agent assumes in an account, and the ExternalId its trust
 /// policy may ask for.
 #[derive(Debug, Clone, PartialEq, Eq)]

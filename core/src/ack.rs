@@ -29,6 +29,11 @@ pub const ANNOTATION_ALLOWED_ACCOUNTS: &str = "sagemaker.services.k8s.aws/allowe
 /// namespace allows it, the resource's own account.
 pub const ANNOTATION_OWNER_ACCOUNT_ID: &str = "services.k8s.aws/owner-account-id";
 
+/// Resource annotation (ours, written by the agent): the role it acts with
+/// for the resource and which mapping chose it, for `describe`
+/// (`arn:aws:iam::111111111111:role/x (ack-role-account-map[111111111111])`).
+pub const ANNOTATION_ROLE: &str = "sagemaker.services.k8s.aws/role";
+
 /// Resource annotation (ours, not ACK's): `"true"` asks the agent to stop a
 /// running job and keep the resource with its final status (`kubectl
 /// sagemaker stop`). Recorded on the resource, so a restart cannot lose it.

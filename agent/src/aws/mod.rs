@@ -35,6 +35,8 @@ pub struct Target {
     /// Another AWS endpoint than the agent's (a namespace's
     /// `services.k8s.aws/endpoint-url`).
     pub endpoint_url: Option<String>,
+    /// The role and what chose it, for `describe` (not part of the call).
+    pub chosen_role: Option<String>,
 }
 
 /// An error from an AWS API, reduced to what reconciling needs.
@@ -336,7 +338,7 @@ mod tests {
     }
 
     fn target(account: &str) -> Target {
-        Target { account: account.into(), region: "us-east-1".into(), role_arn: None, external_id: None, endpoint_url: None }
+        Target { account: account.into(), region: "us-east-1".into(), role_arn: None, external_id: None, endpoint_url: None, chosen_role: None }
     }
 
     #[tokio::test(start_paused = true)]

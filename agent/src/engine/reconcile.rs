@@ -219,6 +219,7 @@ impl Context {
         };
         target.account = defaults.account_of(res).map_err(refused)?;
         let role = defaults.role_for(res, &target.account, kind.info.group).map_err(refused)?;
+        target.chosen_role = role.as_ref().map(placement::Role::describe);
         if let Some(role) = role {
             target.role_arn = Some(role.arn);
             target.external_id = role.external_id;
@@ -232,7 +233,7 @@ impl Context {
         let region = placement::region(res, defaults.region(ns)).to_string();
         let account = defaults.account_of(res).unwrap_or_else(|_| defaults.account(ns).to_string());
         let endpoint_url = defaults.endpoint_url(ns).map(str::to_string);
-        Target { account, region, role_arn: None, external_id: None, endpoint_url }
+        Target { account, region, role_arn: None, external_id: None, endpoint_url, chosen_role: None }
     }
 
     async fn observe(&self, kind: &'static AwsKind, target: &Target, identity: &Value, priority: Priority) -> Result<Option<Value>, Failure> {
@@ -292,6 +293,16 @@ pub async fn sync(cx: &Context, kind: &'static AwsKind, res: &Resource) -> Resul
     // annotation must be reported, not silently ignored
     let defaults = cx.defaults().await?;
     let target = cx.target(kind, res, &defaults)?;
+    // which role (and which mapping chose it) acts for the resource, for
+    // `describe`: written when it changes
+    let annotated;
+    let res = match &target.chosen_role {
+        Some(role) if res.annotation(ack::ANNOTATION_ROLE) != Some(role.as_str()) => {
+            annotated = cx.store.annotate(kind.info, &res.metadata.namespace, &res.metadata.name, ack::ANNOTATION_ROLE, role).await?;
+            &annotated
+        }
+        _ => res,
+    };
     let arn = placement::recorded_arn(res);
     let status = kind.info.status_path().and_then(|p| res.str_at(&p).map(str::to_string));
     // synced for the current spec (a wait or a failure leaves Synced False)

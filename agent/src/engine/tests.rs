@@ -39,7 +39,7 @@ fn rig_before_start() -> Rig {
 }
 
 fn here() -> Target {
-    Target { account: "111111111111".into(), region: "us-east-1".into(), role_arn: None, external_id: None, endpoint_url: None }
+    Target { account: "111111111111".into(), region: "us-east-1".into(), role_arn: None, external_id: None, endpoint_url: None, chosen_role: None }
 }
 
 fn resource(kind: &KindInfo, name: &str, spec: Value) -> Resource {
@@ -878,6 +878,8 @@ async fn a_team_namespace_uses_its_teams_role_and_a_resource_names_its_own_accou
     let created = |r: &Resource| r.str_at("status.ackResourceMetadata.arn").is_some();
     let r = rig.until_in(tj, "ml", "team-job", "created", created).await;
     assert_eq!(r.str_at("status.ackResourceMetadata.ownerAccountID"), Some("333333333333"));
+    // what `describe` shows: the role, and the mapping that chose it
+    assert_eq!(r.annotation(ack::ANNOTATION_ROLE), Some("arn:aws:iam::333333333333:role/ml (ack-role-team-map[ml])"));
     assert!(rig.sim.roles.lock().expect("roles").contains(&(Some("arn:aws:iam::333333333333:role/ml".into()), None)));
     let r = rig.until_in(tj, "open", "own-account", "created", created).await;
     assert_eq!(r.str_at("status.ackResourceMetadata.ownerAccountID"), Some("444444444444"));

@@ -61,6 +61,10 @@ fn render(r: &Resource, kind: &KindInfo, now: DateTime<Utc>) -> String {
         text("status.ackResourceMetadata.ownerAccountID").unwrap_or_else(none),
     ));
     fields.push(("ARN", text("status.ackResourceMetadata.arn").unwrap_or_else(none)));
+    // the role the agent assumes for it, and which mapping chose it
+    if let Some(role) = r.annotation(sagemaker_core::ack::ANNOTATION_ROLE) {
+        fields.push(("IAM Role", role.to_string()));
+    }
     if let Some(path) = kind.status_path() {
         fields.push(("Status", text(&path).unwrap_or_else(none)));
     }
@@ -132,6 +136,19 @@ mod tests {
     use super::*;
     use sagemaker_core::kinds::TRAINING_JOB;
     use serde_json::json;
+
+    #[test]
+    fn the_role_the_agent_acts_with_and_the_mapping_that_chose_it_are_described() {
+        let r: Resource = serde_json::from_value(json!({
+            "apiVersion": "sagemaker.services.k8s.aws/v1alpha1", "kind": "TrainingJob",
+            "metadata": {"name": "x", "namespace": "ml", "annotations": {
+                "sagemaker.services.k8s.aws/role": "arn:aws:iam::111111111111:role/sm (ack-role-account-map[111111111111])"}},
+            "spec": {"trainingJobName": "x"},
+        }))
+        .expect("resource");
+        let text = render(&r, &TRAINING_JOB, chrono::Utc::now());
+        assert!(text.contains("IAM Role:    arn:aws:iam::111111111111:role/sm (ack-role-account-map[111111111111])\n"), "{text}");
+    }
 
     #[test]
     fn a_failed_job_is_described_with_its_reason_a_hint_and_its_conditions() {
