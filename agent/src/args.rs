@@ -233,7 +233,8 @@ impl Args {
             Arc::new(store)
         } else {
             let client = kube_client(self.kubeconfig.as_deref(), self.context.as_deref()).await?;
-            let infos: Vec<_> = crate::kinds::KINDS.iter().map(|k| k.info).collect();
+            let mut infos: Vec<_> = crate::kinds::KINDS.iter().map(|k| k.info).collect();
+            infos.push(&sagemaker_core::kinds::ADOPTED_RESOURCE);
             let namespace = self.agent_namespace.clone().unwrap_or_else(|| {
                 std::fs::read_to_string("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
                     .map(|s| s.trim().to_string())

@@ -360,6 +360,29 @@ pub const SCALING_POLICY: KindInfo = KindInfo {
     }],
 };
 
+/// Group of ACK's own kinds (not of any AWS service).
+pub const ACK_GROUP: &str = "services.k8s.aws";
+
+/// AdoptedResource (ACK's original adoption kind, removed from ACK and kept
+/// here for AWS's own migration guide): names an AWS resource and the
+/// custom resource to adopt it as. Not an AWS kind: it is not in [`KINDS`].
+pub const ADOPTED_RESOURCE: KindInfo = KindInfo {
+    group: ACK_GROUP,
+    version: "v1alpha1",
+    kind: "AdoptedResource",
+    plural: "adoptedresources",
+    singular: "adoptedresource",
+    short_names: &[],
+    identifiers: &[],
+    required_fields: &["aws", "kubernetes"],
+    statuses: NO_STATUS,
+    failure_field: None,
+    progress_field: None,
+    printer_columns: &[],
+    describe_fields: &[],
+    depends_on: &[],
+};
+
 /// Every kind this build serves.
 pub const KINDS: &[&KindInfo] = &[&TRAINING_JOB, &MODEL, &ENDPOINT_CONFIG, &ENDPOINT, &SCALABLE_TARGET, &SCALING_POLICY];
 
@@ -368,10 +391,15 @@ pub fn find(name: &str) -> Option<&'static KindInfo> {
     KINDS.iter().copied().find(|k| k.matches(name))
 }
 
-/// Looks a kind up by `apiVersion` and `kind`, exactly as a manifest states them.
+/// ACK's own kinds the agent keeps (not AWS kinds).
+pub const ACK_KINDS: &[&KindInfo] = &[&ADOPTED_RESOURCE];
+
+/// Looks a kind up by `apiVersion` and `kind`, exactly as a manifest states
+/// them: the AWS kinds, then ACK's own.
 pub fn by_api_version(api_version: &str, kind: &str) -> Option<&'static KindInfo> {
     KINDS
         .iter()
+        .chain(ACK_KINDS)
         .copied()
         .find(|k| k.kind == kind && k.api_version() == api_version)
 }

@@ -1175,3 +1175,44 @@ fn a_namespace_endpoint_url_sends_its_resources_to_that_aws_endpoint() {
     wait_in_moto("the model at the namespace's endpoint", || hosting_in_moto(&other, "Model", &name).is_some());
     assert!(hosting_in_moto(&s.moto, "Model", &name).is_none(), "the model went to the agent's endpoint");
 }
+
+#[test]
+fn an_adopted_resource_applied_with_kubectl_adopts_as_acks_documentation_shows() {
+    let s = kube_setup();
+    boto3(&s.moto, r#"
+import boto3
+sm = boto3.client("sagemaker")
+sm.create_model(ModelName="xgboost-model", ExecutionRoleArn="arn:aws:iam::123456789012:role/outside",
+    PrimaryContainer={"Image": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.2-1"})
+"#);
+    let sample = "apiVersion: services.k8s.aws/v1alpha1
+kind: AdoptedResource
+metadata:
+  name: adopt-model-sample
+spec:
+  aws:
+    # resource to adopt, not created by ACK
+    nameOrID: xgboost-model
+  kubernetes:
+    group: sagemaker.services.k8s.aws
+    kind: Model
+    metadata:
+      # target K8s CR name
+      name: xgboost-model
+";
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("adopt.yaml");
+    std::fs::write(&path, sample).expect("write");
+    let out = s.kube.kubectl().args(["apply", "-f"]).arg(&path).output().expect("kubectl apply");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = s
+        .kube
+        .kubectl()
+        .args(["wait", "--for=condition=ACK.Adopted", "--timeout=60s", "adoptedresource/adopt-model-sample"])
+        .output()
+        .expect("kubectl wait");
+    assert!(out.status.success(), "never adopted: {}", String::from_utf8_lossy(&out.stderr));
+    let model = s.cli.wait_for_kind("model", "xgboost-model", "managed", synced);
+    assert_eq!(model["spec"]["executionRoleARN"], "arn:aws:iam::123456789012:role/outside");
+    assert_eq!(agent_calls(&s.agent).get("CreateModel"), None, "adoption created a model");
+}

@@ -13,6 +13,7 @@
 //! ACK's 10 hours), so drift shows; and every call is paced per account by
 //! [`Aws`], with what users wait for going first.
 
+mod adopted;
 pub mod observe;
 pub mod reconcile;
 pub mod status;
@@ -87,7 +88,7 @@ struct KeyState {
 }
 
 pub struct Engine {
-    cx: Context,
+    cx: Arc<Context>,
     settings: Settings,
     keys: Mutex<HashMap<Key, KeyState>>,
     /// Resources being reconciled right now.
@@ -110,6 +111,8 @@ impl Engine {
             resync: settings.resync.clone(),
             updates_sent: Mutex::default(),
         };
+        let cx = Arc::new(cx);
+        tokio::spawn(adopted::run(cx.clone()));
         let engine = Arc::new(Engine { cx, settings, keys: Mutex::default(), running: Mutex::default(), tx });
         for kind in kinds::KINDS {
             let e = engine.clone();

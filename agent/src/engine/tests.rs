@@ -887,3 +887,31 @@ async fn a_team_namespace_uses_its_teams_role_and_a_resource_names_its_own_accou
     assert!(condition_message(&r, ack::CONDITION_TERMINAL).contains("does not allow its resources to name account 444444444444"));
     assert!(rig.sim.status_of(&Target { account: "444444444444".into(), ..here() }, &TRAINING_JOB, "not-allowed").is_none());
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_adopted_resource_makes_the_resource_it_names_from_aws_and_says_adopted() {
+    let rig = rig_before_start();
+    rig.sim.create_outside(&here(), &MODEL, (MODEL.create.input)(&model("outside").spec, false).expect("input"));
+    let rig = rig.started();
+    let ar = &sagemaker_core::kinds::ADOPTED_RESOURCE;
+    let adopted_resource = |name: &str, aws: &str, target: &str| -> Resource {
+        serde_json::from_value(json!({
+            "apiVersion": ar.api_version(), "kind": ar.kind,
+            "metadata": { "name": name, "namespace": "default" },
+            "spec": { "aws": { "nameOrID": aws },
+                "kubernetes": { "group": "sagemaker.services.k8s.aws", "kind": "Model", "metadata": { "name": target } } },
+        }))
+        .expect("adopted resource")
+    };
+    rig.store.apply(ar, &adopted_resource("adopt-model", "outside", "outside-model"), false).await.expect("apply");
+    let done = rig.until(ar, "adopt-model", "adopted", |r| condition_status(r, "ACK.Adopted") == Some("True")).await;
+    assert!(condition_message(&done, "ACK.Adopted").contains("model.sagemaker.services.k8s.aws/default/outside-model"));
+    let m = rig.until(&sagemaker_core::kinds::MODEL, "outside-model", "managed", ready).await;
+    assert_eq!(m.spec["primaryContainer"]["image"], "img", "the spec AWS holds");
+    assert_eq!(rig.calls("CreateModel"), 0);
+
+    rig.store.apply(ar, &adopted_resource("adopt-nothing", "never-made", "nothing"), false).await.expect("apply");
+    let failed = rig.until(ar, "adopt-nothing", "refused", |r| condition_status(r, "ACK.Adopted") == Some("False")).await;
+    assert!(condition_message(&failed, "ACK.Adopted").contains("there is no Model never-made"));
+    assert!(rig.get(&sagemaker_core::kinds::MODEL, "default", "nothing").await.is_none());
+}
