@@ -71,6 +71,12 @@ pub fn crd(kind: &AwsKind) -> Value {
         "jsonPath": ".status.conditions[?(@.type==\"ACK.ResourceSynced\")].status",
     }));
     columns.push(json!({ "name": "AGE", "type": "date", "jsonPath": ".metadata.creationTimestamp" }));
+    definition(info, columns, spec, Value::Object(status))
+}
+
+/// A namespaced CRD with a status subresource: one version, its printer
+/// columns, its spec and status schemas.
+fn definition(info: &sagemaker_core::KindInfo, columns: Vec<Value>, spec: Value, status: Value) -> Value {
     json!({
         "apiVersion": "apiextensions.k8s.io/v1",
         "kind": "CustomResourceDefinition",
@@ -118,33 +124,12 @@ pub fn adopted_resource() -> Value {
         "name": string, "namespace": string, "labels": strings, "annotations": strings } });
     let kubernetes = json!({ "type": "object", "required": ["group", "kind"], "properties": {
         "group": string, "kind": string, "metadata": metadata } });
-    let schema = json!({
-        "type": "object",
-        "properties": {
-            "apiVersion": string, "kind": string, "metadata": { "type": "object" },
-            "spec": { "type": "object", "required": info.required_fields, "properties": { "aws": aws, "kubernetes": kubernetes } },
-            "status": { "type": "object", "properties": { "conditions": condition_schema() } },
-        },
-    });
-    json!({
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": { "name": format!("{}.{}", info.plural, info.group) },
-        "spec": {
-            "group": info.group,
-            "names": { "kind": info.kind, "listKind": format!("{}List", info.kind), "plural": info.plural, "singular": info.singular },
-            "scope": "Namespaced",
-            "versions": [{
-                "name": info.version, "served": true, "storage": true,
-                "subresources": { "status": {} },
-                "additionalPrinterColumns": [
-                    { "name": "ADOPTED", "type": "string", "jsonPath": ".status.conditions[?(@.type==\"ACK.Adopted\")].status" },
-                    { "name": "AGE", "type": "date", "jsonPath": ".metadata.creationTimestamp" },
-                ],
-                "schema": { "openAPIV3Schema": schema },
-            }],
-        },
-    })
+    let spec = json!({ "type": "object", "required": info.required_fields, "properties": { "aws": aws, "kubernetes": kubernetes } });
+    let columns = vec![
+        json!({ "name": "ADOPTED", "type": "string", "jsonPath": ".status.conditions[?(@.type==\"ACK.Adopted\")].status" }),
+        json!({ "name": "AGE", "type": "date", "jsonPath": ".metadata.creationTimestamp" }),
+    ];
+    definition(info, columns, spec, json!({ "conditions": condition_schema() }))
 }
 
 /// Every CRD as `(file name, YAML)`, in table order, then ACK's own kinds.
