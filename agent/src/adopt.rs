@@ -83,7 +83,7 @@ pub async fn manifest(store: Arc<dyn Store>, aws: Arc<Aws>, defaults: placement:
 }
 
 fn failure(f: &crate::engine::Failure) -> Error {
-    Error::Refused { source_: None, field: None, message: format!("{f:?}"), hint: None }
+    Error::Refused { source_: None, field: None, message: f.to_string(), hint: None }
 }
 
 /// The identifiers of what to adopt: the AWS name, or a JSON object of them.

@@ -33,6 +33,14 @@ pub struct AgentService {
 }
 
 impl AgentService {
+    /// What applies where a resource says nothing (no deletion policy: the
+    /// API only places resources).
+    async fn defaults(&self) -> Result<crate::placement::Defaults, Status> {
+        crate::placement::Defaults::load(&*self.store, &self.info.default_region, &self.info.account, "delete")
+            .await
+            .map_err(status)
+    }
+
     pub fn new(store: Arc<dyn Store>, aws: Arc<Aws>, info: AgentInfo) -> AgentServer<Self> {
         AgentServer::new(AgentService { store, aws, info })
             .max_decoding_message_size(sagemaker_core::wire::MAX_MESSAGE_BYTES)
@@ -90,6 +98,7 @@ impl Agent for AgentService {
         let namespace = if req.default_namespace.is_empty() { "default" } else { &req.default_namespace };
         // validate everything first: a request applies all manifests or none
         let mut validated: Vec<Validated> = Vec::new();
+        let defaults = self.defaults().await?;
         let mut claims: std::collections::HashMap<&str, Vec<Resource>> = std::collections::HashMap::new();
         for m in &req.manifests {
             let v = apply::validate(&m.source, &m.json, namespace).map_err(status)?;
@@ -111,12 +120,6 @@ impl Agent for AgentService {
                 claims.insert(v.kind.info.kind, self.store.list(v.kind.info, None).await.map_err(status)?);
             }
             let others = claims.get_mut(v.kind.info.kind).expect("listed above");
-            let defaults = crate::placement::Defaults {
-                region: self.info.default_region.clone(),
-                account: self.info.account.clone(),
-                namespaces: self.store.namespace_annotations().await.map_err(status)?,
-                ..Default::default()
-            };
             apply::check_unique(&v, others, &defaults).map_err(status)?;
             others.push(v.resource.clone());
             validated.push(v);
@@ -278,14 +281,7 @@ impl Agent for AgentService {
         let req = request.into_inner();
         let k = kind(&req.kind)?;
         let namespace = if req.namespace.is_empty() { "default" } else { &req.namespace };
-        let defaults = crate::placement::Defaults {
-            region: self.info.default_region.clone(),
-            account: self.info.account.clone(),
-            deletion_policy: "delete".into(),
-            namespaces: self.store.namespace_annotations().await.map_err(status)?,
-            role_account_map: self.store.config_map(crate::store::kube::ROLE_ACCOUNT_MAP).await.map_err(status)?,
-            role_team_map: self.store.config_map(crate::store::kube::ROLE_TEAM_MAP).await.map_err(status)?,
-        };
+        let defaults = self.defaults().await?;
         let adoption = crate::adopt::Request { kind: k, aws_name: &req.aws_name, name: &req.name, namespace, region: &req.region };
         let manifest = crate::adopt::manifest(self.store.clone(), self.aws.clone(), defaults, &adoption).await.map_err(status)?;
         // through apply's own checks; a dry run writes nothing

@@ -88,6 +88,25 @@ fn parse_role(value: &str, chosen_by: String) -> Option<Role> {
 }
 
 impl Defaults {
+    /// The agent's settings with what the store holds now: namespace
+    /// annotations and the CARM maps. One loader for the engine and the API.
+    pub async fn load(
+        store: &dyn crate::store::Store,
+        region: &str,
+        account: &str,
+        deletion_policy: &str,
+    ) -> Result<Defaults, crate::store::StoreError> {
+        use crate::store::kube::{ROLE_ACCOUNT_MAP, ROLE_TEAM_MAP};
+        Ok(Defaults {
+            region: region.to_string(),
+            account: account.to_string(),
+            deletion_policy: deletion_policy.to_string(),
+            namespaces: store.namespace_annotations().await?,
+            role_account_map: store.config_map(ROLE_ACCOUNT_MAP).await?,
+            role_team_map: store.config_map(ROLE_TEAM_MAP).await?,
+        })
+    }
+
     fn namespace(&self, ns: &str, key: &str) -> Option<&str> {
         self.namespaces.get(ns).and_then(|a| a.get(key)).map(String::as_str).filter(|v| !v.is_empty())
     }

@@ -161,6 +161,14 @@ struct KubeSetup {
     cli: Cli,
 }
 
+impl KubeSetup {
+    /// Plain `kubectl` against the API server, which must succeed.
+    fn kubectl_ok(&self, args: &[&str]) {
+        let out = self.kube.kubectl().args(args).output().expect("kubectl");
+        assert!(out.status.success(), "kubectl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
 fn kube_setup() -> KubeSetup {
     kube_setup_with(&[])
 }
@@ -926,10 +934,7 @@ fn the_tutorial_trains_deploys_and_scales_through_kubectl_sagemaker_against_moto
 fn namespace_defaults_choose_region_and_deletion_policy_and_a_read_only_resource_only_observes() {
     // the agent defaults to us-west-2; the namespace says us-east-1, and retain
     let s = kube_setup_with(&["--aws-region", "us-west-2"]);
-    let kubectl = |args: &[&str]| {
-        let out = s.kube.kubectl().args(args).output().expect("kubectl");
-        assert!(out.status.success(), "kubectl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    };
+    let kubectl = |args: &[&str]| s.kubectl_ok(args);
     kubectl(&["create", "namespace", "east"]);
     kubectl(&[
         "annotate", "namespace", "east",
@@ -1002,10 +1007,7 @@ fn training_job_in_account(moto: &Moto, account: &str, name: &str) -> Option<Val
 #[test]
 fn a_namespace_of_another_account_uses_the_role_the_configmap_maps_and_waits_without_one() {
     let s = kube_setup();
-    let kubectl = |args: &[&str]| {
-        let out = s.kube.kubectl().args(args).output().expect("kubectl");
-        assert!(out.status.success(), "kubectl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    };
+    let kubectl = |args: &[&str]| s.kubectl_ok(args);
     kubectl(&["create", "namespace", "team-b"]);
     kubectl(&["annotate", "namespace", "team-b", "services.k8s.aws/owner-account-id=111111111111"]);
     let dir = tempfile::tempdir().expect("tempdir");
@@ -1160,10 +1162,7 @@ aas.put_scaling_policy(PolicyName="outside-policy", ServiceNamespace="sagemaker"
 fn a_namespace_endpoint_url_sends_its_resources_to_that_aws_endpoint() {
     let s = kube_setup();
     let other = Moto::start().expect("a second moto");
-    let kubectl = |args: &[&str]| {
-        let out = s.kube.kubectl().args(args).output().expect("kubectl");
-        assert!(out.status.success(), "kubectl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    };
+    let kubectl = |args: &[&str]| s.kubectl_ok(args);
     kubectl(&["create", "namespace", "elsewhere"]);
     kubectl(&["annotate", "namespace", "elsewhere", &format!("services.k8s.aws/endpoint-url={}", other.endpoint)]);
     let model = documents(&example("deploy.yaml")).into_iter().next().expect("the Model document");

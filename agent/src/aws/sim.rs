@@ -176,8 +176,10 @@ impl Simulator {
             let (prefix, name) = key.rsplit_once('/').unwrap_or_default();
             let events = job.stopped_at.map(|at| Event::Stop { at }).into_iter().collect();
             let fails = job.input["Environment"][FAIL_REASON_ENV].as_str().map(str::to_string);
-            let record = Record { kind: "TrainingJob".into(), input: Compact::of(&job.input), arn: job.arn, created: job.created, fails, events };
-            state.records.insert(format!("{prefix}/TrainingJob/{name}"), record);
+            // the old layout held training jobs only
+            let kind = kinds::TRAINING_JOB.info.kind;
+            let record = Record { kind: kind.into(), input: Compact::of(&job.input), arn: job.arn, created: job.created, fails, events };
+            state.records.insert(format!("{prefix}/{kind}/{name}"), record);
         }
         let clock = (wall_clock(), tokio::time::Instant::now());
         Ok(Simulator {

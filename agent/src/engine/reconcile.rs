@@ -22,7 +22,6 @@ use super::{
 };
 use crate::{
     aws::{Aws, AwsError, Call, ErrorClass, Priority, Target},
-    store::kube as kube_names,
     kinds::{self, AwsKind, Hold, Role, UpdateContext},
     placement,
     store::{Store, StoreError},
@@ -55,6 +54,16 @@ pub enum Failure {
     /// Routine work put off while the account's budget serves urgent work:
     /// try again after this long, nothing to report.
     Later(Duration),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Terminal(m) | Failure::Recoverable(m) | Failure::Waiting(m) => f.write_str(m),
+            Failure::Conflict => f.write_str("the resource was changed meanwhile; try again"),
+            Failure::Later(_) => f.write_str("the account's AWS call budget is spent for now; try again shortly"),
+        }
+    }
 }
 
 impl From<StoreError> for Failure {
@@ -184,14 +193,7 @@ impl Context {
     /// What applies where a resource says nothing: its namespace's
     /// annotations, then the agent's settings.
     pub(crate) async fn defaults(&self) -> Result<placement::Defaults, Failure> {
-        Ok(placement::Defaults {
-            region: self.default_region.clone(),
-            account: self.account.clone(),
-            deletion_policy: self.deletion_policy.clone(),
-            namespaces: self.store.namespace_annotations().await?,
-            role_account_map: self.store.config_map(kube_names::ROLE_ACCOUNT_MAP).await?,
-            role_team_map: self.store.config_map(kube_names::ROLE_TEAM_MAP).await?,
-        })
+        Ok(placement::Defaults::load(&*self.store, &self.default_region, &self.account, &self.deletion_policy).await?)
     }
 
     /// Where the resource lives: its recorded region, else its annotation,
@@ -272,10 +274,9 @@ impl Context {
     /// Another resource of the store that owns the AWS resource `res` names,
     /// as `namespace/name`. (Fails closed: without the list, nothing may be
     /// created or stopped.)
-    async fn owner_in_store(&self, kind: &AwsKind, res: &Resource) -> Result<Option<String>, Failure> {
+    async fn owner_in_store(&self, kind: &AwsKind, res: &Resource, defaults: &placement::Defaults) -> Result<Option<String>, Failure> {
         let all = self.store.list(kind.info, None).await?;
-        let defaults = self.defaults().await?;
-        Ok(placement::rival(res, &all, kind.info, &defaults).map(Resource::key))
+        Ok(placement::rival(res, &all, kind.info, defaults).map(Resource::key))
     }
 
     async fn write(&self, kind: &AwsKind, res: &Resource, target: &Target, observed: Option<&Value>, c: &Conditions) -> Result<(), Failure> {
@@ -368,7 +369,7 @@ pub async fn sync(cx: &Context, kind: &'static AwsKind, res: &Resource) -> Resul
                 };
                 let owner = match owner {
                     Some(o) => Some(o),
-                    None => cx.owner_in_store(kind, res).await?,
+                    None => cx.owner_in_store(kind, res, &defaults).await?,
                 };
                 return Err(Failure::Terminal(format!(
                     "Resource already exists: a {} named {id} already exists in account {} region {}{} \
@@ -411,7 +412,7 @@ pub async fn sync(cx: &Context, kind: &'static AwsKind, res: &Resource) -> Resul
                 // drift: deleted outside Kubernetes; the declared state wins
                 tracing::warn!(%arn, "deleted in AWS outside this resource; creating it again");
             }
-            return create(cx, kind, res, &target).await;
+            return create(cx, kind, res, &target, &defaults).await;
         }
     };
     let mut reading = status::read(kind, &observed);
@@ -492,7 +493,13 @@ fn settle(cx: &Context, kind: &AwsKind, reading: &status::Reading<'_>) -> Next {
 }
 
 /// Creates the AWS resource, once its dependencies exist.
-async fn create(cx: &Context, kind: &'static AwsKind, res: &Resource, target: &Target) -> Result<Next, Failure> {
+async fn create(
+    cx: &Context,
+    kind: &'static AwsKind,
+    res: &Resource,
+    target: &Target,
+    defaults: &placement::Defaults,
+) -> Result<Next, Failure> {
     let id = kind.info.aws_id(&res.spec);
     let taken = |owner: String| {
         Failure::Terminal(format!(
@@ -508,7 +515,7 @@ async fn create(cx: &Context, kind: &'static AwsKind, res: &Resource, target: &T
     // store's other claims are checked first (elsewhere AWS refuses the
     // second create, and that is checked below)
     if kind.already_exists.is_none()
-        && let Some(owner) = cx.owner_in_store(kind, res).await?
+        && let Some(owner) = cx.owner_in_store(kind, res, defaults).await?
     {
         return Err(taken(owner));
     }
@@ -536,7 +543,7 @@ async fn create(cx: &Context, kind: &'static AwsKind, res: &Resource, target: &T
                 cx.write(kind, &res, target, Some(&observed), &reading.conditions).await?;
                 return Ok(settle(cx, kind, &reading));
             }
-            return Err(match cx.owner_in_store(kind, &res).await? {
+            return Err(match cx.owner_in_store(kind, &res, defaults).await? {
                 Some(owner) => taken(owner),
                 None => Failure::Terminal(format!(
                     "Resource already exists: a {} named {id} already exists in account {} region {} and was not \
@@ -699,7 +706,7 @@ pub async fn finalize(cx: &Context, kind: &'static AwsKind, res: &Resource) -> R
     // never stop or delete what this resource does not own: another
     // resource of the store owns the name, or AWS shows another resource
     // than the one recorded, or none was recorded and the tag says so
-    if let Some(owner) = cx.owner_in_store(kind, res).await? {
+    if let Some(owner) = cx.owner_in_store(kind, res, &defaults).await? {
         tracing::info!(%owner, "the AWS resource of this name belongs to another resource; leaving it");
         return release().await;
     }

@@ -915,3 +915,34 @@ async fn an_adopted_resource_makes_the_resource_it_names_from_aws_and_says_adopt
     assert!(condition_message(&failed, "ACK.Adopted").contains("there is no Model never-made"));
     assert!(rig.get(&sagemaker_core::kinds::MODEL, "default", "nothing").await.is_none());
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_stop_request_stops_a_running_job_and_the_resource_stays_with_its_final_status() {
+    let rig = rig();
+    let tj = &sagemaker_core::kinds::TRAINING_JOB;
+    rig.apply(&job("halt", json!({}))).await;
+    rig.until(tj, "halt", "running", |r| r.str_at("status.trainingJobStatus") == Some("InProgress")).await;
+    rig.store.annotate(tj, "default", "halt", ack::ANNOTATION_STOP, "true").await.expect("annotate");
+    let r = rig.until(tj, "halt", "stopped", |r| r.str_at("status.trainingJobStatus") == Some("Stopped")).await;
+    assert_eq!(rig.calls("StopTrainingJob"), 1);
+    assert_eq!(condition_status(&r, ack::CONDITION_READY), Some("False"), "stopped is not a success");
+    assert!(!r.is_deleting());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_warm_pool_edit_on_a_finished_job_waits_for_the_pool_and_sends_nothing_meanwhile() {
+    let rig = rig();
+    let tj = &sagemaker_core::kinds::TRAINING_JOB;
+    let mut j = job("pooled", json!({}));
+    j.spec["resourceConfig"]["keepAlivePeriodInSeconds"] = json!(600);
+    rig.apply(&j).await;
+    rig.until(tj, "pooled", "completed", |r| r.str_at("status.trainingJobStatus") == Some("Completed")).await;
+    j.spec["resourceConfig"]["keepAlivePeriodInSeconds"] = json!(1200);
+    rig.apply(&j).await;
+    // the simulator reports no warm pool status: the update waits, saying why
+    let r = rig
+        .until(tj, "pooled", "waiting", |r| condition_message(r, ack::CONDITION_SYNCED).starts_with("waiting for the warm pool"))
+        .await;
+    assert_eq!(condition_status(&r, ack::CONDITION_SYNCED), Some("False"));
+    assert_eq!(rig.calls("UpdateTrainingJob"), 0);
+}
