@@ -97,6 +97,7 @@ async fn main() {
         resync: Default::default(),
         deletion_policy: "delete".into(),
         resource_tags: Vec::new(),
+        session_tags: Default::default(),
     };
     let before = rss_kib();
     let wall = Instant::now();

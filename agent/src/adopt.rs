@@ -58,6 +58,7 @@ pub async fn manifest(store: Arc<dyn Store>, aws: Arc<Aws>, defaults: placement:
         deletion_policy: defaults.deletion_policy.clone(),
         resync: Default::default(),
         resource_tags: Vec::new(),
+        session_tags: defaults.session_tags,
         updates_sent: Default::default(),
     };
     let target = cx.place(kind, &resource, &defaults).map_err(|f| failure(&f))?;

@@ -113,6 +113,15 @@ pub struct Args {
     /// (`<group>/deletion-policy`) says: delete it, or retain it.
     #[arg(long, default_value = "delete", value_parser = ["delete", "retain"])]
     deletion_policy: String,
+    /// Session tags on the roles the agent assumes for other accounts (CARM,
+    /// IAMRoleSelector), for IAM conditions on aws:PrincipalTag and for
+    /// CloudTrail: `namespace` tags each session `kubernetes-namespace` (one
+    /// session per namespace and role); `resource` adds
+    /// `kubernetes-resource-kind` and `kubernetes-resource-name` (one session
+    /// per resource). Each also names the session after what it acts for.
+    /// The roles' trust policies must allow sts:TagSession.
+    #[arg(long, value_enum, default_value = "none")]
+    session_tags: crate::placement::SessionTags,
     /// How often a steady resource of KIND is described again, to notice
     /// changes made outside Kubernetes: KIND=DURATION, e.g. Endpoint=1m
     /// (repeatable; ACK's --reconcile-resource-resync-seconds). Defaults:
@@ -234,7 +243,7 @@ impl Args {
         } else {
             let client = kube_client(self.kubeconfig.as_deref(), self.context.as_deref()).await?;
             let mut infos: Vec<_> = crate::kinds::KINDS.iter().map(|k| k.info).collect();
-            infos.push(&sagemaker_core::kinds::ADOPTED_RESOURCE);
+            infos.extend(sagemaker_core::kinds::ACK_KINDS);
             let namespace = self.agent_namespace.clone().unwrap_or_else(|| {
                 std::fs::read_to_string("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
                     .map(|s| s.trim().to_string())
@@ -259,10 +268,11 @@ impl Args {
             resync: self.resync.iter().cloned().collect(),
             deletion_policy: self.deletion_policy.clone(),
             resource_tags: self.resource_tags.clone(),
+            session_tags: self.session_tags,
         };
         tracing::info!(mode = store.mode(), aws = aws.backend_name(), %region, %account, listen = %self.listen, "starting");
         Engine::start(store.clone(), aws.clone(), settings);
-        let service = AgentService::new(store, aws, AgentInfo { default_region: region, account });
+        let service = AgentService::new(store, aws, AgentInfo { default_region: region, account, session_tags: self.session_tags });
         let token = match &self.token_file {
             Some(path) => Some(TokenFile::open(path.clone()).map_err(|e| {
                 Error::Startup(format!("cannot read the token file {}: {e}", path.display()))

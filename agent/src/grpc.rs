@@ -24,6 +24,8 @@ use crate::{
 pub struct AgentInfo {
     pub default_region: String,
     pub account: String,
+    /// `--session-tags`, for the sessions adoption reads AWS in.
+    pub session_tags: crate::placement::SessionTags,
 }
 
 pub struct AgentService {
@@ -36,9 +38,11 @@ impl AgentService {
     /// What applies where a resource says nothing (no deletion policy: the
     /// API only places resources).
     async fn defaults(&self) -> Result<crate::placement::Defaults, Status> {
-        crate::placement::Defaults::load(&*self.store, &self.info.default_region, &self.info.account, "delete")
+        let mut d = crate::placement::Defaults::load(&*self.store, &self.info.default_region, &self.info.account, "delete")
             .await
-            .map_err(status)
+            .map_err(status)?;
+        d.session_tags = self.info.session_tags;
+        Ok(d)
     }
 
     pub fn new(store: Arc<dyn Store>, aws: Arc<Aws>, info: AgentInfo) -> AgentServer<Self> {

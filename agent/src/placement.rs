@@ -1,14 +1,24 @@
 //! Where a resource lives in AWS, decided in one place for apply-time checks
 //! and the engine: once created, what its status recorded; before that, its
-//! region annotation, else its namespace's default, else the agent's.
-//! (CARM account mapping plugs in here.)
+//! region annotation, else its namespace's default, else the agent's. The
+//! account and the role to act with come from ACK's CARM maps and
+//! IAMRoleSelectors, read here too.
 
 use std::collections::BTreeMap;
 
 use sagemaker_core::{KindInfo, Resource, ack};
+use serde_json::Value;
 
-/// Annotations by namespace (the namespaces that have any).
-pub type NamespaceAnnotations = BTreeMap<String, BTreeMap<String, String>>;
+/// What the agent reads of a namespace: its annotations (the defaults of the
+/// resources in it) and labels (which IAMRoleSelectors match it).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NamespaceMeta {
+    pub annotations: BTreeMap<String, String>,
+    pub labels: BTreeMap<String, String>,
+}
+
+/// Namespaces by name (those with any annotation or label).
+pub type Namespaces = BTreeMap<String, NamespaceMeta>;
 
 impl Role {
     /// The role and what chose it, as `describe` shows it.
@@ -25,6 +35,9 @@ pub struct Role {
     pub external_id: Option<String>,
     /// Which entry chose it (`sagemaker.111111111111`), for `describe`.
     pub chosen_by: String,
+    /// When an IAMRoleSelector chose it: ACK's `ACK.IAMRoleSelected`
+    /// message (`roleARN: …, selectorName: …, selectorResourceVersion: …`).
+    pub selected: Option<String>,
 }
 
 /// What applies where a resource says nothing: its namespace's annotations,
@@ -35,12 +48,16 @@ pub struct Defaults {
     pub account: String,
     /// `delete` or `retain` (`--deletion-policy`).
     pub deletion_policy: String,
-    pub namespaces: NamespaceAnnotations,
+    pub namespaces: Namespaces,
     /// ACK's `ack-role-account-map` (CARM): account id, or `<service>.<account id>`,
     /// to a role ARN, or to `{"roleARN": ..., "externalID": ...}`.
     pub role_account_map: BTreeMap<String, String>,
     /// ACK's `ack-role-team-map` (team-level CARM): team id to a role, as above.
     pub role_team_map: BTreeMap<String, String>,
+    /// ACK's IAMRoleSelectors: each gives its role to the resources it matches.
+    pub role_selectors: Vec<Resource>,
+    /// `--session-tags`: what assumed-role sessions are tagged with.
+    pub session_tags: SessionTags,
 }
 
 /// Why a resource has no account or role to act with (yet).
@@ -52,6 +69,12 @@ pub enum NoRole {
     Team(String),
     /// The resource names an account its namespace does not allow.
     NotAllowed { account: String, namespace: String },
+    /// More than one IAMRoleSelector matches the resource.
+    Conflict(Vec<String>),
+    /// A selector's `arn` is not an IAM role's.
+    Invalid { selector: String, arn: String },
+    /// A selector's role is in another account than the resource lives in.
+    Moved { selector: String, account: String, recorded: String },
 }
 
 impl std::fmt::Display for NoRole {
@@ -74,6 +97,22 @@ impl std::fmt::Display for NoRole {
                 ack::ANNOTATION_ALLOWED_ACCOUNTS,
                 ack::ANNOTATION_OWNER_ACCOUNT_ID
             ),
+            NoRole::Conflict(names) => write!(
+                f,
+                "multiple ({}) matching IAMRoleSelectors found: {}; narrow their selectors so that one matches",
+                names.len(),
+                names.join(", ")
+            ),
+            NoRole::Invalid { selector, arn } => write!(
+                f,
+                "IAMRoleSelector {selector} names {arn:?}, which is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)"
+            ),
+            NoRole::Moved { selector, account, recorded } => write!(
+                f,
+                "IAMRoleSelector {selector} selects a role in account {account}, but the resource lives in account \
+                 {recorded}; a resource cannot move between accounts: change the selector, or delete the resource \
+                 with --retain and adopt it in the other account"
+            ),
         }
     }
 }
@@ -84,7 +123,86 @@ fn parse_role(value: &str, chosen_by: String) -> Option<Role> {
         Ok(v) if v.is_object() => (v["roleARN"].as_str().unwrap_or_default().to_string(), v["externalID"].as_str().map(str::to_string)),
         _ => (value.trim().to_string(), None),
     };
-    (!arn.is_empty()).then_some(Role { arn, external_id, chosen_by })
+    (!arn.is_empty()).then_some(Role { arn, external_id, chosen_by, selected: None })
+}
+
+/// The account of a role ARN: `arn:aws:iam::ACCOUNT:role/NAME`.
+fn account_of_role(arn: &str) -> &str {
+    arn.split(':').nth(4).unwrap_or_default()
+}
+
+/// What assumed-role sessions are tagged with (`--session-tags`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum SessionTags {
+    /// One session per role, untagged (ACK's behaviour).
+    #[default]
+    None,
+    /// One session per namespace and role, tagged with the namespace.
+    Namespace,
+    /// One session per resource, tagged with its namespace, kind and name.
+    Resource,
+}
+
+/// The longest role session name STS accepts.
+const MAX_SESSION_NAME: usize = 64;
+
+/// The session to assume a role in for `r`: named after what it acts for
+/// (`sagemaker-agent.NAMESPACE[.NAME]`, cut to STS's 64 characters) and
+/// tagged with it; none when sessions are not per namespace or resource.
+pub fn session(scope: SessionTags, kind: &KindInfo, r: &Resource) -> Option<crate::aws::Session> {
+    let ns = r.metadata.namespace.clone();
+    let (mut name, tags) = match scope {
+        SessionTags::None => return None,
+        SessionTags::Namespace => (format!("sagemaker-agent.{ns}"), vec![("kubernetes-namespace".to_string(), ns)]),
+        SessionTags::Resource => (
+            format!("sagemaker-agent.{ns}.{}", r.metadata.name),
+            vec![
+                ("kubernetes-namespace".to_string(), ns),
+                ("kubernetes-resource-kind".to_string(), kind.kind.to_string()),
+                ("kubernetes-resource-name".to_string(), r.metadata.name.clone()),
+            ],
+        ),
+    };
+    name.truncate(MAX_SESSION_NAME);
+    Some(crate::aws::Session { name, tags })
+}
+
+/// Whether `arn` is an IAM role's, in any partition.
+pub fn is_role_arn(arn: &str) -> bool {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    matches!(parts.as_slice(), ["arn", p, "iam", "", account, resource]
+        if p.starts_with("aws") && account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())
+            && resource.strip_prefix("role/").is_some_and(|n| !n.is_empty()))
+}
+
+/// Whether every `matchLabels` entry of `selector` (a label selector, or
+/// none) is among `labels`.
+fn labels_match(selector: Option<&Value>, labels: &BTreeMap<String, String>) -> bool {
+    let Some(wanted) = selector.and_then(|s| s.get("matchLabels")).and_then(Value::as_object) else { return true };
+    wanted.iter().all(|(k, v)| v.as_str().is_some_and(|v| labels.get(k).map(String::as_str) == Some(v)))
+}
+
+/// Whether an IAMRoleSelector's spec matches a resource of `kind` in a
+/// namespace with `ns` labels, as ACK's runtime reads it: namespace names
+/// ORed and their label selector, resource types ORed (an empty member is a
+/// wildcard), resource labels; all ANDed, an absent selector matching all.
+pub fn selects(spec: &Value, r: &Resource, kind: &KindInfo, ns: &NamespaceMeta) -> bool {
+    let namespace = spec.get("namespaceSelector");
+    let names: Vec<&str> = namespace.and_then(|n| n.get("names")).and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
+    if !names.is_empty() && !names.contains(&r.metadata.namespace.as_str()) {
+        return false;
+    }
+    if !labels_match(namespace.and_then(|n| n.get("labelSelector")), &ns.labels) {
+        return false;
+    }
+    let types = spec.get("resourceTypeSelector").and_then(Value::as_array).filter(|t| !t.is_empty());
+    let field_ok = |t: &Value, field: &str, value: &str| t.get(field).and_then(Value::as_str).is_none_or(|v| v.is_empty() || v == value);
+    if let Some(types) = types
+        && !types.iter().any(|t| field_ok(t, "group", kind.group) && field_ok(t, "version", kind.version) && field_ok(t, "kind", kind.kind))
+    {
+        return false;
+    }
+    labels_match(spec.get("resourceLabelSelector"), &r.metadata.labels)
 }
 
 impl Defaults {
@@ -97,18 +215,51 @@ impl Defaults {
         deletion_policy: &str,
     ) -> Result<Defaults, crate::store::StoreError> {
         use crate::store::kube::{ROLE_ACCOUNT_MAP, ROLE_TEAM_MAP};
+        let selectors = &sagemaker_core::kinds::IAM_ROLE_SELECTOR;
         Ok(Defaults {
             region: region.to_string(),
             account: account.to_string(),
             deletion_policy: deletion_policy.to_string(),
-            namespaces: store.namespace_annotations().await?,
+            namespaces: store.namespaces().await?,
             role_account_map: store.config_map(ROLE_ACCOUNT_MAP).await?,
             role_team_map: store.config_map(ROLE_TEAM_MAP).await?,
+            role_selectors: store.list(selectors, None).await?,
+            session_tags: SessionTags::None,
         })
     }
 
     fn namespace(&self, ns: &str, key: &str) -> Option<&str> {
-        self.namespaces.get(ns).and_then(|a| a.get(key)).map(String::as_str).filter(|v| !v.is_empty())
+        self.namespaces.get(ns).and_then(|a| a.annotations.get(key)).map(String::as_str).filter(|v| !v.is_empty())
+    }
+
+    /// The IAMRoleSelectors matching a resource of `kind`, by name.
+    pub fn selectors_for<'a>(&'a self, r: &Resource, kind: &KindInfo) -> Vec<&'a Resource> {
+        let empty = NamespaceMeta::default();
+        let ns = self.namespaces.get(&r.metadata.namespace).unwrap_or(&empty);
+        self.role_selectors.iter().filter(|s| !s.is_deleting() && selects(&s.spec, r, kind, ns)).collect()
+    }
+
+    /// The role an IAMRoleSelector gives a resource: none when none
+    /// matches; an error when several do (never a guess between them).
+    pub fn selected_role(&self, r: &Resource, kind: &KindInfo) -> Result<Option<Role>, NoRole> {
+        match self.selectors_for(r, kind).as_slice() {
+            [] => Ok(None),
+            [one] => {
+                let arn = one.spec.get("arn").and_then(Value::as_str).unwrap_or_default().to_string();
+                let name = &one.metadata.name;
+                if !is_role_arn(&arn) {
+                    return Err(NoRole::Invalid { selector: name.clone(), arn });
+                }
+                let version = one.metadata.resource_version.clone().unwrap_or_default();
+                Ok(Some(Role {
+                    selected: Some(format!("roleARN: {arn}, selectorName: {name}, selectorResourceVersion: {version}")),
+                    arn,
+                    external_id: None,
+                    chosen_by: format!("IAMRoleSelector {name}"),
+                }))
+            }
+            many => Err(NoRole::Conflict(many.iter().map(|s| s.metadata.name.clone()).collect())),
+        }
     }
 
     /// The region for a resource of `ns` that names none:
@@ -145,13 +296,17 @@ impl Defaults {
             .ok_or_else(|| NoRole::Account(account.to_string()))
     }
 
-    /// The account a resource lives (or will live) in: what its status
-    /// recorded; else its own `owner-account-id`, where its namespace
-    /// allows it; else its namespace's team's role's account; else its
-    /// namespace's `owner-account-id`; else the agent's.
-    pub fn account_of(&self, r: &Resource) -> Result<String, NoRole> {
+    /// The account a resource of `kind` lives (or will live) in: what its
+    /// status recorded; else the account of the role an IAMRoleSelector
+    /// gives it; else its own `owner-account-id`, where its namespace allows
+    /// it; else its namespace's team's role's account; else its namespace's
+    /// `owner-account-id`; else the agent's.
+    pub fn account_of(&self, r: &Resource, kind: &KindInfo) -> Result<String, NoRole> {
         if let Some(recorded) = r.str_at("status.ackResourceMetadata.ownerAccountID") {
             return Ok(recorded.to_string());
+        }
+        if let Some(role) = self.selected_role(r, kind)? {
+            return Ok(account_of_role(&role.arn).to_string());
         }
         let ns = &r.metadata.namespace;
         if let Some(own) = r.annotation(ack::ANNOTATION_OWNER_ACCOUNT_ID) {
@@ -162,9 +317,7 @@ impl Defaults {
             return Ok(own.to_string());
         }
         if let Some(team) = self.namespace(ns, ack::ANNOTATION_TEAM_ID) {
-            let role = self.team_role(team)?;
-            // the account is the role's: arn:aws:iam::ACCOUNT:role/NAME
-            return Ok(role.arn.split(':').nth(4).unwrap_or_default().to_string());
+            return Ok(account_of_role(&self.team_role(team)?.arn).to_string());
         }
         Ok(self.account(ns).to_string())
     }
@@ -176,9 +329,19 @@ impl Defaults {
             .ok_or_else(|| NoRole::Team(team.to_string()))
     }
 
-    /// The role to act for `r` in `account`: its namespace's team's, else
-    /// the account's ([`Defaults::role`]).
-    pub fn role_for(&self, r: &Resource, account: &str, group: &str) -> Result<Option<Role>, NoRole> {
+    /// The role to act for `r` in `account`: an IAMRoleSelector's (even in
+    /// the agent's own account: it may be narrower than the agent's); else
+    /// its namespace's team's; else the account's ([`Defaults::role`]).
+    pub fn role_for(&self, r: &Resource, kind: &KindInfo, account: &str) -> Result<Option<Role>, NoRole> {
+        if let Some(role) = self.selected_role(r, kind)? {
+            let theirs = account_of_role(&role.arn);
+            if theirs != account {
+                let selector = role.chosen_by.trim_start_matches("IAMRoleSelector ").to_string();
+                return Err(NoRole::Moved { selector, account: theirs.to_string(), recorded: account.to_string() });
+            }
+            return Ok(Some(role));
+        }
+        let group = kind.group;
         match self.namespace(&r.metadata.namespace, ack::ANNOTATION_TEAM_ID) {
             Some(team) if r.annotation(ack::ANNOTATION_OWNER_ACCOUNT_ID).is_none() => {
                 let role = self.team_role(team)?;
@@ -257,7 +420,7 @@ pub fn rival<'a>(
     let name = aws_id(r, kind);
     let at = |o: &Resource| {
         let ns = &o.metadata.namespace;
-        (defaults.account_of(o).unwrap_or_default(), region(o, defaults.region(ns)).to_string())
+        (defaults.account_of(o, kind).unwrap_or_default(), region(o, defaults.region(ns)).to_string())
     };
     let here = at(r);
     others
@@ -280,6 +443,12 @@ mod tests {
         }
     }
 
+    fn ns(annotations: &[(&str, &str)]) -> NamespaceMeta {
+        NamespaceMeta { annotations: annotations.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), labels: Default::default() }
+    }
+
+    const TJ: &KindInfo = &sagemaker_core::kinds::TRAINING_JOB;
+
     fn resource(ns: &str, annotations: &[(&str, &str)]) -> Resource {
         let mut r = Resource::default();
         r.metadata.namespace = ns.into();
@@ -291,21 +460,18 @@ mod tests {
     fn a_team_picks_the_role_and_so_the_account_and_a_resource_may_name_an_account_only_where_its_namespace_allows() {
         let mut d = defaults(&[("222222222222", "arn:aws:iam::222222222222:role/r")]);
         d.role_team_map.insert("ml".into(), "arn:aws:iam::333333333333:role/ml-team".into());
-        d.namespaces.insert("ml".into(), [(ack::ANNOTATION_TEAM_ID.to_string(), "ml".to_string())].into());
-        d.namespaces.insert(
-            "open".into(),
-            [(ack::ANNOTATION_ALLOWED_ACCOUNTS.to_string(), "222222222222, 444444444444".to_string())].into(),
-        );
+        d.namespaces.insert("ml".into(), ns(&[(ack::ANNOTATION_TEAM_ID, "ml")]));
+        d.namespaces.insert("open".into(), ns(&[(ack::ANNOTATION_ALLOWED_ACCOUNTS, "222222222222, 444444444444")]));
         let team = resource("ml", &[]);
-        assert_eq!(d.account_of(&team), Ok("333333333333".into()));
-        let role = d.role_for(&team, "333333333333", "sagemaker.services.k8s.aws").expect("ok").expect("a role");
+        assert_eq!(d.account_of(&team, TJ), Ok("333333333333".into()));
+        let role = d.role_for(&team, TJ, "333333333333").expect("ok").expect("a role");
         assert_eq!(role.chosen_by, "ack-role-team-map[ml]");
-        d.namespaces.insert("lost".into(), [(ack::ANNOTATION_TEAM_ID.to_string(), "nobody".to_string())].into());
-        assert_eq!(d.account_of(&resource("lost", &[])), Err(NoRole::Team("nobody".into())));
+        d.namespaces.insert("lost".into(), ns(&[(ack::ANNOTATION_TEAM_ID, "nobody")]));
+        assert_eq!(d.account_of(&resource("lost", &[]), TJ), Err(NoRole::Team("nobody".into())));
         let own = resource("open", &[(ack::ANNOTATION_OWNER_ACCOUNT_ID, "222222222222")]);
-        assert_eq!(d.account_of(&own), Ok("222222222222".into()));
+        assert_eq!(d.account_of(&own, TJ), Ok("222222222222".into()));
         let closed = resource("default", &[(ack::ANNOTATION_OWNER_ACCOUNT_ID, "222222222222")]);
-        assert!(matches!(d.account_of(&closed), Err(NoRole::NotAllowed { .. })));
+        assert!(matches!(d.account_of(&closed, TJ), Err(NoRole::NotAllowed { .. })));
     }
 
     #[test]
@@ -324,5 +490,70 @@ mod tests {
         assert!(missing.to_string().starts_with("IAM role is not available for account 999999999999"));
         let with_id = defaults(&[("111111111111", r#"{"roleARN": "arn:aws:iam::111111111111:role/x", "externalID": "e"}"#)]);
         assert_eq!(with_id.role("111111111111", "sagemaker.services.k8s.aws").expect("ok").and_then(|r| r.external_id), Some("e".into()));
+    }
+
+    fn selector(name: &str, version: &str, spec: Value) -> Resource {
+        let mut r = Resource::default();
+        r.metadata.name = name.into();
+        r.metadata.resource_version = Some(version.into());
+        r.spec = spec;
+        r
+    }
+
+    #[test]
+    fn an_iam_role_selector_matches_by_namespace_names_and_labels_kinds_and_resource_labels_all_together() {
+        let prod = NamespaceMeta { labels: [("env".to_string(), "prod".to_string())].into(), ..Default::default() };
+        let mut job = resource("ml-prod", &[]);
+        job.metadata.labels.insert("team".into(), "vision".into());
+        let spec = serde_json::json!({
+            "arn": "arn:aws:iam::111111111111:role/r",
+            "namespaceSelector": { "names": ["ml-prod", "ml-stage"], "labelSelector": { "matchLabels": { "env": "prod" } } },
+            "resourceTypeSelector": [{ "group": "sagemaker.services.k8s.aws", "version": "", "kind": "TrainingJob" }, { "kind": "Model" }],
+            "resourceLabelSelector": { "matchLabels": { "team": "vision" } },
+        });
+        assert!(selects(&spec, &job, TJ, &prod));
+        assert!(selects(&spec, &job, &sagemaker_core::kinds::MODEL, &prod), "a wildcard group matches any");
+        assert!(!selects(&spec, &job, &sagemaker_core::kinds::ENDPOINT, &prod), "kind not listed");
+        assert!(!selects(&spec, &job, TJ, &NamespaceMeta::default()), "namespace labels missing");
+        assert!(!selects(&spec, &resource("ml-prod", &[]), TJ, &prod), "resource labels missing");
+        assert!(!selects(&spec, &{ let mut j = job.clone(); j.metadata.namespace = "other".into(); j }, TJ, &prod), "namespace not named");
+        assert!(selects(&serde_json::json!({ "arn": "x" }), &resource("any", &[]), TJ, &NamespaceMeta::default()), "no selector matches all");
+    }
+
+    #[test]
+    fn a_selected_role_decides_the_account_overrides_carm_and_two_matching_selectors_are_refused_by_name() {
+        let mut d = defaults(&[("222222222222", "arn:aws:iam::222222222222:role/carm")]);
+        d.namespaces.insert("team-b".into(), ns(&[(ack::ANNOTATION_OWNER_ACCOUNT_ID, "222222222222")]));
+        let r = resource("team-b", &[]);
+        assert_eq!(d.account_of(&r, TJ), Ok("222222222222".into()));
+        d.role_selectors.push(selector("team-b", "7", serde_json::json!({
+            "arn": "arn:aws:iam::111111111111:role/selected", "namespaceSelector": { "names": ["team-b"] } })));
+        assert_eq!(d.account_of(&r, TJ), Ok("111111111111".into()));
+        let role = d.role_for(&r, TJ, "111111111111").expect("ok").expect("a role");
+        assert_eq!(role.describe(), "arn:aws:iam::111111111111:role/selected (IAMRoleSelector team-b)");
+        assert_eq!(
+            role.selected.as_deref(),
+            Some("roleARN: arn:aws:iam::111111111111:role/selected, selectorName: team-b, selectorResourceVersion: 7")
+        );
+        // a resource already living elsewhere is never moved by a selector
+        let moved = d.role_for(&r, TJ, "222222222222").expect_err("another account");
+        assert!(moved.to_string().contains("cannot move between accounts"), "{moved}");
+        d.role_selectors.push(selector("everything", "9", serde_json::json!({ "arn": "arn:aws:iam::333333333333:role/all" })));
+        let conflict = d.account_of(&r, TJ).expect_err("two selectors");
+        assert_eq!(conflict.to_string(), "multiple (2) matching IAMRoleSelectors found: team-b, everything; narrow their selectors so that one matches");
+    }
+
+    #[test]
+    fn a_session_is_named_and_tagged_after_the_namespace_or_the_resource_it_acts_for_within_stss_limits() {
+        let mut r = resource("team-b", &[]);
+        r.metadata.name = "x".repeat(60);
+        assert_eq!(session(SessionTags::None, TJ, &r), None);
+        let ns = session(SessionTags::Namespace, TJ, &r).expect("a session");
+        assert_eq!((ns.name.as_str(), ns.tags.as_slice()), ("sagemaker-agent.team-b", &[("kubernetes-namespace".to_string(), "team-b".to_string())][..]));
+        let one = session(SessionTags::Resource, TJ, &r).expect("a session");
+        assert_eq!(one.name.len(), 64, "STS refuses longer session names");
+        assert!(one.name.starts_with("sagemaker-agent.team-b.xxx"));
+        assert!(one.tags.contains(&("kubernetes-resource-kind".into(), "TrainingJob".into())));
+        assert!(one.tags.contains(&("kubernetes-resource-name".into(), r.metadata.name.clone())));
     }
 }

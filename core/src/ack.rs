@@ -8,6 +8,8 @@ pub const CONDITION_SYNCED: &str = "ACK.ResourceSynced";
 pub const CONDITION_TERMINAL: &str = "ACK.Terminal";
 /// Condition: an error that the agent retries.
 pub const CONDITION_RECOVERABLE: &str = "ACK.Recoverable";
+/// Condition: an IAMRoleSelector chose the role the resource is managed with.
+pub const CONDITION_IAM_ROLE_SELECTED: &str = "ACK.IAMRoleSelected";
 /// Condition: the summary ACK added in late 2025, derived from the three above.
 pub const CONDITION_READY: &str = "Ready";
 

@@ -115,6 +115,8 @@ pub struct KindInfo {
     /// What `describe` shows after the status: (label, path).
     pub describe_fields: &'static [(&'static str, &'static str)],
     pub depends_on: &'static [Dependency],
+    /// Cluster-scoped (ACK's IAMRoleSelector) rather than namespaced.
+    pub cluster_scoped: bool,
 }
 
 impl KindInfo {
@@ -234,6 +236,7 @@ pub const TRAINING_JOB: KindInfo = KindInfo {
         ("Model Artifacts", "status.modelArtifacts.s3ModelArtifacts"),
     ],
     depends_on: &[],
+    cluster_scoped: false,
 };
 
 /// Model (§2.5): exists or not, immutable.
@@ -252,6 +255,7 @@ pub const MODEL: KindInfo = KindInfo {
     printer_columns: &[],
     describe_fields: &[("Image", "spec.primaryContainer.image"), ("Model Data", "spec.primaryContainer.modelDataURL")],
     depends_on: &[],
+    cluster_scoped: false,
 };
 
 /// EndpointConfig (§2.6): immutable; names the models it serves.
@@ -270,6 +274,7 @@ pub const ENDPOINT_CONFIG: KindInfo = KindInfo {
     printer_columns: &[],
     describe_fields: &[],
     depends_on: &[Dependency { kind: &MODEL, fields: &[("modelName", "productionVariants[].modelName")], cascade: false }],
+    cluster_scoped: false,
 };
 
 /// Endpoint (§2.7): long-lived, updated by pointing it at another config.
@@ -302,6 +307,7 @@ pub const ENDPOINT: KindInfo = KindInfo {
         ("Last Modified", "status.lastModifiedTime"),
     ],
     depends_on: &[Dependency { kind: &ENDPOINT_CONFIG, fields: &[("endpointConfigName", "endpointConfigName")], cascade: false }],
+    cluster_scoped: false,
 };
 
 /// Group of the Application Auto Scaling kinds.
@@ -328,6 +334,7 @@ pub const SCALABLE_TARGET: KindInfo = KindInfo {
         ("Max Capacity", "spec.maxCapacity"),
     ],
     depends_on: &[],
+    cluster_scoped: false,
 };
 
 /// ScalingPolicy (§3.2): how a scalable target scales.
@@ -358,6 +365,7 @@ pub const SCALING_POLICY: KindInfo = KindInfo {
         ],
         cascade: true,
     }],
+    cluster_scoped: false,
 };
 
 /// Group of ACK's own kinds (not of any AWS service).
@@ -381,6 +389,7 @@ pub const ADOPTED_RESOURCE: KindInfo = KindInfo {
     printer_columns: &[],
     describe_fields: &[],
     depends_on: &[],
+    cluster_scoped: false,
 };
 
 /// Every kind this build serves.
@@ -391,8 +400,31 @@ pub fn find(name: &str) -> Option<&'static KindInfo> {
     KINDS.iter().copied().find(|k| k.matches(name))
 }
 
+/// IAMRoleSelector (ACK runtime's newer, cluster-scoped account mapping):
+/// the role `spec.arn` acts for the resources its selectors match (by
+/// namespace names and labels, resource kinds and resource labels). Here its
+/// status also says which resources it selects now, and where two selectors
+/// claim one resource.
+pub const IAM_ROLE_SELECTOR: KindInfo = KindInfo {
+    group: ACK_GROUP,
+    version: "v1alpha1",
+    kind: "IAMRoleSelector",
+    plural: "iamroleselectors",
+    singular: "iamroleselector",
+    short_names: &[],
+    identifiers: &[],
+    required_fields: &["arn"],
+    statuses: NO_STATUS,
+    failure_field: None,
+    progress_field: None,
+    printer_columns: &[col("ARN", "spec.arn", false), col("SELECTED", "status.selectedCount", false)],
+    describe_fields: &[],
+    depends_on: &[],
+    cluster_scoped: true,
+};
+
 /// ACK's own kinds the agent keeps (not AWS kinds).
-pub const ACK_KINDS: &[&KindInfo] = &[&ADOPTED_RESOURCE];
+pub const ACK_KINDS: &[&KindInfo] = &[&ADOPTED_RESOURCE, &IAM_ROLE_SELECTOR];
 
 /// Looks a kind up by `apiVersion` and `kind`, exactly as a manifest states
 /// them: the AWS kinds, then ACK's own.

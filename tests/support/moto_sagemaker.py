@@ -93,6 +93,10 @@ Application Auto Scaling (see "Application Auto Scaling" below for what moto lac
 
 Everything is per account and region like moto itself (state is keyed by ARN), so STS
 AssumeRole into another account keeps working.
+
+STS AssumeRole: the session tags of the request (Tags), which moto
+drops, are kept on the assumed role as `session_tags` (a dict), so /moto-api/data.json
+shows what the caller asked for.
 """
 
 from __future__ import annotations
@@ -1191,12 +1195,36 @@ def install_application_autoscaling() -> None:
 
 
 # --------------------------------------------------------------------------------------
+# STS
+
+
+def install_sts() -> None:
+    from moto.sts import models as sts_models
+    from moto.sts.responses import TokenResponse
+
+    original = TokenResponse.assume_role
+
+    def assume_role(self: Any) -> Any:
+        result = original(self)
+        tags = {t["Key"]: t.get("Value", "") for t in self._get_param("Tags") or []}
+        # the role just assumed is the newest one of the role's account
+        account = (self._get_param("RoleArn") or "").split(":")[4]
+        for backend in sts_models.sts_backends[account].values():
+            if backend.assumed_roles:
+                backend.assumed_roles[-1].session_tags = tags
+        return result
+
+    TokenResponse.assume_role = assume_role
+
+
+# --------------------------------------------------------------------------------------
 
 
 def install() -> None:
     for kind in KINDS:
         _install(kind)
     install_application_autoscaling()
+    install_sts()
 
 
 def main(argv: list[str] | None = None) -> None:

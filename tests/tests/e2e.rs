@@ -1046,14 +1046,9 @@ fn a_namespace_of_another_account_uses_the_role_the_configmap_maps_and_waits_wit
     assert!(landed["trainingJobARN"].as_str().is_some_and(|a| a.contains(":111111111111:")), "{landed}");
     assert!(training_job_in_account(&s.moto, "123456789012", "cross-account").is_none(), "also in the agent's own account");
     // what STS received: the role, with its ExternalId
-    let out = Command::new(sagemaker_testsupport::python().expect("python"))
-        .args(["-c", "import json, sys, urllib.request; d = json.load(urllib.request.urlopen(sys.argv[1] + '/moto-api/data.json')); print(json.dumps([[r['role_arn'], r['external_id']] for r in d['sts']['AssumedRole']]))"])
-        .arg(&s.moto.endpoint)
-        .output()
-        .expect("python");
-    let assumed: Vec<(String, Option<String>)> = serde_json::from_slice(&out.stdout).expect("assumed roles");
+    let assumed = assumed_roles(&s.moto);
     assert!(
-        assumed.contains(&("arn:aws:iam::111111111111:role/sagemaker-agent".into(), Some("team-b-external".into()))),
+        assumed.iter().any(|a| a.0 == "arn:aws:iam::111111111111:role/sagemaker-agent" && a.1.as_deref() == Some("team-b-external")),
         "{assumed:?}"
     );
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -1214,4 +1209,80 @@ spec:
     let model = s.cli.wait_for_kind("model", "xgboost-model", "managed", synced);
     assert_eq!(model["spec"]["executionRoleARN"], "arn:aws:iam::123456789012:role/outside");
     assert_eq!(agent_calls(&s.agent).get("CreateModel"), None, "adoption created a model");
+}
+
+/// A role moto's STS was asked to assume: role, ExternalId, session name, session tags.
+type Assumed = (String, Option<String>, String, serde_json::Map<String, Value>);
+
+/// The roles moto's STS was asked to assume.
+fn assumed_roles(moto: &Moto) -> Vec<Assumed> {
+    let out = Command::new(sagemaker_testsupport::python().expect("python"))
+        .args(["-c", "import json, sys, urllib.request; d = json.load(urllib.request.urlopen(sys.argv[1] + '/moto-api/data.json')); print(json.dumps([[r['role_arn'], r['external_id'], r['session_name'], r.get('session_tags', {})] for r in d['sts']['AssumedRole']]))"])
+        .arg(&moto.endpoint)
+        .output()
+        .expect("python");
+    serde_json::from_slice(&out.stdout).expect("assumed roles")
+}
+
+#[test]
+fn an_iam_role_selector_and_the_account_map_put_two_namespaces_jobs_in_two_accounts_with_tagged_sessions() {
+    let s = kube_setup_with(&["--session-tags", "resource"]);
+    let kubectl = |args: &[&str]| s.kubectl_ok(args);
+    kubectl(&["create", "namespace", "vision"]);
+    kubectl(&["label", "namespace", "vision", "team=vision"]);
+    kubectl(&["create", "namespace", "team-c"]);
+    kubectl(&["annotate", "namespace", "team-c", "services.k8s.aws/owner-account-id=333333333333"]);
+    kubectl(&["create", "namespace", "ack-system"]);
+    kubectl(&["create", "configmap", "ack-role-account-map", "-n", "ack-system", "--from-literal=333333333333=arn:aws:iam::333333333333:role/team-c"]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let selector = dir.path().join("selector.yaml");
+    std::fs::write(&selector, "apiVersion: services.k8s.aws/v1alpha1
+kind: IAMRoleSelector
+metadata:
+  name: vision
+spec:
+  arn: arn:aws:iam::222222222222:role/vision
+  namespaceSelector:
+    labelSelector:
+      matchLabels:
+        team: vision
+  resourceTypeSelector:
+  - group: sagemaker.services.k8s.aws
+    kind: TrainingJob
+").expect("write");
+    kubectl(&["apply", "-f", selector.to_str().expect("path")]);
+    for (ns, name) in [("vision", "selected-job"), ("team-c", "mapped-job")] {
+        let job = training_yaml_named(dir.path(), name, None);
+        s.cli.ok(&["apply", "-f", job.to_str().expect("path"), "-n", ns]);
+    }
+    for (account, name) in [("222222222222", "selected-job"), ("333333333333", "mapped-job")] {
+        wait_in_moto(&format!("{name} in account {account}"), || training_job_in_account(&s.moto, account, name).is_some());
+        assert!(training_job_in_account(&s.moto, "123456789012", name).is_none(), "{name} also in the agent's own account");
+    }
+
+    // the selector says what it selects; describe says what chose the role
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let out = s.kube.kubectl().args(["get", "iamroleselector", "vision", "-o", "json"]).output().expect("kubectl get");
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        if v["status"]["selectedCount"] == 1 {
+            assert_eq!(v["status"]["selectedResources"][0]["name"], "selected-job", "{v}");
+            assert_eq!(v["status"]["conditions"][0]["status"], "True", "{v}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "the selector never reported its selection: {v}");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let described = s.cli.ok(&["describe", "trainingjob", "selected-job", "-n", "vision"]);
+    assert!(described.contains("arn:aws:iam::222222222222:role/vision (IAMRoleSelector vision)"), "{described}");
+
+    // each session was named and tagged after the resource it acts for
+    let assumed = assumed_roles(&s.moto);
+    let session = |role: &str| assumed.iter().find(|a| a.0 == role).unwrap_or_else(|| panic!("{role} never assumed: {assumed:?}"));
+    let (_, _, name, tags) = session("arn:aws:iam::222222222222:role/vision");
+    assert_eq!(name, "sagemaker-agent.vision.selected-job");
+    assert_eq!(tags.get("kubernetes-namespace"), Some(&Value::from("vision")), "{tags:?}");
+    assert_eq!(tags.get("kubernetes-resource-name"), Some(&Value::from("selected-job")), "{tags:?}");
+    let (_, _, _, tags) = session("arn:aws:iam::333333333333:role/team-c");
+    assert_eq!(tags.get("kubernetes-namespace"), Some(&Value::from("team-c")), "{tags:?}");
 }

@@ -25,7 +25,16 @@ use crate::kinds::{AwsKind, Op, Role};
 ///
 /// `role_arn` is the seam for cross-account management (CARM): backends
 /// cache clients per target, so an assumed role gets its own clients.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// An assumed-role session as `--session-tags` asks for it: its name (what
+/// CloudTrail shows as `assumed-role/ROLE/NAME`) and its tags (IAM's
+/// `aws:PrincipalTag/...`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Session {
+    pub name: String,
+    pub tags: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Target {
     pub account: String,
     pub region: String,
@@ -35,8 +44,14 @@ pub struct Target {
     /// Another AWS endpoint than the agent's (a namespace's
     /// `services.k8s.aws/endpoint-url`).
     pub endpoint_url: Option<String>,
+    /// The assumed-role session's name and tags (`--session-tags`), when
+    /// the agent asks for sessions per namespace or resource.
+    pub session: Option<Session>,
     /// The role and what chose it, for `describe` (not part of the call).
     pub chosen_role: Option<String>,
+    /// ACK's `ACK.IAMRoleSelected` message, when an IAMRoleSelector chose
+    /// the role (not part of the call).
+    pub role_selected: Option<String>,
 }
 
 /// An error from an AWS API, reduced to what reconciling needs.
@@ -338,7 +353,7 @@ mod tests {
     }
 
     fn target(account: &str) -> Target {
-        Target { account: account.into(), region: "us-east-1".into(), role_arn: None, external_id: None, endpoint_url: None, chosen_role: None }
+        Target { account: account.into(), region: "us-east-1".into(), ..Default::default() }
     }
 
     #[tokio::test(start_paused = true)]

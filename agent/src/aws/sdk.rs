@@ -194,8 +194,13 @@ pub struct Clients {
     pub autoscaling: aws_sdk_applicationautoscaling::Client,
 }
 
-/// What one set of clients serves: (region, role, ExternalId, endpoint).
-type ClientKey = (String, Option<String>, Option<String>, Option<String>);
+/// What one set of clients serves: (region, role, ExternalId, endpoint,
+/// session).
+type ClientKey = (String, Option<String>, Option<String>, Option<String>, Option<super::Session>);
+
+/// Client sets kept before all are dropped (sessions per resource would
+/// otherwise grow without bound); a dropped set is rebuilt on its next use.
+const MAX_CLIENTS: usize = 4096;
 
 /// The SDK backend. Clients are built once per (region, role) and reused, so
 /// credentials (and later assumed roles) are cached by the SDK.
@@ -218,7 +223,9 @@ impl SdkBackend {
     }
 
     async fn clients(&self, target: &Target) -> Clients {
-        let key = (target.region.clone(), target.role_arn.clone(), target.external_id.clone(), target.endpoint_url.clone());
+        // without a role there is no session to tell apart
+        let session = target.role_arn.as_ref().and(target.session.clone());
+        let key = (target.region.clone(), target.role_arn.clone(), target.external_id.clone(), target.endpoint_url.clone(), session.clone());
         if let Some(c) = self.clients.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
             return c.clone();
         }
@@ -229,11 +236,14 @@ impl SdkBackend {
         }
         if let Some(role) = &target.role_arn {
             let mut builder = AssumeRoleProvider::builder(role.clone())
-                .session_name("sagemaker-agent")
+                .session_name(session.as_ref().map_or("sagemaker-agent", |s| s.name.as_str()))
                 .region(Region::new(target.region.clone()))
                 .configure(&self.base);
             if let Some(id) = &target.external_id {
                 builder = builder.external_id(id.clone());
+            }
+            if let Some(s) = &session {
+                builder = builder.tags(s.tags.iter().map(|(k, v)| (k.as_str(), v.as_str())));
             }
             // the provider caches the role's credentials and refreshes them
             // before they expire; the clients (and so it) are reused per key
@@ -245,7 +255,11 @@ impl SdkBackend {
             sagemaker: aws_sdk_sagemaker::Client::new(&config),
             autoscaling: aws_sdk_applicationautoscaling::Client::new(&config),
         };
-        self.clients.lock().unwrap_or_else(|p| p.into_inner()).insert(key, clients.clone());
+        let mut all = self.clients.lock().unwrap_or_else(|p| p.into_inner());
+        if all.len() >= MAX_CLIENTS {
+            all.clear();
+        }
+        all.insert(key, clients.clone());
         clients
     }
 }

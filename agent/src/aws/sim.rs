@@ -856,7 +856,7 @@ mod tests {
     use crate::kinds::{ENDPOINT, ENDPOINT_CONFIG, MODEL, TRAINING_JOB};
 
     fn here() -> Target {
-        Target { account: "1".into(), region: "us-east-1".into(), role_arn: None, external_id: None, endpoint_url: None, chosen_role: None }
+        Target { account: "1".into(), region: "us-east-1".into(), ..Default::default() }
     }
 
     async fn call(sim: &Simulator, t: &Target, kind: &'static AwsKind, role: Role, input: Value) -> Result<Value, AwsError> {

@@ -14,6 +14,7 @@
 //! [`Aws`], with what users wait for going first.
 
 mod adopted;
+mod selectors;
 pub mod observe;
 pub mod reconcile;
 pub mod status;
@@ -57,6 +58,8 @@ pub struct Settings {
     pub deletion_policy: String,
     /// `--resource-tags`: tags on everything the agent creates.
     pub resource_tags: Vec<(String, String)>,
+    /// `--session-tags`: what assumed-role sessions are tagged with.
+    pub session_tags: placement::SessionTags,
 }
 
 type Key = (&'static str, String, String);
@@ -108,11 +111,13 @@ impl Engine {
             account: settings.account.clone(),
             deletion_policy: settings.deletion_policy.clone(),
             resource_tags: settings.resource_tags.clone(),
+            session_tags: settings.session_tags,
             resync: settings.resync.clone(),
             updates_sent: Mutex::default(),
         };
         let cx = Arc::new(cx);
         tokio::spawn(adopted::run(cx.clone()));
+        tokio::spawn(selectors::run(cx.clone()));
         let engine = Arc::new(Engine { cx, settings, keys: Mutex::default(), running: Mutex::default(), tx });
         for kind in kinds::KINDS {
             let e = engine.clone();
@@ -302,7 +307,7 @@ impl Engine {
             Ok(d) => d,
             Err(_) => placement::Defaults { region: self.cx.default_region.clone(), account: self.cx.account.clone(), ..Default::default() },
         };
-        let target = Context::locate(res, &defaults);
+        let target = Context::locate(res, kind.info, &defaults);
         let status = status::build(kind, res, &target, None, &c);
         if status != res.status
             && let Err(e) = self.cx.store.write_status(kind.info, res, status).await

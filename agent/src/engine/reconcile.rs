@@ -141,6 +141,8 @@ pub struct Context {
     pub resync: std::collections::HashMap<String, Duration>,
     /// `--resource-tags`, placeholders unfilled.
     pub resource_tags: Vec<(String, String)>,
+    /// `--session-tags`.
+    pub session_tags: placement::SessionTags,
     /// The generation each resource's last update was sent for.
     pub updates_sent: std::sync::Mutex<std::collections::HashMap<(&'static str, String), i64>>,
 }
@@ -193,7 +195,9 @@ impl Context {
     /// What applies where a resource says nothing: its namespace's
     /// annotations, then the agent's settings.
     pub(crate) async fn defaults(&self) -> Result<placement::Defaults, Failure> {
-        Ok(placement::Defaults::load(&*self.store, &self.default_region, &self.account, &self.deletion_policy).await?)
+        let mut d = placement::Defaults::load(&*self.store, &self.default_region, &self.account, &self.deletion_policy).await?;
+        d.session_tags = self.session_tags;
+        Ok(d)
     }
 
     /// Where the resource lives: its recorded region, else its annotation,
@@ -213,16 +217,18 @@ impl Context {
     /// Where the resource lives, without judging its annotations (deleting
     /// must work even when the region annotation was moved).
     pub(crate) fn place(&self, kind: &AwsKind, res: &Resource, defaults: &placement::Defaults) -> Result<Target, Failure> {
-        let mut target = Self::locate(res, defaults);
+        let mut target = Self::locate(res, kind.info, defaults);
         let refused = |e: placement::NoRole| match e {
             placement::NoRole::NotAllowed { .. } => Failure::Terminal(e.to_string()),
             // not mapped (yet): wait, never the agent's own account instead
             e => Failure::Waiting(e.to_string()),
         };
-        target.account = defaults.account_of(res).map_err(refused)?;
-        let role = defaults.role_for(res, &target.account, kind.info.group).map_err(refused)?;
+        target.account = defaults.account_of(res, kind.info).map_err(refused)?;
+        let role = defaults.role_for(res, kind.info, &target.account).map_err(refused)?;
         target.chosen_role = role.as_ref().map(placement::Role::describe);
         if let Some(role) = role {
+            target.session = placement::session(defaults.session_tags, kind.info, res);
+            target.role_selected = role.selected;
             target.role_arn = Some(role.arn);
             target.external_id = role.external_id;
         }
@@ -230,12 +236,12 @@ impl Context {
     }
 
     /// The account and region of a resource (no role: for status only).
-    pub(crate) fn locate(res: &Resource, defaults: &placement::Defaults) -> Target {
+    pub(crate) fn locate(res: &Resource, kind: &KindInfo, defaults: &placement::Defaults) -> Target {
         let ns = &res.metadata.namespace;
         let region = placement::region(res, defaults.region(ns)).to_string();
-        let account = defaults.account_of(res).unwrap_or_else(|_| defaults.account(ns).to_string());
+        let account = defaults.account_of(res, kind).unwrap_or_else(|_| defaults.account(ns).to_string());
         let endpoint_url = defaults.endpoint_url(ns).map(str::to_string);
-        Target { account, region, role_arn: None, external_id: None, endpoint_url, chosen_role: None }
+        Target { account, region, endpoint_url, ..Default::default() }
     }
 
     async fn observe(&self, kind: &'static AwsKind, target: &Target, identity: &Value, priority: Priority) -> Result<Option<Value>, Failure> {

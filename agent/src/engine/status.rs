@@ -90,6 +90,9 @@ pub(crate) fn build(kind: &AwsKind, res: &Resource, target: &Target, observed: O
         None => "Unknown",
     };
     cond(ack::CONDITION_SYNCED, synced, None, &c.synced_message);
+    if let Some(selected) = &target.role_selected {
+        cond(ack::CONDITION_IAM_ROLE_SELECTED, "True", Some("Selected"), selected);
+    }
     // Ready: Terminal, else Recoverable, else (unlike ACK, which copies
     // ResourceSynced) False for a resource that ended without success, else
     // a copy of ResourceSynced
@@ -121,7 +124,7 @@ pub(crate) fn build(kind: &AwsKind, res: &Resource, target: &Target, observed: O
 /// A condition, keeping its transition time when nothing about it changed.
 /// `observedGeneration` says which spec it speaks for (kstatus, Argo CD and
 /// Flux read it; ACK's conditions lack it).
-fn condition(prev: &Value, type_: &str, state: &str, reason: Option<&str>, message: &str, generation: Option<i64>) -> Value {
+pub(crate) fn condition(prev: &Value, type_: &str, state: &str, reason: Option<&str>, message: &str, generation: Option<i64>) -> Value {
     let old = prev.as_array().and_then(|a| a.iter().find(|c| c["type"] == type_));
     let unchanged = old.is_some_and(|o| o["status"] == state && o["message"] == message);
     let time = match old {

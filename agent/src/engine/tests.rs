@@ -39,7 +39,7 @@ fn rig_before_start() -> Rig {
 }
 
 fn here() -> Target {
-    Target { account: "111111111111".into(), region: "us-east-1".into(), role_arn: None, external_id: None, endpoint_url: None, chosen_role: None }
+    Target { account: "111111111111".into(), region: "us-east-1".into(), ..Default::default() }
 }
 
 fn resource(kind: &KindInfo, name: &str, spec: Value) -> Resource {
@@ -100,6 +100,7 @@ impl Rig {
             resync: Default::default(),
             deletion_policy: deletion_policy.into(),
             resource_tags: reconcile::parse_resource_tags(&format!("{},team=%K8S_RESOURCE_KIND%", reconcile::DEFAULT_RESOURCE_TAGS)).expect("tags"),
+            session_tags: Default::default(),
         };
         Engine::start(self.store.clone(), aws.clone(), settings);
         self.aws = Some(aws);
@@ -945,4 +946,59 @@ async fn a_warm_pool_edit_on_a_finished_job_waits_for_the_pool_and_sends_nothing
         .await;
     assert_eq!(condition_status(&r, ack::CONDITION_SYNCED), Some("False"));
     assert_eq!(rig.calls("UpdateTrainingJob"), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_iam_role_selector_gives_its_role_says_what_it_selects_and_two_matching_selectors_make_the_resource_wait() {
+    let rig = rig();
+    let sel = &sagemaker_core::kinds::IAM_ROLE_SELECTOR;
+    let tj = &sagemaker_core::kinds::TRAINING_JOB;
+    let selector = |name: &str, spec: Value| -> Resource {
+        serde_json::from_value(json!({
+            "apiVersion": sel.api_version(), "kind": sel.kind, "metadata": { "name": name }, "spec": spec,
+        }))
+        .expect("selector")
+    };
+    rig.store.label_namespace("vision", "team", "vision");
+    rig.store
+        .apply(sel, &selector("vision-jobs", json!({
+            "arn": "arn:aws:iam::555555555555:role/vision",
+            "namespaceSelector": { "labelSelector": { "matchLabels": { "team": "vision" } } },
+            "resourceTypeSelector": [{ "kind": "TrainingJob" }],
+        })), false)
+        .await
+        .expect("apply selector");
+    let mut j = job("selected", json!({}));
+    j.metadata.namespace = "vision".into();
+    rig.apply(&j).await;
+    let created = |r: &Resource| r.str_at("status.ackResourceMetadata.arn").is_some();
+    let r = rig.until_in(tj, "vision", "selected", "created", created).await;
+    assert_eq!(r.str_at("status.ackResourceMetadata.ownerAccountID"), Some("555555555555"));
+    assert_eq!(r.annotation(ack::ANNOTATION_ROLE), Some("arn:aws:iam::555555555555:role/vision (IAMRoleSelector vision-jobs)"));
+    assert!(condition_message(&r, ack::CONDITION_IAM_ROLE_SELECTED).starts_with("roleARN: arn:aws:iam::555555555555:role/vision, selectorName: vision-jobs"));
+    assert!(rig.sim.roles.lock().expect("roles").contains(&(Some("arn:aws:iam::555555555555:role/vision".into()), None)));
+    let s = rig.until_in(sel, "", "vision-jobs", "selecting", |s| s.status["selectedCount"] == 1).await;
+    assert_eq!(s.status["selectedResources"][0], json!({ "group": tj.group, "kind": "TrainingJob", "namespace": "vision", "name": "selected" }));
+
+    // a second selector matching the next job: it waits, named by both, and nothing is created
+    rig.store
+        .apply(sel, &selector("all-vision", json!({
+            "arn": "arn:aws:iam::666666666666:role/all", "namespaceSelector": { "names": ["vision"] } })), false)
+        .await
+        .expect("apply selector");
+    let mut second = job("contested", json!({}));
+    second.metadata.namespace = "vision".into();
+    rig.apply(&second).await;
+    let r = rig
+        .until_in(tj, "vision", "contested", "waiting", |r| condition_message(r, ack::CONDITION_SYNCED).starts_with("multiple (2)"))
+        .await;
+    assert!(condition_message(&r, ack::CONDITION_SYNCED).contains("all-vision, vision-jobs"), "{}", condition_message(&r, ack::CONDITION_SYNCED));
+    assert!(placement::recorded_arn(&r).is_none());
+    let s = rig.until_in(sel, "", "all-vision", "conflicting", |s| s.status["conflicts"].as_array().is_some_and(|c| c.len() == 2)).await;
+    assert_eq!(s.status["conditions"][0]["status"], "False");
+    // the job made before is contested too: it says so, and keeps its account
+    let r = rig
+        .until_in(tj, "vision", "selected", "contested", |r| condition_message(r, ack::CONDITION_SYNCED).starts_with("multiple (2)"))
+        .await;
+    assert_eq!(r.str_at("status.ackResourceMetadata.ownerAccountID"), Some("555555555555"));
 }

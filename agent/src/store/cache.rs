@@ -206,8 +206,8 @@ impl Store for CachedStore {
         self.inner.mode()
     }
 
-    async fn namespace_annotations(&self) -> Result<crate::placement::NamespaceAnnotations> {
-        self.inner.namespace_annotations().await
+    async fn namespaces(&self) -> Result<crate::placement::Namespaces> {
+        self.inner.namespaces().await
     }
 
     async fn config_map(&self, name: &str) -> Result<std::collections::BTreeMap<String, String>> {

@@ -56,7 +56,13 @@ impl EmbeddedStore {
     /// name on resources).
     pub fn annotate_namespace(&self, ns: &str, key: &str, value: &str) {
         let mut namespaces = self.namespaces.lock().unwrap_or_else(|p| p.into_inner());
-        namespaces.entry(ns.to_string()).or_default().insert(key.to_string(), value.to_string());
+        namespaces.entry(ns.to_string()).or_default().annotations.insert(key.to_string(), value.to_string());
+    }
+
+    /// Sets a label of a namespace (tests: IAMRoleSelectors match them).
+    pub fn label_namespace(&self, ns: &str, key: &str, value: &str) {
+        let mut namespaces = self.namespaces.lock().unwrap_or_else(|p| p.into_inner());
+        namespaces.entry(ns.to_string()).or_default().labels.insert(key.to_string(), value.to_string());
     }
 }
 
@@ -66,9 +72,9 @@ const EVENT_BUFFER: usize = 256;
 pub struct EmbeddedStore {
     dir: PathBuf,
     inner: Arc<Mutex<Inner>>,
-    /// Namespace annotations: standalone there are no Namespace objects, so
+    /// Namespace annotations and labels: standalone there are no Namespace objects, so
     /// they are set here (tests, and the standalone configuration).
-    namespaces: Mutex<crate::placement::NamespaceAnnotations>,
+    namespaces: Mutex<crate::placement::Namespaces>,
     /// The CARM maps by ConfigMap name: a file (`--role-account-map`, read
     /// on every use so edits apply at once), or set directly (tests).
     config_maps: Mutex<std::collections::HashMap<String, RoleMap>>,
@@ -652,7 +658,7 @@ impl Store for EmbeddedStore {
         "standalone"
     }
 
-    async fn namespace_annotations(&self) -> Result<crate::placement::NamespaceAnnotations> {
+    async fn namespaces(&self) -> Result<crate::placement::Namespaces> {
         Ok(self.namespaces.lock().unwrap_or_else(|p| p.into_inner()).clone())
     }
 

@@ -107,8 +107,8 @@ impl KubeStore {
     fn api(&self, kind: &KindInfo, ns: Option<&str>) -> Api<DynamicObject> {
         let ar = api_resource(kind);
         match ns {
-            Some(ns) => Api::namespaced_with(self.client.clone(), ns, &ar),
-            None => Api::all_with(self.client.clone(), &ar),
+            Some(ns) if !kind.cluster_scoped => Api::namespaced_with(self.client.clone(), ns, &ar),
+            _ => Api::all_with(self.client.clone(), &ar),
         }
     }
 }
@@ -134,7 +134,10 @@ impl Store for KubeStore {
         // labels and annotations this manager applied before and the
         // manifest no longer has (server-side apply field ownership)
         // only what the user owns: never status, never server-managed metadata
-        let mut metadata = json!({ "name": name, "namespace": ns });
+        let mut metadata = json!({ "name": name });
+        if !kind.cluster_scoped {
+            metadata["namespace"] = json!(ns);
+        }
         if !manifest.metadata.labels.is_empty() {
             metadata["labels"] = json!(manifest.metadata.labels);
         }
@@ -243,7 +246,7 @@ impl Store for KubeStore {
             .boxed()
     }
 
-    async fn namespace_annotations(&self) -> Result<crate::placement::NamespaceAnnotations> {
+    async fn namespaces(&self) -> Result<crate::placement::Namespaces> {
         // the first listing, then what the watch keeps current
         let _ = self.namespaces.wait_until_ready().await;
         Ok(self
@@ -251,8 +254,11 @@ impl Store for KubeStore {
             .state()
             .iter()
             .filter_map(|n| {
-                let annotations = n.metadata.annotations.clone()?;
-                Some((n.metadata.name.clone()?, annotations.into_iter().collect()))
+                let meta = crate::placement::NamespaceMeta {
+                    annotations: n.metadata.annotations.clone().unwrap_or_default().into_iter().collect(),
+                    labels: n.metadata.labels.clone().unwrap_or_default().into_iter().collect(),
+                };
+                Some((n.metadata.name.clone()?, meta))
             })
             .collect())
     }

@@ -116,9 +116,10 @@ pub trait Store: Send + Sync + 'static {
     fn watch(&self, kind: &'static KindInfo) -> BoxStream<'static, Event>;
     /// `kubernetes` or `standalone`.
     fn mode(&self) -> &'static str;
-    /// The annotations of the namespaces that have any (their defaults for
-    /// the resources in them: region, deletion policy).
-    async fn namespace_annotations(&self) -> Result<crate::placement::NamespaceAnnotations> {
+    /// The annotations (the defaults of the resources in them: region,
+    /// account, deletion policy) and labels (for IAMRoleSelectors) of the
+    /// namespaces that have any.
+    async fn namespaces(&self) -> Result<crate::placement::Namespaces> {
         Ok(Default::default())
     }
     /// The data of one of the agent's ConfigMaps in its namespace (ACK's
@@ -199,8 +200,8 @@ impl Store for Instrumented {
         self.watches.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         self.inner.watch(k)
     }
-    async fn namespace_annotations(&self) -> Result<crate::placement::NamespaceAnnotations> {
-        self.inner.namespace_annotations().await
+    async fn namespaces(&self) -> Result<crate::placement::Namespaces> {
+        self.inner.namespaces().await
     }
     async fn config_map(&self, name: &str) -> Result<std::collections::BTreeMap<String, String>> {
         self.inner.config_map(name).await
