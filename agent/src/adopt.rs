@@ -108,7 +108,7 @@ fn identity(kind: &AwsKind, aws_name: &str) -> Result<Value, Error> {
 /// The spec AWS holds: every member of what describe reports that the spec
 /// (the create input) has, in ACK names; a member whose shape differs
 /// between the two is left out rather than failing the whole adoption.
-fn spec_from(kind: &AwsKind, observed: &Value, identity: &Value) -> Value {
+pub(crate) fn spec_from(kind: &AwsKind, observed: &Value, identity: &Value) -> Value {
     let schema = kind.spec_schema();
     let mut spec: Map<String, Value> = observed
         .as_object()

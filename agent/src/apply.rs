@@ -93,16 +93,19 @@ pub fn validate(source: &str, json: &str, default_namespace: &str) -> Result<Val
     check_kubernetes_name(&resource.metadata.namespace).map_err(|p| {
         invalid(Some("metadata.namespace"), format!("namespace {:?} is invalid: {p}", resource.metadata.namespace), None)
     })?;
-    validate_spec(source, info, kind, &resource.spec)?;
+    // `adopt` takes the spec from AWS: the manifest may give no more than
+    // the identifiers (in the spec or in `adoption-fields`)
+    let adopting = resource.annotation(ack::ANNOTATION_ADOPTION_POLICY) == Some("adopt");
+    validate_spec(source, info, kind, &resource.spec, adopting)?;
     Ok(Validated { kind, resource, source: source.to_string() })
 }
 
-fn validate_spec(source: &str, info: &KindInfo, kind: &AwsKind, spec: &Value) -> Result<()> {
+fn validate_spec(source: &str, info: &KindInfo, kind: &AwsKind, spec: &Value, adopting: bool) -> Result<()> {
     let invalid = |field: &str, msg: String, hint: Option<String>| Error::invalid(source, Some(field), msg, hint);
     let Some(obj) = spec.as_object() else {
         return Err(invalid("spec", "spec is missing or not an object".to_string(), None));
     };
-    for required in info.required_fields {
+    for required in info.required_fields.iter().filter(|_| !adopting) {
         if obj.get(*required).is_none_or(Value::is_null) {
             return Err(invalid(
                 &format!("spec.{required}"),
@@ -132,7 +135,7 @@ fn validate_spec(source: &str, info: &KindInfo, kind: &AwsKind, spec: &Value) ->
             ));
         }
     }
-    (kind.create.input)(spec, true).map_err(|e| {
+    (kind.create.input)(spec, !adopting).map_err(|e| {
         let e = e.under("spec");
         // the field and the hint travel on their own, so the plugin prints
         // each once: `spec.x: <what is wrong>` and `hint:`

@@ -418,6 +418,10 @@ pub fn rival<'a>(
     defaults: &Defaults,
 ) -> Option<&'a Resource> {
     let name = aws_id(r, kind);
+    // a spec naming nothing yet (adoption by annotation) claims nothing
+    if name.trim().is_empty() {
+        return None;
+    }
     let at = |o: &Resource| {
         let ns = &o.metadata.namespace;
         (defaults.account_of(o, kind).unwrap_or_default(), region(o, defaults.region(ns)).to_string())

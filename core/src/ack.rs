@@ -49,6 +49,14 @@ pub const ANNOTATION_READ_ONLY: &str = "services.k8s.aws/read-only";
 /// identifiers name (it must exist); `adopt-or-create` creates it if not.
 pub const ANNOTATION_ADOPTION_POLICY: &str = "services.k8s.aws/adoption-policy";
 
+/// Resource annotation: the identifiers of the AWS resource to adopt, as a
+/// JSON object of spec field names (`{"trainingJobName": "x"}`), where the
+/// spec does not give them.
+pub const ANNOTATION_ADOPTION_FIELDS: &str = "services.k8s.aws/adoption-fields";
+
+/// Resource annotation the agent sets once it adopted the AWS resource.
+pub const ANNOTATION_ADOPTED: &str = "services.k8s.aws/adopted";
+
 /// Namespace annotation: the deletion policy of a service's resources in the
 /// namespace (`sagemaker.services.k8s.aws/deletion-policy: retain`).
 pub fn namespace_deletion_policy(group: &str) -> String {
@@ -58,7 +66,7 @@ pub fn namespace_deletion_policy(group: &str) -> String {
 /// Resource annotations that change where or how the agent manages a
 /// resource: a change to one is reconciled like a spec change.
 pub const RECONCILE_ANNOTATIONS: &[&str] =
-    &[ANNOTATION_REGION, ANNOTATION_DELETION_POLICY, ANNOTATION_STOP, ANNOTATION_READ_ONLY, ANNOTATION_ADOPTION_POLICY];
+    &[ANNOTATION_REGION, ANNOTATION_DELETION_POLICY, ANNOTATION_STOP, ANNOTATION_READ_ONLY, ANNOTATION_ADOPTION_POLICY, ANNOTATION_ADOPTION_FIELDS];
 
 /// The value of [`ANNOTATION_DELETION_POLICY`] that keeps the AWS resource.
 pub const DELETION_POLICY_RETAIN: &str = "retain";

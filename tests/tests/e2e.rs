@@ -1208,6 +1208,27 @@ spec:
     assert!(out.status.success(), "never adopted: {}", String::from_utf8_lossy(&out.stderr));
     let model = s.cli.wait_for_kind("model", "xgboost-model", "managed", synced);
     assert_eq!(model["spec"]["executionRoleARN"], "arn:aws:iam::123456789012:role/outside");
+
+    // ACK's annotation adoption, applied with kubectl: `adopt` fills the spec from AWS
+    let annotated = "apiVersion: sagemaker.services.k8s.aws/v1alpha1
+kind: Model
+metadata:
+  name: annotated
+  annotations:
+    services.k8s.aws/adoption-policy: adopt
+    services.k8s.aws/adoption-fields: '{\"modelName\": \"xgboost-model\"}'
+spec:
+  modelName: xgboost-model
+";
+    let path = dir.path().join("annotated.yaml");
+    std::fs::write(&path, annotated).expect("write");
+    // one AWS resource, one owner: the first adopter lets go, leaving the model in AWS
+    s.cli.ok(&["delete", "model", "xgboost-model", "--retain", "--wait"]);
+    assert!(hosting_in_moto(&s.moto, "Model", "xgboost-model").is_some());
+    s.kubectl_ok(&["apply", "-f", path.to_str().expect("path")]);
+    let model = s.cli.wait_for_kind("model", "annotated", "adopted", synced);
+    assert_eq!(model["spec"]["executionRoleARN"], "arn:aws:iam::123456789012:role/outside", "{model}");
+    assert_eq!(model["metadata"]["annotations"]["services.k8s.aws/adopted"], "true", "{model}");
     assert_eq!(agent_calls(&s.agent).get("CreateModel"), None, "adoption created a model");
 }
 

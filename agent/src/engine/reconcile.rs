@@ -14,7 +14,7 @@
 use std::time::Duration;
 
 use sagemaker_core::{KindInfo, Resource, ack};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::{
     observe::Observe,
@@ -294,6 +294,42 @@ impl Context {
     }
 }
 
+/// The identifiers of the AWS resource `res` manages: its spec's, and, while
+/// it has not adopted anything yet, those its `adoption-fields` annotation
+/// gives (ACK's annotation adoption). Every identifier must be given, and
+/// the two must agree.
+fn adoption_identity(kind: &AwsKind, res: &Resource) -> Result<Value, String> {
+    let mut identity = kind.identity(&res.spec);
+    let adopting = res.annotation(ack::ANNOTATION_ADOPTION_POLICY).is_some() && placement::recorded_arn(res).is_none();
+    let Some(fields) = res.annotation(ack::ANNOTATION_ADOPTION_FIELDS).filter(|_| adopting) else {
+        return Ok(identity);
+    };
+    let given: Map<String, Value> = serde_json::from_str(fields).map_err(|e| {
+        format!("{} is not a JSON object of {}: {e}", ack::ANNOTATION_ADOPTION_FIELDS, kind.info.identifier_names())
+    })?;
+    for field in kind.info.identifiers {
+        match (given.get(*field), identity.get(*field)) {
+            (Some(a), Some(b)) if a != b => {
+                return Err(format!("{} gives {field} {a}, but spec.{field} is {b}: make them agree", ack::ANNOTATION_ADOPTION_FIELDS));
+            }
+            (Some(v), _) => {
+                identity[*field] = v.clone();
+            }
+            (None, Some(_)) => {}
+            (None, None) => return Err(format!("required field missing: {field} (in spec or {})", ack::ANNOTATION_ADOPTION_FIELDS)),
+        }
+    }
+    if let Some(unknown) = given.keys().find(|k| !kind.info.identifiers.contains(&k.as_str())) {
+        return Err(format!(
+            "{} names {unknown}, which is not an identifier of a {}: use {}",
+            ack::ANNOTATION_ADOPTION_FIELDS,
+            kind.info.kind,
+            kind.info.identifier_names()
+        ));
+    }
+    Ok(identity)
+}
+
 /// One step for a resource that is not being deleted.
 pub async fn sync(cx: &Context, kind: &'static AwsKind, res: &Resource) -> Result<Next, Failure> {
     // where it lives is checked even for a finished resource: a moved region
@@ -324,8 +360,8 @@ pub async fn sync(cx: &Context, kind: &'static AwsKind, res: &Resource) -> Resul
     {
         return Ok(Next::Done);
     }
-    let identity = kind.identity(&res.spec);
-    let id = kind.info.aws_id(&res.spec);
+    let identity = adoption_identity(kind, res).map_err(Failure::Terminal)?;
+    let id = kind.info.aws_id(&identity);
     if res.annotation(ack::ANNOTATION_READ_ONLY) == Some("true") {
         return observe_only(cx, kind, res, &target, &identity).await;
     }
@@ -358,9 +394,19 @@ pub async fn sync(cx: &Context, kind: &'static AwsKind, res: &Resource) -> Resul
             let ownership = match (arn, adoption) {
                 (Some(_), _) => Ownership::Ours,
                 // adopted on purpose: taken over, and managed from now on
-                (None, Some("adopt" | "adopt-or-create")) => {
-                    let res = cx.store.set_finalizer(kind.info, res, &finalizer, true).await?;
-                    tracing::info!("adopted");
+                (None, Some(policy @ ("adopt" | "adopt-or-create"))) => {
+                    // as ACK: `adopt` takes the spec AWS holds (the
+                    // manifest may name no more than the identifiers);
+                    // `adopt-or-create` keeps the spec, and the next step
+                    // sends what differs to AWS
+                    let mut manifest = res.clone();
+                    if policy == "adopt" {
+                        manifest.spec = crate::adopt::spec_from(kind, &observed, &identity);
+                    }
+                    manifest.metadata.annotations.insert(ack::ANNOTATION_ADOPTED.into(), "true".into());
+                    let (res, _) = cx.store.apply(kind.info, &manifest, false).await?;
+                    let res = cx.store.set_finalizer(kind.info, &res, &finalizer, true).await?;
+                    tracing::info!(policy, "adopted");
                     let reading = status::read(kind, &observed);
                     cx.write(kind, &res, &target, Some(&observed), &reading.conditions).await?;
                     return Ok(settle(cx, kind, &reading));

@@ -1002,3 +1002,46 @@ async fn an_iam_role_selector_gives_its_role_says_what_it_selects_and_two_matchi
         .await;
     assert_eq!(r.str_at("status.ackResourceMetadata.ownerAccountID"), Some("555555555555"));
 }
+
+#[tokio::test(start_paused = true)]
+async fn adoption_fields_name_what_to_adopt_adopt_takes_the_spec_aws_holds_and_a_missing_identifier_is_terminal() {
+    let rig = rig_before_start();
+    rig.sim.create_outside(&here(), &MODEL, (MODEL.create.input)(&model("outside").spec, false).expect("input"));
+    let rig = rig.started();
+    let md = &sagemaker_core::kinds::MODEL;
+    let mut bare = resource(md, "by-fields", json!({}));
+    bare.metadata.annotations.insert(ack::ANNOTATION_ADOPTION_POLICY.into(), "adopt".into());
+    bare.metadata.annotations.insert(ack::ANNOTATION_ADOPTION_FIELDS.into(), r#"{"modelName": "outside"}"#.into());
+    rig.apply(&bare).await;
+    let r = rig.until(md, "by-fields", "adopted", ready).await;
+    assert_eq!(r.spec["modelName"], "outside");
+    assert_eq!(r.spec["primaryContainer"]["image"], "img", "the spec AWS holds: {}", r.spec);
+    assert_eq!(r.annotation(ack::ANNOTATION_ADOPTED), Some("true"));
+    assert_eq!(rig.calls("CreateModel"), 0);
+
+    let mut missing = resource(md, "no-name", json!({}));
+    missing.metadata.annotations.insert(ack::ANNOTATION_ADOPTION_POLICY.into(), "adopt".into());
+    missing.metadata.annotations.insert(ack::ANNOTATION_ADOPTION_FIELDS.into(), r#"{"name": "outside"}"#.into());
+    rig.apply(&missing).await;
+    let r = rig.until(md, "no-name", "terminal", terminal).await;
+    assert_eq!(condition_message(&r, ack::CONDITION_TERMINAL), "required field missing: modelName (in spec or services.k8s.aws/adoption-fields)");
+    assert_eq!(rig.calls("CreateModel"), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn adopt_or_create_keeps_the_manifests_spec_and_sends_what_differs_to_aws() {
+    let rig = rig_before_start();
+    let ep = &sagemaker_core::kinds::ENDPOINT;
+    rig.sim.create_outside(&here(), &MODEL, (MODEL.create.input)(&model("m").spec, false).expect("input"));
+    for c in ["c1", "c2"] {
+        rig.sim.create_outside(&here(), &ENDPOINT_CONFIG, (ENDPOINT_CONFIG.create.input)(&config(c, "m", json!([])).spec, false).expect("input"));
+    }
+    rig.sim.create_outside(&here(), &ENDPOINT, (ENDPOINT.create.input)(&endpoint("ep", "c1").spec, false).expect("input"));
+    let rig = rig.started();
+    let mut mine = endpoint("ep", "c2");
+    mine.metadata.annotations.insert(ack::ANNOTATION_ADOPTION_POLICY.into(), "adopt-or-create".into());
+    rig.apply(&mine).await;
+    let r = rig.until(ep, "ep", "updated", |r| ready(r) && r.str_at("status.endpointStatus") == Some("InService") && rig.calls("UpdateEndpoint") == 1).await;
+    assert_eq!(r.spec["endpointConfigName"], "c2", "the manifest's spec stays");
+    assert_eq!(rig.calls("CreateEndpoint"), 0);
+}
