@@ -27,6 +27,8 @@ pub struct Request<'a> {
     pub name: &'a str,
     pub namespace: &'a str,
     pub region: &'a str,
+    /// Another account than the namespace's (`owner-account-id`), or empty.
+    pub account: &'a str,
 }
 
 /// The manifest of the resource that adopts what `req` names, read from AWS.
@@ -48,6 +50,9 @@ pub async fn manifest(store: Arc<dyn Store>, aws: Arc<Aws>, defaults: placement:
     .map_err(|e| Error::invalid("adopt", None, e.to_string(), None))?;
     if !req.region.is_empty() {
         resource.metadata.annotations.insert(ack::ANNOTATION_REGION.into(), req.region.into());
+    }
+    if !req.account.is_empty() {
+        resource.metadata.annotations.insert(ack::ANNOTATION_OWNER_ACCOUNT_ID.into(), req.account.into());
     }
     let cx = Context {
         store: store.clone(),

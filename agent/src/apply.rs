@@ -205,12 +205,14 @@ pub fn check_update(v: &Validated, existing: &Resource) -> Result<()> {
         ));
     }
     // where it lives is fixed once it exists in AWS, like its name
-    if let Some((recorded, wanted)) = placement::moved(existing, &v.resource) {
-        let field = format!("metadata.annotations[{:?}]", ack::ANNOTATION_REGION);
-        let message = format!("{} {} exists in region {recorded}; the manifest asks for region {wanted}", info.kind, existing.key());
+    if let Some(m) = placement::moved(existing, &v.resource) {
+        let field = format!("metadata.annotations[{:?}]", m.annotation);
+        let message = format!("{} {} exists in {what} {}; the manifest asks for {what} {}", info.kind, existing.key(), m.from, m.to, what = m.what);
         let hint = format!(
-            "a resource cannot move between regions: keep `{}: {recorded}`, or create a new resource with another metadata.name",
-            ack::ANNOTATION_REGION
+            "a resource cannot move between {what}s: keep `{}: {}`, or create a new resource with another metadata.name",
+            m.annotation,
+            m.from,
+            what = m.what
         );
         return Err(refused(field, message, hint));
     }
@@ -367,6 +369,18 @@ mod tests {
         let same = validated(|v| v["metadata"]["annotations"] = json!({ack::ANNOTATION_REGION: "us-east-1"}));
         check_update(&same, &created_in("us-east-1")).expect("same region");
         check_update(&validated(|_| {}), &created_in("us-east-1")).expect("default region");
+    }
+
+    #[test]
+    fn moving_an_existing_resource_to_another_account_is_refused_naming_the_annotation() {
+        let moved = validated(|v| v["metadata"]["annotations"] = json!({ack::ANNOTATION_OWNER_ACCOUNT_ID: "222222222222"}));
+        let mut existing = created_in("us-east-1");
+        existing.status["ackResourceMetadata"]["ownerAccountID"] = json!("111111111111");
+        let err = check_update(&moved, &existing).expect_err("refused");
+        let Error::Refused { field, message, hint, .. } = &err else { panic!("{err:?}") };
+        assert_eq!(field.as_deref(), Some("metadata.annotations[\"services.k8s.aws/owner-account-id\"]"));
+        assert!(message.contains("exists in account 111111111111; the manifest asks for account 222222222222"), "{message}");
+        assert!(hint.as_deref().unwrap_or_default().starts_with("a resource cannot move between accounts"), "{hint:?}");
     }
 
     #[test]

@@ -286,7 +286,14 @@ impl Agent for AgentService {
         let k = kind(&req.kind)?;
         let namespace = if req.namespace.is_empty() { "default" } else { &req.namespace };
         let defaults = self.defaults().await?;
-        let adoption = crate::adopt::Request { kind: k, aws_name: &req.aws_name, name: &req.name, namespace, region: &req.region };
+        let adoption = crate::adopt::Request {
+            kind: k,
+            aws_name: &req.aws_name,
+            name: &req.name,
+            namespace,
+            region: &req.region,
+            account: &req.account,
+        };
         let manifest = crate::adopt::manifest(self.store.clone(), self.aws.clone(), defaults, &adoption).await.map_err(status)?;
         // through apply's own checks; a dry run writes nothing
         let applied = self

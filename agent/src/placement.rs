@@ -367,14 +367,32 @@ pub fn recorded_arn(r: &Resource) -> Option<&str> {
     r.str_at("status.ackResourceMetadata.arn")
 }
 
-/// `(recorded, wanted)` when `wanted`'s region annotation names another
-/// region than the one `recorded` was created in. A missing annotation asks
-/// for nothing: the resource stays where it is (so a changed agent default
-/// never moves existing resources).
-pub fn moved<'a>(recorded: &'a Resource, wanted: &'a Resource) -> Option<(&'a str, &'a str)> {
-    let from = recorded.str_at("status.ackResourceMetadata.region")?;
-    let to = wanted.annotation(ack::ANNOTATION_REGION)?;
-    (from != to).then_some((from, to))
+/// A resource's annotation asking to move it to another region or account
+/// than the one it was created in.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Move<'a> {
+    /// `region` or `account`.
+    pub what: &'static str,
+    pub annotation: &'static str,
+    pub from: &'a str,
+    pub to: &'a str,
+}
+
+/// When `wanted`'s region or account annotation names another region or
+/// account than `recorded` was created in. A missing annotation asks for
+/// nothing: the resource stays where it is (so a changed namespace or agent
+/// default never moves existing resources).
+pub fn moved<'a>(recorded: &'a Resource, wanted: &'a Resource) -> Option<Move<'a>> {
+    [
+        ("region", ack::ANNOTATION_REGION, "status.ackResourceMetadata.region"),
+        ("account", ack::ANNOTATION_OWNER_ACCOUNT_ID, "status.ackResourceMetadata.ownerAccountID"),
+    ]
+    .into_iter()
+    .find_map(|(what, annotation, field)| {
+        let from = recorded.str_at(field)?;
+        let to = wanted.annotation(annotation)?;
+        (from != to).then_some(Move { what, annotation, from, to })
+    })
 }
 
 /// The region a resource lives (or will live) in.

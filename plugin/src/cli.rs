@@ -377,6 +377,11 @@ pub(crate) struct AdoptArgs {
     #[arg(long)]
     pub region: Option<String>,
 
+    /// AWS account the resource is in [default: the namespace's]; the namespace must allow it
+    /// (sagemaker.services.k8s.aws/allowed-owner-account-ids)
+    #[arg(long)]
+    pub account: Option<String>,
+
     /// Print the manifest the resource would be made from, and make nothing (to commit it to Git first)
     #[arg(long)]
     pub dry_run: bool,

@@ -1062,6 +1062,32 @@ fn a_namespace_of_another_account_uses_the_role_the_configmap_maps_and_waits_wit
         assert!(Instant::now() < deadline, "status never showed account 111111111111: {v}");
         std::thread::sleep(Duration::from_millis(200));
     }
+
+    // adopt --account: a model made in 111111111111 by another tool, adopted
+    // from a namespace only once that namespace allows the account
+    let client = sagemaker(&s.moto);
+    block_on(async move {
+        client
+            .create_model()
+            .model_name("elsewhere-model")
+            .execution_role_arn("arn:aws:iam::111111111111:role/outside")
+            .primary_container(aws_sdk_sagemaker::types::ContainerDefinition::builder().image("img").build())
+            .customize()
+            .mutate_request(|r| {
+                r.headers_mut().insert("x-moto-account-id", "111111111111");
+            })
+            .send()
+            .await
+            .expect("create the model in 111111111111");
+    });
+    let out = s.cli.run(&["adopt", "model", "elsewhere-model", "--account", "111111111111"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains("does not allow its resources to name account 111111111111"), "{}", stderr_of(&out));
+    kubectl(&["annotate", "namespace", "default", "sagemaker.services.k8s.aws/allowed-owner-account-ids=111111111111"]);
+    s.cli.ok(&["adopt", "model", "elsewhere-model", "--account", "111111111111"]);
+    let adopted = s.cli.wait_for_kind("model", "elsewhere-model", "adopted", synced);
+    assert_eq!(adopted["status"]["ackResourceMetadata"]["ownerAccountID"], "111111111111", "{adopted}");
+    assert_eq!(agent_calls(&s.agent).get("CreateModel"), None);
 }
 
 /// Runs a boto3 script against moto, as another tool than the agent would.

@@ -105,7 +105,7 @@ async fn adopt_one(cx: &Context, r: &Resource) -> Result<String, String> {
     let namespace = text("/kubernetes/metadata/namespace").unwrap_or(&r.metadata.namespace).to_string();
     let name = text("/kubernetes/metadata/name").unwrap_or_default().to_string();
     let defaults = cx.defaults().await.map_err(|f| f.to_string())?;
-    let request = adopt::Request { kind, aws_name: &aws_name, name: &name, namespace: &namespace, region: "" };
+    let request = adopt::Request { kind, aws_name: &aws_name, name: &name, namespace: &namespace, region: "", account: "" };
     let aws = cx.aws.clone();
     let mut manifest = adopt::manifest(cx.store.clone(), aws, defaults, &request).await.map_err(|e| e.to_string())?;
     // the labels and annotations the AdoptedResource gives the resource

@@ -204,11 +204,14 @@ impl Context {
     /// else its namespace's default, else the agent's. A changed annotation
     /// never moves a resource.
     fn target(&self, kind: &AwsKind, res: &Resource, defaults: &placement::Defaults) -> Result<Target, Failure> {
-        if let Some((r, a)) = placement::moved(res, res) {
+        if let Some(m) = placement::moved(res, res) {
             return Err(Failure::Terminal(format!(
-                "{} already exists in region {r}, but the desired state specifies region {a}; \
-                 a resource cannot move between regions: restore the annotation or create a new resource",
-                kind.info.kind
+                "{} already exists in {what} {}, but the desired state specifies {what} {}; \
+                 a resource cannot move between {what}s: restore the annotation or create a new resource",
+                kind.info.kind,
+                m.from,
+                m.to,
+                what = m.what
             )));
         }
         self.place(kind, res, defaults)

@@ -1,4 +1,4 @@
-//! `adopt KIND AWS_NAME [--name N] [--region R] [--dry-run]`: take over what
+//! `adopt KIND AWS_NAME [--name N] [--region R] [--account A] [--dry-run]`: take over what
 //! already runs in AWS. The agent describes it and makes the resource with
 //! the spec AWS holds (marked `services.k8s.aws/adoption-policy: adopt`), which
 //! it then manages like any other; `--dry-run` prints that manifest instead.
@@ -23,6 +23,7 @@ pub(super) async fn run(session: &Session, args: AdoptArgs) -> Result<ExitStatus
         name: args.name.clone().unwrap_or_default(),
         namespace: session.namespace.clone(),
         region: args.region.clone().unwrap_or_default(),
+        account: args.account.clone().unwrap_or_default(),
         dry_run: args.dry_run,
     };
     let what = format!("{} {}", kind.singular, args.aws_name);

@@ -149,6 +149,10 @@ pub struct AdoptRequest {
     pub region: ::prost::alloc::string::String,
     #[prost(bool, tag = "6")]
     pub dry_run: bool,
+    /// Empty: the namespace's account (or its team's, or a selector's), else
+    /// the agent's. Another account must be allowed by the namespace.
+    #[prost(string, tag = "7")]
+    pub account: ::prost::alloc::string::String,
 }
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct AdoptResponse {
