@@ -10,6 +10,7 @@ use serde_json::{Map, Value, json};
 
 use crate::{
     aws::{Aws, Priority},
+    kinds::Role,
     engine::{
         Context,
         observe::{Describe, Observe},
@@ -21,6 +22,7 @@ use crate::{
 };
 
 /// What to adopt and where the resource goes.
+#[derive(Clone, Copy)]
 pub struct Request<'a> {
     pub kind: &'static KindInfo,
     pub aws_name: &'a str,
@@ -54,18 +56,7 @@ pub async fn manifest(store: Arc<dyn Store>, aws: Arc<Aws>, defaults: placement:
     if !req.account.is_empty() {
         resource.metadata.annotations.insert(ack::ANNOTATION_OWNER_ACCOUNT_ID.into(), req.account.into());
     }
-    let cx = Context {
-        store: store.clone(),
-        aws,
-        observe: Arc::new(Describe),
-        default_region: defaults.region.clone(),
-        account: defaults.account.clone(),
-        deletion_policy: defaults.deletion_policy.clone(),
-        resync: Default::default(),
-        resource_tags: Vec::new(),
-        session_tags: defaults.session_tags,
-        updates_sent: Default::default(),
-    };
+    let cx = context(store.clone(), aws, &defaults);
     let target = cx.place(kind, &resource, &defaults).map_err(|f| failure(&f))?;
     // one AWS resource, one owner
     let all = store.list(info, None).await?;
@@ -86,6 +77,126 @@ pub async fn manifest(store: Arc<dyn Store>, aws: Arc<Aws>, defaults: placement:
     };
     resource.spec = spec_from(kind, &observed, &resource.spec);
     Ok(resource)
+}
+
+/// A context to read AWS with, outside the engine.
+fn context(store: Arc<dyn Store>, aws: Arc<Aws>, defaults: &placement::Defaults) -> Context {
+    Context {
+        store,
+        aws,
+        observe: Arc::new(Describe),
+        default_region: defaults.region.clone(),
+        account: defaults.account.clone(),
+        deletion_policy: defaults.deletion_policy.clone(),
+        resync: Default::default(),
+        resource_tags: Vec::new(),
+        session_tags: defaults.session_tags,
+        updates_sent: Default::default(),
+    }
+}
+
+/// What `adopt --all` picks: names starting with `prefix` (any identifier,
+/// for kinds named by several), carrying every tag of `tags`.
+pub struct Filter<'a> {
+    pub prefix: &'a str,
+    pub tags: &'a [(String, String)],
+}
+
+/// Pages of a list call read at most (100 resources each).
+const MAX_PAGES: usize = 50;
+
+/// The manifests of every resource of a kind `filter` picks in AWS, and
+/// what was left out and why (already managed, say). Nothing is written.
+pub async fn manifests_all(
+    store: Arc<dyn Store>,
+    aws: Arc<Aws>,
+    defaults: placement::Defaults,
+    req: &Request<'_>,
+    filter: &Filter<'_>,
+) -> Result<(Vec<Resource>, Vec<String>), Error> {
+    let kind = kinds::for_info(req.kind).ok_or_else(|| Error::NotFound(format!("{} is not served", req.kind.kind)))?;
+    let list = kind.list.as_ref().ok_or_else(|| Error::NotFound(format!("a {} cannot be listed", req.kind.kind)))?;
+    let cx = context(store.clone(), aws.clone(), &defaults);
+    // where to look: as a resource of the namespace with the request's region and account
+    let mut probe = Resource::default();
+    probe.metadata.namespace = req.namespace.to_string();
+    for (key, value) in [(ack::ANNOTATION_REGION, req.region), (ack::ANNOTATION_OWNER_ACCOUNT_ID, req.account)] {
+        if !value.is_empty() {
+            probe.metadata.annotations.insert(key.into(), value.into());
+        }
+    }
+    let target = cx.place(kind, &probe, &defaults).map_err(|f| failure(&f))?;
+    let mut input = (list.input)();
+    if let (Some(field), false) = (list.name_contains, filter.prefix.is_empty()) {
+        input[field] = json!(filter.prefix);
+    }
+    let mut items = Vec::new();
+    for _ in 0..MAX_PAGES {
+        let out = cx.call(kind, Role::List, &target, &input, Priority::Urgent).await.map_err(|f| failure(&f))?;
+        items.extend(out.get(list.items).and_then(Value::as_array).cloned().unwrap_or_default());
+        match out.get("nextToken").and_then(Value::as_str) {
+            Some(token) => input["nextToken"] = json!(token),
+            None => break,
+        }
+    }
+    // what a resource manages already (under any name) is left as it is
+    let managed = store.list(req.kind, None).await?;
+    let owner = |identity: &Value| {
+        let id = req.kind.aws_id(identity);
+        managed.iter().find(|o| {
+            let ns = &o.metadata.namespace;
+            placement::aws_id(o, req.kind) == id
+                && placement::region(o, defaults.region(ns)) == target.region
+                && defaults.account_of(o, req.kind).is_ok_and(|a| a == target.account)
+        })
+    };
+    let mut manifests = Vec::new();
+    let mut skipped = Vec::new();
+    for item in items {
+        let identity = kind.identity(&item);
+        if let Some(o) = owner(&identity) {
+            skipped.push(format!("{}: {} {} already manages it", req.kind.aws_id(&identity), req.kind.kind, o.key()));
+            continue;
+        }
+        let values: Vec<&str> = kind.info.identifiers.iter().filter_map(|f| identity.get(*f).and_then(Value::as_str)).collect();
+        if !values.iter().any(|v| v.starts_with(filter.prefix)) {
+            continue;
+        }
+        if !filter.tags.is_empty() {
+            let Some(arn) = item.get(kind.arn_field).and_then(Value::as_str) else { continue };
+            let out = cx.call(kind, Role::ListTags, &target, &json!({ "resourceARN": arn }), Priority::Urgent).await.map_err(|f| failure(&f))?;
+            let tags = (kind.service.read_tags)(&out);
+            if !filter.tags.iter().all(|t| tags.contains(t)) {
+                continue;
+            }
+        }
+        let aws_name = match values.as_slice() {
+            [one] => (*one).to_string(),
+            _ => identity.to_string(),
+        };
+        let one = Request { aws_name: &aws_name, name: &resource_name(kind.info, &identity), ..*req };
+        match manifest(store.clone(), aws.clone(), defaults.clone(), &one).await {
+            Ok(m) => manifests.push(m),
+            Err(e) => skipped.push(format!("{}: {e}", kind.info.aws_id(&identity))),
+        }
+    }
+    Ok((manifests, skipped))
+}
+
+/// A resource name for an AWS identity: its name-like identifier (`…Name`),
+/// else its id (`resourceID`), lower-cased, with what Kubernetes names do
+/// not allow made `-`.
+fn resource_name(info: &KindInfo, identity: &Value) -> String {
+    let pick = |suffix: &str| info.identifiers.iter().find(|f| f.ends_with(suffix)).and_then(|f| identity.get(*f)).and_then(Value::as_str);
+    let raw = pick("Name").or_else(|| pick("ID")).unwrap_or_default().to_ascii_lowercase();
+    let mut name = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        let c = if c.is_ascii_alphanumeric() || c == '.' { c } else { '-' };
+        if !(c == '-' && (name.is_empty() || name.ends_with('-'))) {
+            name.push(c);
+        }
+    }
+    name.trim_end_matches('-').to_string()
 }
 
 fn failure(f: &crate::engine::Failure) -> Error {

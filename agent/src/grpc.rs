@@ -294,20 +294,41 @@ impl Agent for AgentService {
             region: &req.region,
             account: &req.account,
         };
-        let manifest = crate::adopt::manifest(self.store.clone(), self.aws.clone(), defaults, &adoption).await.map_err(status)?;
-        // through apply's own checks; a dry run writes nothing
+        let (manifests, skipped) = if req.all {
+            let tags: Vec<(String, String)> = req
+                .tags
+                .iter()
+                .map(|t| t.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
+                .collect::<Option<_>>()
+                .ok_or_else(|| Status::invalid_argument("tags are key=value"))?;
+            let filter = crate::adopt::Filter { prefix: &req.prefix, tags: &tags };
+            crate::adopt::manifests_all(self.store.clone(), self.aws.clone(), defaults, &adoption, &filter).await.map_err(status)?
+        } else {
+            (vec![crate::adopt::manifest(self.store.clone(), self.aws.clone(), defaults, &adoption).await.map_err(status)?], Vec::new())
+        };
+        if manifests.is_empty() {
+            return Ok(Response::new(pb::AdoptResponse { resource: None, resources: Vec::new(), skipped }));
+        }
+        // through apply's own checks, all in one (one transaction where the
+        // store has them); a dry run writes nothing
         let applied = self
             .apply(Request::new(pb::ApplyRequest {
-                manifests: vec![pb::Manifest { source: format!("adopt {} {}", k.singular, req.aws_name), json: manifest.to_json().to_string() }],
+                manifests: manifests
+                    .iter()
+                    .map(|m| pb::Manifest { source: format!("adopt {} {}", k.singular, crate::placement::aws_id(m, k)), json: m.to_json().to_string() })
+                    .collect(),
                 dry_run: req.dry_run,
                 default_namespace: namespace.into(),
             }))
             .await?
             .into_inner();
-        // a dry run returns the manifest itself, clean to commit to Git
-        let stored = applied.results.into_iter().next().and_then(|r| r.resource);
-        let resource = if req.dry_run { Some(to_pb(&manifest)) } else { stored.or(Some(to_pb(&manifest))) };
-        Ok(Response::new(pb::AdoptResponse { resource }))
+        // a dry run returns the manifests themselves, clean to commit to Git
+        let resources: Vec<pb::Resource> = if req.dry_run {
+            manifests.iter().map(to_pb).collect()
+        } else {
+            applied.results.into_iter().zip(&manifests).map(|(r, m)| r.resource.unwrap_or_else(|| to_pb(m))).collect()
+        };
+        Ok(Response::new(pb::AdoptResponse { resource: resources.first().cloned(), resources, skipped }))
     }
 
     async fn info(&self, _: Request<pb::InfoRequest>) -> Result<Response<pb::InfoResponse>, Status> {

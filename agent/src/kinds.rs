@@ -150,6 +150,8 @@ pub enum Role {
     Delete,
     Stop,
     ListTags,
+    /// Lists what exists (for `adopt --all`).
+    List,
 }
 
 /// How an AWS "not found" looks for a kind (it differs per API, §1.4). The
@@ -196,6 +198,19 @@ pub struct DescribeList {
     /// AWS member names of one item, and its OpenAPI (the status's source).
     pub item_members: fn() -> Vec<&'static str>,
     pub item_schema: fn() -> Value,
+}
+
+/// How to list what exists of a kind (`adopt --all`): a paged call whose
+/// answer's `items` hold at least each resource's identifiers and ARN.
+#[derive(Debug)]
+pub struct List {
+    pub op: Op,
+    /// The answer's list member (ACK name): `trainingJobSummaries`.
+    pub items: &'static str,
+    /// The input (ACK names) asking for every resource.
+    pub input: fn() -> Value,
+    /// The input member filtering by part of the name, where AWS has one.
+    pub name_contains: Option<&'static str>,
 }
 
 /// How a spec edit reaches AWS.
@@ -341,6 +356,8 @@ pub struct AwsKind {
     pub delete: Option<Op>,
     /// Stops a running job (the job record stays in AWS).
     pub stop: Option<Op>,
+    /// Lists what exists (`adopt --all`).
+    pub list: Option<List>,
     /// The ARN's member in create and describe outputs (ACK name).
     pub arn_field: &'static str,
     /// Describe-output members copied into `status`, as ACK does.
@@ -375,6 +392,7 @@ impl AwsKind {
             Role::Delete => self.delete.as_ref(),
             Role::Stop => self.stop.as_ref(),
             Role::ListTags => Some(&self.service.list_tags),
+            Role::List => self.list.as_ref().map(|l| &l.op),
         }
     }
 
@@ -471,6 +489,7 @@ pub static TRAINING_JOB: AwsKind = AwsKind {
     }),
     delete: None,
     stop: Some(sagemaker_op!(StopTrainingJob, stop_training_job)),
+    list: Some(List { op: sagemaker_op!(ListTrainingJobs, list_training_jobs), items: "trainingJobSummaries", input: || json!({}), name_contains: Some("nameContains") }),
     arn_field: "trainingJobARN",
     status_fields: &[
         "trainingJobStatus",
@@ -575,6 +594,7 @@ pub static MODEL: AwsKind = AwsKind {
     update: None,
     delete: Some(sagemaker_op!(DeleteModel, delete_model)),
     stop: None,
+    list: Some(List { op: sagemaker_op!(ListModels, list_models), items: "models", input: || json!({}), name_contains: Some("nameContains") }),
     arn_field: "modelARN",
     status_fields: &[],
     last_modified: None,
@@ -599,6 +619,7 @@ pub static ENDPOINT_CONFIG: AwsKind = AwsKind {
     update: None,
     delete: Some(sagemaker_op!(DeleteEndpointConfig, delete_endpoint_config)),
     stop: None,
+    list: Some(List { op: sagemaker_op!(ListEndpointConfigs, list_endpoint_configs), items: "endpointConfigs", input: || json!({}), name_contains: Some("nameContains") }),
     arn_field: "endpointConfigARN",
     status_fields: &[],
     last_modified: None,
@@ -634,6 +655,7 @@ pub static ENDPOINT: AwsKind = AwsKind {
     }),
     delete: Some(sagemaker_op!(DeleteEndpoint, delete_endpoint)),
     stop: None,
+    list: Some(List { op: sagemaker_op!(ListEndpoints, list_endpoints), items: "endpoints", input: || json!({}), name_contains: Some("nameContains") }),
     arn_field: "endpointARN",
     status_fields: &[
         "endpointStatus",
@@ -743,6 +765,8 @@ pub static SCALABLE_TARGET: AwsKind = AwsKind {
     }),
     delete: Some(autoscaling_op!(DeregisterScalableTarget, deregister_scalable_target)),
     stop: None,
+    // every target (policy) of SageMaker's; the prefix is matched here
+    list: Some(List { op: autoscaling_op!(DescribeScalableTargets, describe_scalable_targets), items: "scalableTargets", input: || json!({ "serviceNamespace": "sagemaker" }), name_contains: None }),
     arn_field: "scalableTargetARN",
     status_fields: &["creationTime"],
     last_modified: Some("lastModifiedTime"),
@@ -792,6 +816,8 @@ pub static SCALING_POLICY: AwsKind = AwsKind {
     }),
     delete: Some(autoscaling_op!(DeleteScalingPolicy, delete_scaling_policy)),
     stop: None,
+    // every target (policy) of SageMaker's; the prefix is matched here
+    list: Some(List { op: autoscaling_op!(DescribeScalingPolicies, describe_scaling_policies), items: "scalingPolicies", input: || json!({ "serviceNamespace": "sagemaker" }), name_contains: None }),
     arn_field: "policyARN",
     status_fields: &["alarms", "creationTime"],
     last_modified: Some("lastModifiedTime"),

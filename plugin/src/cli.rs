@@ -367,7 +367,20 @@ pub(crate) struct AdoptArgs {
     pub kind: String,
 
     /// The AWS name (for kinds named by several fields, JSON: '{"resourceID": ..., ...}')
-    pub aws_name: String,
+    #[arg(required_unless_present = "all")]
+    pub aws_name: Option<String>,
+
+    /// Adopt every resource of the kind in the account and region that --prefix and --tag pick
+    #[arg(long, conflicts_with_all = ["aws_name", "name"])]
+    pub all: bool,
+
+    /// With --all: only names starting with this
+    #[arg(long, requires = "all", default_value = "")]
+    pub prefix: String,
+
+    /// With --all: only resources carrying this tag (KEY=VALUE; repeatable, all must match)
+    #[arg(long = "tag", value_name = "KEY=VALUE", requires = "all", value_parser = parse_tag)]
+    pub tags: Vec<String>,
 
     /// Name of the resource to make [default: the AWS name]
     #[arg(long)]
@@ -436,6 +449,14 @@ pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
         rest = &rest[unit_len..];
     }
     Ok(total)
+}
+
+/// `KEY=VALUE`, checked here so that a typo fails before anything is asked.
+fn parse_tag(s: &str) -> Result<String, String> {
+    match s.split_once('=') {
+        Some((k, _)) if !k.is_empty() => Ok(s.to_string()),
+        _ => Err(format!("{s:?} is not KEY=VALUE")),
+    }
 }
 
 #[cfg(test)]

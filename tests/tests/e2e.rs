@@ -1163,7 +1163,13 @@ aas.put_scaling_policy(PolicyName="outside-policy", ServiceNamespace="sagemaker"
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("endpoint.yaml");
     std::fs::write(&path, edited).expect("write");
-    s.cli.ok(&["adopt", "endpointconfig", "outside-config-2"]);
+    // --all: what the prefix picks, skipping what is already managed
+    let printed = s.cli.ok(&["adopt", "endpointconfig", "--all", "--prefix", "outside-config", "--dry-run"]);
+    assert!(printed.contains("endpointConfigName: outside-config-2") && !printed.contains("endpointConfigName: outside-config\n"), "{printed}");
+    let out = s.cli.run(&["adopt", "endpointconfig", "--all", "--prefix", "outside-config"]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("outside-config-2 adopted"), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(stderr_of(&out).contains("skipped outside-config: ") && stderr_of(&out).contains("already manages"), "{}", stderr_of(&out));
     s.cli.ok(&["apply", "-f", path.to_str().expect("path")]);
     wait_in_moto("the adopted endpoint's update", || {
         hosting_in_moto(&s.moto, "Endpoint", "outside-endpoint").is_some_and(|e| e["endpointConfigName"] == "outside-config-2" && e["endpointStatus"] == "InService")

@@ -390,6 +390,29 @@ impl Simulator {
         json!({ aws_member(&(kind.describe.output_members)(), items): found })
     }
 
+    /// Every resource of `kind` in the target's account and region (one
+    /// page), each as its identifiers and ARN, filtered as the list
+    /// call's name filter asks.
+    fn list(&self, state: &State, target: &Target, kind: &AwsKind, list: &kinds::List, query: &Value, now: f64) -> Value {
+        let prefix = format!("{}/{}/{}/", target.account, target.region, kind.info.kind);
+        let contains = list.name_contains.and_then(|f| query.get(f)).and_then(Value::as_str).unwrap_or_default();
+        let members = (list.op.output_members)();
+        let described = kind.describe_members();
+        let wanted: Vec<&str> = kind.info.identifiers.iter().copied().chain([kind.arn_field]).map(|f| aws_member(&described, f)).collect();
+        let found: Vec<Value> = state
+            .records
+            .iter()
+            .filter(|(k, _)| k.starts_with(&prefix) && k[prefix.len()..].contains(contains))
+            .map(|(_, r)| self.view(state, target, kind, r, now))
+            .filter(|v| !v.gone)
+            .map(|v| {
+                let full = describe(kind, &v);
+                Value::Object(full.as_object().into_iter().flatten().filter(|(k, _)| wanted.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect())
+            })
+            .collect();
+        json!({ aws_member(&members, list.items): found })
+    }
+
     /// Whether a record was deleted (and its deleting phase is over).
     fn deleted(&self, kind: &AwsKind, r: &Record) -> bool {
         r.events.iter().any(|e| match e {
@@ -410,6 +433,9 @@ impl Simulator {
         let ack = (call.op.read_input)(input).map_err(|e| err("ValidationException", validation_message(&e)))?;
         if let (Role::Describe, Some(list)) = (call.role, &kind.describe_list) {
             return Ok(self.describe_list(&state, target, kind, list.items, &ack, now));
+        }
+        if let (Role::List, Some(list)) = (call.role, &kind.list) {
+            return Ok(self.list(&state, target, kind, list, &ack, now));
         }
         let identity = kind.identity(&ack);
         let id = kind.info.aws_id(&identity);
@@ -517,7 +543,7 @@ impl Simulator {
                 self.save(&state)?;
                 Ok(json!({}))
             }
-            Role::ListTags => unreachable!("answered above"),
+            Role::ListTags | Role::List => unreachable!("answered above"),
         }
     }
 }

@@ -1045,3 +1045,33 @@ async fn adopt_or_create_keeps_the_manifests_spec_and_sends_what_differs_to_aws(
     assert_eq!(r.spec["endpointConfigName"], "c2", "the manifest's spec stays");
     assert_eq!(rig.calls("CreateEndpoint"), 0);
 }
+
+#[tokio::test(start_paused = true)]
+async fn adopt_all_picks_by_prefix_and_tag_and_skips_what_another_resource_manages() {
+    let rig = rig_before_start();
+    for (name, team) in [("batch-a", "vision"), ("batch-b", "vision"), ("batch-c", "nlp"), ("other", "vision")] {
+        let mut m = model(name);
+        m.spec["tags"] = json!([{ "key": "team", "value": team }]);
+        rig.sim.create_outside(&here(), &MODEL, (MODEL.create.input)(&m.spec, false).expect("input"));
+    }
+    let rig = rig.started();
+    let md = &sagemaker_core::kinds::MODEL;
+    let mut owner = model("batch-b");
+    owner.metadata.name = "already".into();
+    owner.metadata.annotations.insert(ack::ANNOTATION_ADOPTION_POLICY.into(), "adopt".into());
+    rig.apply(&owner).await;
+    rig.until(md, "already", "adopted", ready).await;
+
+    let defaults = placement::Defaults { region: "us-east-1".into(), account: "111111111111".into(), ..Default::default() };
+    let request = crate::adopt::Request { kind: md, aws_name: "", name: "", namespace: "default", region: "", account: "" };
+    let tags = [("team".to_string(), "vision".to_string())];
+    let filter = crate::adopt::Filter { prefix: "batch-", tags: &tags };
+    let aws = rig.aws.clone().expect("started");
+    let (manifests, skipped) = crate::adopt::manifests_all(rig.store.clone(), aws, defaults, &request, &filter).await.expect("listed");
+    let names: Vec<&str> = manifests.iter().map(|m| m.metadata.name.as_str()).collect();
+    assert_eq!(names, ["batch-a"], "batch-c has another team, other another prefix, batch-b an owner");
+    assert_eq!(manifests[0].spec["primaryContainer"]["image"], "img");
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
+    assert!(skipped[0].starts_with("batch-b: ") && skipped[0].contains("default/already"), "{skipped:?}");
+    assert_eq!(rig.calls("ListModels"), 1);
+}

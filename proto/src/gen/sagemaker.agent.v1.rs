@@ -153,12 +153,31 @@ pub struct AdoptRequest {
     /// the agent's. Another account must be allowed by the namespace.
     #[prost(string, tag = "7")]
     pub account: ::prost::alloc::string::String,
+    /// Adopt every resource of the kind that `prefix` and `tags` pick
+    /// (aws_name and name are then ignored).
+    #[prost(bool, tag = "8")]
+    pub all: bool,
+    /// With `all`: names starting with this (any identifier, for kinds named
+    /// by several).
+    #[prost(string, tag = "9")]
+    pub prefix: ::prost::alloc::string::String,
+    /// With `all`: `key=value` tags the AWS resource must carry, every one.
+    #[prost(string, repeated, tag = "10")]
+    pub tags: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
 }
-#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+#[derive(Clone, PartialEq, ::prost::Message)]
 pub struct AdoptResponse {
-    /// The custom resource as created (or, dry run, as it would be).
+    /// The custom resource as created (or, dry run, as it would be); with
+    /// `all`, the first of `resources`.
     #[prost(message, optional, tag = "1")]
     pub resource: ::core::option::Option<Resource>,
+    /// With `all`: every resource made (or, dry run, that would be).
+    #[prost(message, repeated, tag = "2")]
+    pub resources: ::prost::alloc::vec::Vec<Resource>,
+    /// With `all`: what was found but not adopted, each with why
+    /// (`name: ... already manages it`).
+    #[prost(string, repeated, tag = "3")]
+    pub skipped: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
 }
 #[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct InfoRequest {}
