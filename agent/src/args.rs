@@ -220,7 +220,7 @@ impl Args {
             .await
             .map_err(|e| Error::Startup(format!("cannot determine the AWS account (STS GetCallerIdentity): {e}")))?;
 
-        let store: Arc<dyn Store> = if self.standalone {
+        let (store, rbac): (Arc<dyn Store>, _) = if self.standalone {
             let (store, recovery) = EmbeddedStore::open(&self.data_dir).map_err(Error::Store)?;
             if let Some(path) = &self.role_account_map {
                 store.use_config_map_file(crate::store::kube::ROLE_ACCOUNT_MAP, path.clone());
@@ -239,7 +239,7 @@ impl Args {
             if recovery.removed_temp_files > 0 {
                 tracing::info!(count = recovery.removed_temp_files, "removed temp files of writes that never committed");
             }
-            Arc::new(store)
+            (Arc::new(store), None)
         } else {
             let client = kube_client(self.kubeconfig.as_deref(), self.context.as_deref()).await?;
             let mut infos: Vec<_> = crate::kinds::KINDS.iter().map(|k| k.info).collect();
@@ -249,9 +249,11 @@ impl Args {
                     .map(|s| s.trim().to_string())
                     .unwrap_or_else(|_| "ack-system".into())
             });
-            let kube: Arc<dyn Store> = Arc::new(KubeStore::connect(client, &infos, &namespace).await?);
+            let kube: Arc<dyn Store> = Arc::new(KubeStore::connect(client.clone(), &infos, &namespace).await?);
+            // every call authenticated and authorized as its caller
+            let rbac = Arc::new(crate::rbac::KubeAuth::new(client));
             // one watch per kind, shared by the engine and every plugin call
-            crate::store::cache::CachedStore::start(kube, &infos)
+            (crate::store::cache::CachedStore::start(kube, &infos) as Arc<dyn Store>, Some(rbac))
         };
 
         // the simulator moves in seconds, AWS in minutes: poll accordingly
@@ -272,7 +274,7 @@ impl Args {
         };
         tracing::info!(mode = store.mode(), aws = aws.backend_name(), %region, %account, listen = %self.listen, "starting");
         Engine::start(store.clone(), aws.clone(), settings);
-        let service = AgentService::new(store, aws, AgentInfo { default_region: region, account, session_tags: self.session_tags });
+        let service = AgentService::new(store, aws, AgentInfo { default_region: region, account, session_tags: self.session_tags }, rbac);
         let token = match &self.token_file {
             Some(path) => Some(TokenFile::open(path.clone()).map_err(|e| {
                 Error::Startup(format!("cannot read the token file {}: {e}", path.display()))

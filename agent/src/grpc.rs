@@ -16,6 +16,7 @@ use crate::{
     apply::{self, Validated},
     aws::Aws,
     error::Error,
+    rbac::{Access, Caller, KubeAuth},
     store::{ApplyOutcome, Event, Store},
 };
 
@@ -32,6 +33,10 @@ pub struct AgentService {
     store: Arc<dyn Store>,
     aws: Arc<Aws>,
     info: AgentInfo,
+    /// Kubernetes mode: every call authenticated and authorized as its
+    /// caller. `None` standalone, where the token file (if any) is checked
+    /// in front of every method instead.
+    rbac: Option<Arc<KubeAuth>>,
 }
 
 impl AgentService {
@@ -45,12 +50,40 @@ impl AgentService {
         Ok(d)
     }
 
-    pub fn new(store: Arc<dyn Store>, aws: Arc<Aws>, info: AgentInfo) -> AgentServer<Self> {
-        AgentServer::new(AgentService { store, aws, info })
+    pub fn new(store: Arc<dyn Store>, aws: Arc<Aws>, info: AgentInfo, rbac: Option<Arc<KubeAuth>>) -> AgentServer<Self> {
+        AgentServer::new(AgentService { store, aws, info, rbac })
             .max_decoding_message_size(sagemaker_core::wire::MAX_MESSAGE_BYTES)
             .max_encoding_message_size(sagemaker_core::wire::MAX_MESSAGE_BYTES)
     }
 }
+
+impl AgentService {
+    /// Who calls: in Kubernetes mode the user the API server says the
+    /// bearer token belongs to (UNAUTHENTICATED otherwise).
+    async fn caller<T>(&self, request: &Request<T>) -> Result<Option<Caller>, Status> {
+        match &self.rbac {
+            Some(rbac) => rbac.authenticate(request).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Whether the caller may `verb` resources of `kind` in `namespace`
+    /// (`None`: every namespace), as the API server decides it.
+    async fn allow(&self, caller: &Option<Caller>, verb: &'static str, kind: &KindInfo, namespace: Option<&str>) -> Result<(), Status> {
+        match (&self.rbac, caller) {
+            (Some(rbac), Some(caller)) => rbac.authorize(caller, Access::to(verb, kind, namespace)).await,
+            (Some(_), None) => Err(Status::unauthenticated("no caller")),
+            (None, _) => Ok(()),
+        }
+    }
+}
+
+/// The caller's name for the log of what they changed.
+fn who(caller: &Option<Caller>) -> &str {
+    caller.as_ref().map_or("-", |c| c.user.as_str())
+}
+
+type WatchStream = BoxStream<'static, Result<pb::WatchEvent, Status>>;
 
 fn kind(name: &str) -> Result<&'static KindInfo, Status> {
     kinds::find(name).ok_or_else(|| {
@@ -98,7 +131,51 @@ fn status(e: impl Into<Error>) -> Status {
 #[tonic::async_trait]
 impl Agent for AgentService {
     async fn apply(&self, request: Request<pb::ApplyRequest>) -> Result<Response<pb::ApplyResponse>, Status> {
-        let req = request.into_inner();
+        let caller = self.caller(&request).await?;
+        self.apply_as(&caller, request.into_inner()).await
+    }
+
+    async fn get(&self, request: Request<pb::GetRequest>) -> Result<Response<pb::Resource>, Status> {
+        let caller = self.caller(&request).await?;
+        self.get_as(&caller, request.into_inner()).await
+    }
+
+    async fn list(&self, request: Request<pb::ListRequest>) -> Result<Response<pb::ListResponse>, Status> {
+        let caller = self.caller(&request).await?;
+        self.list_as(&caller, request.into_inner()).await
+    }
+
+    type WatchStream = WatchStream;
+
+    async fn watch(&self, request: Request<pb::WatchRequest>) -> Result<Response<Self::WatchStream>, Status> {
+        let caller = self.caller(&request).await?;
+        self.watch_as(&caller, request.into_inner()).await
+    }
+
+    async fn delete(&self, request: Request<pb::DeleteRequest>) -> Result<Response<pb::DeleteResponse>, Status> {
+        let caller = self.caller(&request).await?;
+        self.delete_as(&caller, request.into_inner()).await
+    }
+
+    async fn stop(&self, request: Request<pb::StopRequest>) -> Result<Response<pb::StopResponse>, Status> {
+        let caller = self.caller(&request).await?;
+        self.stop_as(&caller, request.into_inner()).await
+    }
+
+    async fn adopt(&self, request: Request<pb::AdoptRequest>) -> Result<Response<pb::AdoptResponse>, Status> {
+        let caller = self.caller(&request).await?;
+        self.adopt_as(&caller, request.into_inner()).await
+    }
+
+    async fn info(&self, request: Request<pb::InfoRequest>) -> Result<Response<pb::InfoResponse>, Status> {
+        self.caller(&request).await?;
+        self.info_now()
+    }
+}
+
+/// The handlers, for an authenticated caller (each checks what it touches).
+impl AgentService {
+    async fn apply_as(&self, caller: &Option<Caller>, req: pb::ApplyRequest) -> Result<Response<pb::ApplyResponse>, Status> {
         let namespace = if req.default_namespace.is_empty() { "default" } else { &req.default_namespace };
         // validate everything first: a request applies all manifests or none
         let mut validated: Vec<Validated> = Vec::new();
@@ -116,6 +193,8 @@ impl Agent for AgentService {
             }
             let existing =
                 self.store.get(v.kind.info, &v.resource.metadata.namespace, &v.resource.metadata.name).await.map_err(status)?;
+            let verb = if existing.is_some() { "patch" } else { "create" };
+            self.allow(caller, verb, v.kind.info, Some(&v.resource.metadata.namespace)).await?;
             if let Some(existing) = existing {
                 apply::check_update(&v, &existing).map_err(status)?;
             }
@@ -142,6 +221,9 @@ impl Agent for AgentService {
             outcomes.push(dry);
         }
         if !req.dry_run {
+            for v in &validated {
+                tracing::info!(user = who(caller), resource = %v.resource.key(), kind = v.kind.info.kind, "apply");
+            }
             let manifests: Vec<_> = validated.iter().map(|v| (v.kind.info, &v.resource)).collect();
             outcomes = self.store.apply_all(&manifests).await.map_err(|p| {
                 let failed = validated.get(p.applied).map(|v| v.source.clone()).unwrap_or_default();
@@ -181,32 +263,31 @@ impl Agent for AgentService {
         Ok(Response::new(pb::ApplyResponse { results }))
     }
 
-    async fn get(&self, request: Request<pb::GetRequest>) -> Result<Response<pb::Resource>, Status> {
-        let r = request.into_inner().r#ref.unwrap_or_default();
+    async fn get_as(&self, caller: &Option<Caller>, req: pb::GetRequest) -> Result<Response<pb::Resource>, Status> {
+        let r = req.r#ref.unwrap_or_default();
         let k = kind(&r.kind)?;
         let ns = if r.namespace.is_empty() { "default" } else { &r.namespace };
+        self.allow(caller, "get", k, Some(ns)).await?;
         match self.store.get(k, ns, &r.name).await.map_err(status)? {
             Some(res) => Ok(Response::new(to_pb(&res))),
             None => Err(status(Error::NotFound(format!("{} \"{}\" not found in namespace {ns}", k.qualified(), r.name)))),
         }
     }
 
-    async fn list(&self, request: Request<pb::ListRequest>) -> Result<Response<pb::ListResponse>, Status> {
-        let r = request.into_inner();
+    async fn list_as(&self, caller: &Option<Caller>, r: pb::ListRequest) -> Result<Response<pb::ListResponse>, Status> {
         let k = kind(&r.kind)?;
         let ns = if r.all_namespaces { None } else { Some(if r.namespace.is_empty() { "default" } else { r.namespace.as_str() }) };
+        self.allow(caller, "list", k, ns).await?;
         let selector = selector(&r.label_selector)?;
         let items = self.store.list(k, ns).await.map_err(status)?;
         let items = items.iter().filter(|i| selector.matches(&i.metadata.labels)).map(to_pb).collect();
         Ok(Response::new(pb::ListResponse { items }))
     }
 
-    type WatchStream = BoxStream<'static, Result<pb::WatchEvent, Status>>;
-
-    async fn watch(&self, request: Request<pb::WatchRequest>) -> Result<Response<Self::WatchStream>, Status> {
-        let r = request.into_inner();
+    async fn watch_as(&self, caller: &Option<Caller>, r: pb::WatchRequest) -> Result<Response<WatchStream>, Status> {
         let k = kind(&r.kind)?;
         let ns = if r.namespace.is_empty() { "default".to_string() } else { r.namespace };
+        self.allow(caller, "watch", k, (!r.all_namespaces).then_some(ns.as_str())).await?;
         let (all, name) = (r.all_namespaces, r.name);
         let selector = selector(&r.label_selector)?;
         let mut seen = HashSet::new();
@@ -239,11 +320,16 @@ impl Agent for AgentService {
         Ok(Response::new(stream))
     }
 
-    async fn delete(&self, request: Request<pb::DeleteRequest>) -> Result<Response<pb::DeleteResponse>, Status> {
-        let req = request.into_inner();
+    async fn delete_as(&self, caller: &Option<Caller>, req: pb::DeleteRequest) -> Result<Response<pb::DeleteResponse>, Status> {
         let r = req.r#ref.unwrap_or_default();
         let k = kind(&r.kind)?;
         let ns = if r.namespace.is_empty() { "default" } else { &r.namespace };
+        self.allow(caller, "delete", k, Some(ns)).await?;
+        if req.retain {
+            // the annotation it sets on the way out is a change too
+            self.allow(caller, "patch", k, Some(ns)).await?;
+        }
+        tracing::info!(user = who(caller), resource = %format!("{ns}/{}", r.name), kind = k.kind, retain = req.retain, "delete");
         let not_found = || status(Error::NotFound(format!("{} \"{}\" not found in namespace {ns}", k.qualified(), r.name)));
         if req.retain {
             use sagemaker_core::ack::{ANNOTATION_DELETION_POLICY, DELETION_POLICY_RETAIN};
@@ -258,10 +344,12 @@ impl Agent for AgentService {
         Ok(Response::new(pb::DeleteResponse { resource: Some(to_pb(&res)), finalizing }))
     }
 
-    async fn stop(&self, request: Request<pb::StopRequest>) -> Result<Response<pb::StopResponse>, Status> {
-        let r = request.into_inner().r#ref.unwrap_or_default();
+    async fn stop_as(&self, caller: &Option<Caller>, req: pb::StopRequest) -> Result<Response<pb::StopResponse>, Status> {
+        let r = req.r#ref.unwrap_or_default();
         let k = kind(&r.kind)?;
         let ns = if r.namespace.is_empty() { "default" } else { &r.namespace };
+        self.allow(caller, "patch", k, Some(ns)).await?;
+        tracing::info!(user = who(caller), resource = %format!("{ns}/{}", r.name), kind = k.kind, "stop");
         if !k.is_job() {
             return Err(status(Error::invalid(
                 &format!("{}/{}", k.qualified(), r.name),
@@ -281,10 +369,12 @@ impl Agent for AgentService {
         Ok(Response::new(pb::StopResponse { resource: Some(to_pb(&res)), stopping: !ended }))
     }
 
-    async fn adopt(&self, request: Request<pb::AdoptRequest>) -> Result<Response<pb::AdoptResponse>, Status> {
-        let req = request.into_inner();
+    async fn adopt_as(&self, caller: &Option<Caller>, req: pb::AdoptRequest) -> Result<Response<pb::AdoptResponse>, Status> {
         let k = kind(&req.kind)?;
         let namespace = if req.namespace.is_empty() { "default" } else { &req.namespace };
+        // what it makes is checked by apply below; reading AWS for someone
+        // who may not create the resource would leak what AWS holds
+        self.allow(caller, "create", k, Some(namespace)).await?;
         let defaults = self.defaults().await?;
         let adoption = crate::adopt::Request {
             kind: k,
@@ -312,14 +402,14 @@ impl Agent for AgentService {
         // through apply's own checks, all in one (one transaction where the
         // store has them); a dry run writes nothing
         let applied = self
-            .apply(Request::new(pb::ApplyRequest {
+            .apply_as(caller, pb::ApplyRequest {
                 manifests: manifests
                     .iter()
                     .map(|m| pb::Manifest { source: format!("adopt {} {}", k.singular, crate::placement::aws_id(m, k)), json: m.to_json().to_string() })
                     .collect(),
                 dry_run: req.dry_run,
                 default_namespace: namespace.into(),
-            }))
+            })
             .await?
             .into_inner();
         // a dry run returns the manifests themselves, clean to commit to Git
@@ -331,7 +421,7 @@ impl Agent for AgentService {
         Ok(Response::new(pb::AdoptResponse { resource: resources.first().cloned(), resources, skipped }))
     }
 
-    async fn info(&self, _: Request<pb::InfoRequest>) -> Result<Response<pb::InfoResponse>, Status> {
+    fn info_now(&self) -> Result<Response<pb::InfoResponse>, Status> {
         Ok(Response::new(pb::InfoResponse {
             agent_version: env!("CARGO_PKG_VERSION").into(),
             mode: self.store.mode().into(),

@@ -14,4 +14,5 @@ pub mod error;
 pub mod grpc;
 pub mod kinds;
 pub mod placement;
+pub mod rbac;
 pub mod store;

@@ -1339,3 +1339,54 @@ spec:
     let (_, _, _, tags) = session("arn:aws:iam::333333333333:role/team-c");
     assert_eq!(tags.get("kubernetes-namespace"), Some(&Value::from("team-c")), "{tags:?}");
 }
+
+#[test]
+fn every_call_is_authorized_as_its_caller_with_kubernetes_rbac() {
+    let s = kube_setup();
+    let kubectl = |args: &[&str]| s.kubectl_ok(args);
+    kubectl(&["create", "namespace", "ml"]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let job = training_yaml_named(dir.path(), "alices-job", None);
+    let job = job.to_str().expect("path");
+    let as_alice = |args: &[&str]| s.cli.run(&[args, &["--token", "alice-token"]].concat());
+
+    // no credentials at all, or a token the API server does not know
+    let out = s.cli.run(&["get", "trainingjobs", "--token", "not-a-token"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains("does not accept these credentials"), "{}", stderr_of(&out));
+
+    // alice has no rights yet: refused as kubectl words it, nothing made
+    let out = as_alice(&["apply", "-f", job, "-n", "ml"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("User \"alice\" cannot create resource \"trainingjobs\" in API group \"sagemaker.services.k8s.aws\" in the namespace \"ml\""),
+        "{}",
+        stderr_of(&out)
+    );
+    assert!(s.cli.get_kind("trainingjob", "alices-job").is_none());
+
+    // a Role in ml: she may work there, and only there
+    kubectl(&["create", "role", "sagemaker-user", "-n", "ml", "--verb=get,list,watch,create,patch,delete",
+        "--resource=trainingjobs.sagemaker.services.k8s.aws"]);
+    kubectl(&["create", "rolebinding", "alice-sagemaker", "-n", "ml", "--role=sagemaker-user", "--user=alice"]);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        // the agent reuses a refusal for a few seconds
+        let out = as_alice(&["apply", "-f", job, "-n", "ml"]);
+        if out.status.success() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "alice never allowed: {}", stderr_of(&out));
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let out = as_alice(&["get", "trainingjob", "alices-job", "-n", "ml", "-o", "json"]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let out = as_alice(&["get", "trainingjobs", "-A"]);
+    assert_eq!(out.status.code(), Some(1), "listing every namespace needs a ClusterRole");
+    assert!(stderr_of(&out).contains("cannot list resource \"trainingjobs\""), "{}", stderr_of(&out));
+    let out = as_alice(&["apply", "-f", job, "-n", "default"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains("in the namespace \"default\""), "{}", stderr_of(&out));
+    let out = as_alice(&["delete", "trainingjob", "alices-job", "-n", "ml"]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+}
