@@ -144,13 +144,18 @@ fn describe_in_moto(moto: &Moto, name: &str) -> Value {
     })
 }
 
-/// AWS calls the agent made, by operation (from its Info).
-fn agent_calls(agent: &AgentProcess) -> std::collections::HashMap<String, u64> {
+/// AWS calls the agent made, by operation (from its Info), asked with
+/// `token` (a Kubernetes user's, where the agent checks callers).
+fn agent_calls_as(agent: &AgentProcess, token: Option<String>) -> std::collections::HashMap<String, u64> {
     use sagemaker_proto::v1::{InfoRequest, agent_client::AgentClient};
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(async {
         let mut client = AgentClient::connect(agent.url.clone()).await.expect("connect");
-        client.info(InfoRequest {}).await.expect("info").into_inner().aws_calls
+        let mut request = tonic::Request::new(InfoRequest {});
+        if let Some(token) = token {
+            request.metadata_mut().insert("authorization", format!("Bearer {token}").parse().expect("header"));
+        }
+        client.info(request).await.expect("info").into_inner().aws_calls
     })
 }
 
@@ -162,6 +167,11 @@ struct KubeSetup {
 }
 
 impl KubeSetup {
+    /// AWS calls the agent made, by operation, asked as the admin.
+    fn calls(&self) -> std::collections::HashMap<String, u64> {
+        agent_calls_as(&self.agent, self.kube.token("admin"))
+    }
+
     /// Plain `kubectl` against the API server, which must succeed.
     fn kubectl_ok(&self, args: &[&str]) {
         let out = self.kube.kubectl().args(args).output().expect("kubectl");
@@ -260,9 +270,9 @@ fn a_training_job_reaches_sagemaker_with_every_manifest_field_and_its_status_com
     s.cli.ok(&["delete", "trainingjob", "fail-me", "--wait"]);
 
     // a finished job costs no more AWS calls
-    let before = agent_calls(&s.agent);
+    let before = s.calls();
     std::thread::sleep(Duration::from_secs(3));
-    assert_eq!(agent_calls(&s.agent), before, "a completed job must not be polled");
+    assert_eq!(s.calls(), before, "a completed job must not be polled");
 
     // deleting releases the finalizer; the job record stays in SageMaker
     s.cli.ok(&["delete", "trainingjob", JOB, "--wait"]);
@@ -309,7 +319,7 @@ fn deleting_a_running_job_stops_it_and_retain_leaves_it_running() {
     let kept = describe_in_moto(&s.moto, "keep-me");
     assert_ne!(kept["trainingJobStatus"], "Stopped", "retain must not stop the job: {kept}");
     assert_ne!(kept["trainingJobStatus"], "Stopping");
-    assert_eq!(agent_calls(&s.agent).get("StopTrainingJob"), Some(&1));
+    assert_eq!(s.calls().get("StopTrainingJob"), Some(&1));
 }
 
 fn standalone_agent(data_dir: &Path) -> AgentProcess {
@@ -340,7 +350,7 @@ fn standalone_mode_trains_stops_and_survives_an_agent_restart_mid_flight() {
     cli.ok(&["apply", "-f", stop.to_str().expect("path")]);
     cli.wait_for("stop-me", "InProgress", |v| status(v) == "InProgress");
     cli.ok(&["delete", "trainingjob", "stop-me", "--wait"]);
-    assert_eq!(agent_calls(&agent).get("StopTrainingJob"), Some(&1));
+    assert_eq!(agent_calls_as(&agent, None).get("StopTrainingJob"), Some(&1));
 
     // a failing job: watch exits non-zero and says why
     let fail = training_yaml_named(dir.path(), "fail-me", Some(("SIM_FAIL_REASON", "AlgorithmError: out of memory")));
@@ -361,7 +371,7 @@ fn standalone_mode_trains_stops_and_survives_an_agent_restart_mid_flight() {
     let job = cli.get("in-flight").expect("job after restart");
     assert_eq!(status(&job), "Completed");
     assert!(condition(&job, "ACK.Terminal").is_none(), "{job}");
-    assert_eq!(agent_calls(&agent).get("CreateTrainingJob"), None, "the restarted agent created nothing");
+    assert_eq!(agent_calls_as(&agent, None).get("CreateTrainingJob"), None, "the restarted agent created nothing");
     // completed before the restart, still there and complete after it
     assert_eq!(status(&cli.get(JOB).expect("first job")), "Completed");
 }
@@ -856,7 +866,7 @@ fn the_tutorial_trains_deploys_and_scales_through_kubectl_sagemaker_against_moto
     assert!(message.contains("ping health check") && message.contains("ack-xgboost-endpoint-config-7420"), "{message}");
     assert_eq!(failed["status"]["endpointStatus"], "InService", "SageMaker rolled back: {failed}");
     assert_eq!(hosting_in_moto(&s.moto, "Endpoint", ENDPOINT).expect("endpoint")["endpointConfigName"], "ack-xgboost-endpoint-config-7420");
-    let updates = || agent_calls(&s.agent).get("UpdateEndpoint").copied().unwrap_or(0);
+    let updates = || s.calls().get("UpdateEndpoint").copied().unwrap_or(0);
     let tried = updates();
     std::thread::sleep(Duration::from_secs(5));
     assert_eq!(updates(), tried, "a failed update must not be retried with the same config");
@@ -922,7 +932,7 @@ fn the_tutorial_trains_deploys_and_scales_through_kubectl_sagemaker_against_moto
         assert!(hosting_in_moto(&s.moto, "EndpointConfig", config).is_none(), "{config} is still in AWS");
     }
     assert!(hosting_in_moto(&s.moto, "Model", "ack-xgboost-model-7420").is_none(), "the model is still in AWS");
-    let calls = agent_calls(&s.agent);
+    let calls = s.calls();
     // (DeleteScalingPolicy is not among them: deregistering a target deletes
     // its policies in AWS, and whichever of the two deletes goes first decides)
     for op in ["DeleteEndpoint", "DeleteEndpointConfig", "DeleteModel", "DeregisterScalableTarget", "UpdateEndpoint"] {
@@ -968,7 +978,7 @@ fn namespace_defaults_choose_region_and_deletion_policy_and_a_read_only_resource
     // the namespace retains: deleting the resource leaves the model in AWS
     s.cli.ok(&["delete", "model", &name, "-n", "east", "--wait"]);
     assert!(hosting_in_moto(&s.moto, "Model", &name).is_some(), "a retained model was deleted");
-    assert_eq!(agent_calls(&s.agent).get("DeleteModel"), None);
+    assert_eq!(s.calls().get("DeleteModel"), None);
 
     // read-only: observes the model it finds (here through the region
     // annotation), never writes, and deleting it leaves AWS alone
@@ -981,7 +991,7 @@ fn namespace_defaults_choose_region_and_deletion_policy_and_a_read_only_resource
     assert_eq!(observed["status"]["ackResourceMetadata"]["arn"], created["status"]["ackResourceMetadata"]["arn"]);
     s.cli.ok(&["delete", "model", &name, "--wait"]);
     assert!(hosting_in_moto(&s.moto, "Model", &name).is_some());
-    let calls = agent_calls(&s.agent);
+    let calls = s.calls();
     assert_eq!((calls.get("CreateModel"), calls.get("DeleteModel")), (Some(&1), None), "{calls:?}");
 }
 
@@ -1087,7 +1097,7 @@ fn a_namespace_of_another_account_uses_the_role_the_configmap_maps_and_waits_wit
     s.cli.ok(&["adopt", "model", "elsewhere-model", "--account", "111111111111"]);
     let adopted = s.cli.wait_for_kind("model", "elsewhere-model", "adopted", synced);
     assert_eq!(adopted["status"]["ackResourceMetadata"]["ownerAccountID"], "111111111111", "{adopted}");
-    assert_eq!(agent_calls(&s.agent).get("CreateModel"), None);
+    assert_eq!(s.calls().get("CreateModel"), None);
 }
 
 /// Runs a boto3 script against moto, as another tool than the agent would.
@@ -1153,7 +1163,7 @@ aas.put_scaling_policy(PolicyName="outside-policy", ServiceNamespace="sagemaker"
     assert_eq!(endpoint["spec"]["endpointConfigName"], "outside-config");
     let scaling = s.cli.wait_for_kind("scalingpolicy", "outside-policy", "adopted", synced);
     assert_eq!(scaling["spec"]["targetTrackingScalingPolicyConfiguration"]["targetValue"], 70);
-    let calls = agent_calls(&s.agent);
+    let calls = s.calls();
     for op in ["CreateModel", "CreateEndpointConfig", "CreateEndpoint", "CreateTrainingJob", "PutScalingPolicy"] {
         assert_eq!(calls.get(op), None, "adoption created something: {calls:?}");
     }
@@ -1261,7 +1271,7 @@ spec:
     let model = s.cli.wait_for_kind("model", "annotated", "adopted", synced);
     assert_eq!(model["spec"]["executionRoleARN"], "arn:aws:iam::123456789012:role/outside", "{model}");
     assert_eq!(model["metadata"]["annotations"]["services.k8s.aws/adopted"], "true", "{model}");
-    assert_eq!(agent_calls(&s.agent).get("CreateModel"), None, "adoption created a model");
+    assert_eq!(s.calls().get("CreateModel"), None, "adoption created a model");
 }
 
 /// A role moto's STS was asked to assume: role, ExternalId, session name, session tags.
