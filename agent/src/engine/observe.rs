@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::reconcile::{Context, Failure, aws_failure};
 use crate::{
-    aws::{Call, Priority, Target},
+    aws::{Priority, Target},
     kinds::{AwsKind, Role},
 };
 
@@ -39,20 +39,12 @@ impl Observe for Describe {
         identity: &Value,
         priority: Priority,
     ) -> Result<Option<Value>, Failure> {
-        let Some(call) = Call::of(kind, Role::Describe) else { return Ok(None) };
-        let input = (call.op.input)(&kind.describe_input(identity), false)
-            .map_err(|e| Failure::Terminal(e.under("spec").to_string()))?;
-        match cx.aws.call_with(target, call, input, priority).await {
-            Ok(out) => {
-                let mut answer = (call.op.output)(&out)
-                    .map_err(|e| Failure::Recoverable(format!("cannot read the {} answer: {e}", call.op.name)))?;
-                super::status::strip_nulls(&mut answer);
-                // a list call answers with the one resource asked for, or none
-                Ok(match &kind.describe_list {
-                    Some(list) => answer.get_mut(list.items).and_then(Value::as_array_mut).and_then(|items| items.pop()),
-                    None => Some(answer),
-                })
-            }
+        match cx.call_aws(kind, Role::Describe, target, &kind.describe_input(identity), priority).await? {
+            // a list call answers with the one resource asked for, or none
+            Ok(mut answer) => Ok(match &kind.describe_list {
+                Some(list) => answer.get_mut(list.items).and_then(Value::as_array_mut).and_then(|items| items.pop()),
+                None => Some(answer),
+            }),
             Err(e) if kind.not_found.matches(&e) => Ok(None),
             Err(e) => Err(aws_failure(kind, Role::Describe, e)),
         }

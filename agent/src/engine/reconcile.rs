@@ -167,7 +167,7 @@ impl Context {
 
     /// [`Context::call`], with AWS's error as it came (for callers that
     /// read particular errors); the outer error is one of ours.
-    async fn call_aws(
+    pub(crate) async fn call_aws(
         &self,
         kind: &'static AwsKind,
         role: Role,
