@@ -36,6 +36,23 @@ pub struct Request<'a> {
 /// The manifest of the resource that adopts what `req` names, read from AWS.
 /// Nothing is written anywhere.
 pub async fn manifest(store: Arc<dyn Store>, aws: Arc<Aws>, defaults: placement::Defaults, req: &Request<'_>) -> Result<Resource, Error> {
+    let cx = context(store.clone(), aws, &defaults);
+    let managed = store.list(req.kind, None).await?;
+    manifest_among(&cx, &defaults, &managed, req).await
+}
+
+/// Where the request puts a resource: its region and account annotations.
+fn locate(req: &Request<'_>, resource: &mut Resource) {
+    for (key, value) in [(ack::ANNOTATION_REGION, req.region), (ack::ANNOTATION_OWNER_ACCOUNT_ID, req.account)] {
+        if !value.is_empty() {
+            resource.metadata.annotations.insert(key.into(), value.into());
+        }
+    }
+}
+
+/// [`manifest`], with the context and the kind's stored resources given
+/// (`adopt --all` reads them once for every resource it adopts).
+async fn manifest_among(cx: &Context, defaults: &placement::Defaults, managed: &[Resource], req: &Request<'_>) -> Result<Resource, Error> {
     let kind = kinds::for_info(req.kind).ok_or_else(|| Error::NotFound(format!("{} is not served", req.kind.kind)))?;
     let info = req.kind;
     let identity = identity(kind, req.aws_name)?;
@@ -50,17 +67,10 @@ pub async fn manifest(store: Arc<dyn Store>, aws: Arc<Aws>, defaults: placement:
         "spec": identity,
     }))
     .map_err(|e| Error::invalid("adopt", None, e.to_string(), None))?;
-    if !req.region.is_empty() {
-        resource.metadata.annotations.insert(ack::ANNOTATION_REGION.into(), req.region.into());
-    }
-    if !req.account.is_empty() {
-        resource.metadata.annotations.insert(ack::ANNOTATION_OWNER_ACCOUNT_ID.into(), req.account.into());
-    }
-    let cx = context(store.clone(), aws, &defaults);
-    let target = cx.place(kind, &resource, &defaults).map_err(|f| failure(&f))?;
+    locate(req, &mut resource);
+    let target = cx.place(kind, &resource, defaults).map_err(|f| failure(&f))?;
     // one AWS resource, one owner
-    let all = store.list(info, None).await?;
-    if let Some(owner) = placement::rival(&resource, &all, info, &defaults) {
+    if let Some(owner) = placement::rival(&resource, managed, info, defaults) {
         return Err(Error::Refused {
             source_: None,
             field: None,
@@ -68,7 +78,7 @@ pub async fn manifest(store: Arc<dyn Store>, aws: Arc<Aws>, defaults: placement:
             hint: Some(format!("`kubectl sagemaker get {} {} -n {}` shows it", info.plural, owner.metadata.name, owner.metadata.namespace)),
         });
     }
-    let observed = Describe.observe(&cx, kind, &target, &resource.spec, Priority::Urgent).await.map_err(|f| failure(&f))?;
+    let observed = Describe.observe(cx, kind, &target, &resource.spec, Priority::Urgent).await.map_err(|f| failure(&f))?;
     let Some(observed) = observed else {
         return Err(Error::NotFound(format!(
             "there is no {} {} in account {} region {}; nothing was adopted",
@@ -116,15 +126,11 @@ pub async fn manifests_all(
 ) -> Result<(Vec<Resource>, Vec<String>), Error> {
     let kind = kinds::for_info(req.kind).ok_or_else(|| Error::NotFound(format!("{} is not served", req.kind.kind)))?;
     let list = kind.list.as_ref().ok_or_else(|| Error::NotFound(format!("a {} cannot be listed", req.kind.kind)))?;
-    let cx = context(store.clone(), aws.clone(), &defaults);
+    let cx = context(store.clone(), aws, &defaults);
     // where to look: as a resource of the namespace with the request's region and account
     let mut probe = Resource::default();
     probe.metadata.namespace = req.namespace.to_string();
-    for (key, value) in [(ack::ANNOTATION_REGION, req.region), (ack::ANNOTATION_OWNER_ACCOUNT_ID, req.account)] {
-        if !value.is_empty() {
-            probe.metadata.annotations.insert(key.into(), value.into());
-        }
-    }
+    locate(req, &mut probe);
     let target = cx.place(kind, &probe, &defaults).map_err(|f| failure(&f))?;
     let mut input = (list.input)();
     if let (Some(field), false) = (list.name_contains, filter.prefix.is_empty()) {
@@ -142,24 +148,19 @@ pub async fn manifests_all(
     // what a resource manages already (under any name) is left as it is
     let managed = store.list(req.kind, None).await?;
     let owner = |identity: &Value| {
-        let id = req.kind.aws_id(identity);
-        managed.iter().find(|o| {
-            let ns = &o.metadata.namespace;
-            placement::aws_id(o, req.kind) == id
-                && placement::region(o, defaults.region(ns)) == target.region
-                && defaults.account_of(o, req.kind).is_ok_and(|a| a == target.account)
-        })
+        let candidate = Resource { spec: identity.clone(), ..probe.clone() };
+        placement::claimants(&candidate, &managed, req.kind, &defaults).next()
     };
     let mut manifests = Vec::new();
     let mut skipped = Vec::new();
     for item in items {
         let identity = kind.identity(&item);
-        if let Some(o) = owner(&identity) {
-            skipped.push(format!("{}: {} {} already manages it", req.kind.aws_id(&identity), req.kind.kind, o.key()));
-            continue;
-        }
         let values: Vec<&str> = kind.info.identifiers.iter().filter_map(|f| identity.get(*f).and_then(Value::as_str)).collect();
         if !values.iter().any(|v| v.starts_with(filter.prefix)) {
+            continue;
+        }
+        if let Some(o) = owner(&identity) {
+            skipped.push(format!("{}: {} {} already manages it", req.kind.aws_id(&identity), req.kind.kind, o.key()));
             continue;
         }
         if !filter.tags.is_empty() {
@@ -175,7 +176,7 @@ pub async fn manifests_all(
             _ => identity.to_string(),
         };
         let one = Request { aws_name: &aws_name, name: &resource_name(kind.info, &identity), ..*req };
-        match manifest(store.clone(), aws.clone(), defaults.clone(), &one).await {
+        match manifest_among(&cx, &defaults, &managed, &one).await {
             Ok(m) => manifests.push(m),
             Err(e) => skipped.push(format!("{}: {e}", kind.info.aws_id(&identity))),
         }

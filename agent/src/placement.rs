@@ -427,6 +427,25 @@ pub fn owns_before(a: &Resource, b: &Resource) -> bool {
     }
 }
 
+/// The resources among `others` that claim the AWS resource `r` names in
+/// the same account and region (`r` itself too, if it is among them).
+pub fn claimants<'a>(
+    r: &Resource,
+    others: &'a [Resource],
+    kind: &KindInfo,
+    defaults: &Defaults,
+) -> impl Iterator<Item = &'a Resource> {
+    let name = aws_id(r, kind);
+    let at = |o: &Resource| {
+        let ns = &o.metadata.namespace;
+        (defaults.account_of(o, kind).unwrap_or_default(), region(o, defaults.region(ns)).to_string())
+    };
+    let here = at(r);
+    // a spec naming nothing yet (adoption by annotation) claims nothing
+    let named = !name.trim().is_empty();
+    others.iter().filter(move |o| named && aws_id(o, kind) == name && at(o) == here)
+}
+
 /// The resource among `others` that owns the AWS resource `r` names in
 /// the same account and region, if it is not `r` itself.
 pub fn rival<'a>(
@@ -435,20 +454,8 @@ pub fn rival<'a>(
     kind: &KindInfo,
     defaults: &Defaults,
 ) -> Option<&'a Resource> {
-    let name = aws_id(r, kind);
-    // a spec naming nothing yet (adoption by annotation) claims nothing
-    if name.trim().is_empty() {
-        return None;
-    }
-    let at = |o: &Resource| {
-        let ns = &o.metadata.namespace;
-        (defaults.account_of(o, kind).unwrap_or_default(), region(o, defaults.region(ns)).to_string())
-    };
-    let here = at(r);
-    others
-        .iter()
+    claimants(r, others, kind, defaults)
         .filter(|o| o.key() != r.key())
-        .filter(|o| aws_id(o, kind) == name && at(o) == here)
         .filter(|o| r.metadata.uid.is_none() || owns_before(o, r))
         .min_by(|a, b| if owns_before(a, b) { std::cmp::Ordering::Less } else { std::cmp::Ordering::Greater })
 }
