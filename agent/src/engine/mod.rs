@@ -307,7 +307,9 @@ impl Engine {
             Ok(d) => d,
             Err(_) => placement::Defaults { region: self.cx.default_region.clone(), account: self.cx.account.clone(), ..Default::default() },
         };
-        let target = Context::locate(res, kind.info, &defaults);
+        // the role too where it can be placed, so the status keeps saying
+        // which selector chose it (ACK.IAMRoleSelected) across failures
+        let target = self.cx.place(kind, res, &defaults).unwrap_or_else(|_| Context::locate(res, kind.info, &defaults));
         let status = status::build(kind, res, &target, None, &c);
         if status != res.status
             && let Err(e) = self.cx.store.write_status(kind.info, res, status).await

@@ -862,3 +862,32 @@ pub(crate) fn add_owner_tags(spec: &mut Value, field: &str, as_map: bool, res: &
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn adopting(spec: Value, fields: &str) -> Resource {
+        let mut r = Resource { spec, ..Default::default() };
+        r.metadata.annotations.insert(ack::ANNOTATION_ADOPTION_POLICY.into(), "adopt".into());
+        r.metadata.annotations.insert(ack::ANNOTATION_ADOPTION_FIELDS.into(), fields.into());
+        r
+    }
+
+    #[test]
+    fn adoption_fields_fill_the_identity_and_disagreement_unknown_keys_or_bad_json_are_named() {
+        let model = &crate::kinds::MODEL;
+        let id = adoption_identity(model, &adopting(json!({}), r#"{"modelName": "m"}"#)).expect("given");
+        assert_eq!(id, json!({ "modelName": "m" }));
+        let clash = adoption_identity(model, &adopting(json!({ "modelName": "other" }), r#"{"modelName": "m"}"#)).expect_err("clash");
+        assert!(clash.contains("gives modelName \"m\", but spec.modelName is \"other\""), "{clash}");
+        let unknown = adoption_identity(model, &adopting(json!({ "modelName": "m" }), r#"{"arn": "x"}"#)).expect_err("unknown");
+        assert!(unknown.contains("names arn, which is not an identifier of a Model: use modelName"), "{unknown}");
+        let bad = adoption_identity(model, &adopting(json!({}), "modelName=m")).expect_err("not JSON");
+        assert!(bad.starts_with("services.k8s.aws/adoption-fields is not a JSON object of modelName"), "{bad}");
+        // once adopted (an ARN recorded), the annotation no longer decides
+        let mut done = adopting(json!({ "modelName": "m" }), "not even JSON");
+        done.status = json!({ "ackResourceMetadata": { "arn": "arn:aws:sagemaker:us-east-1:1:model/m" } });
+        assert_eq!(adoption_identity(model, &done), Ok(json!({ "modelName": "m" })));
+    }
+}

@@ -970,7 +970,13 @@ async fn an_iam_role_selector_gives_its_role_says_what_it_selects_and_two_matchi
         .expect("apply selector");
     let mut j = job("selected", json!({}));
     j.metadata.namespace = "vision".into();
+    // a failed first create: the status already says which selector chose the role
+    rig.sim.inject("CreateTrainingJob", AwsError::new("CreateTrainingJob", "AccessDeniedException", "not yet"), 1);
     rig.apply(&j).await;
+    let failed = rig
+        .until_in(tj, "vision", "selected", "refused once", |r| condition_status(r, ack::CONDITION_RECOVERABLE) == Some("True"))
+        .await;
+    assert_eq!(condition_status(&failed, ack::CONDITION_IAM_ROLE_SELECTED), Some("True"));
     let created = |r: &Resource| r.str_at("status.ackResourceMetadata.arn").is_some();
     let r = rig.until_in(tj, "vision", "selected", "created", created).await;
     assert_eq!(r.str_at("status.ackResourceMetadata.ownerAccountID"), Some("555555555555"));
