@@ -46,18 +46,25 @@ pub struct Caller {
     pub extra: std::collections::BTreeMap<String, Vec<String>>,
 }
 
-/// What the call does: `create trainingjobs` in a namespace (`None`: all).
+/// What the call does: `create trainingjobs` in a namespace (`None`: all),
+/// or `impersonate` one user or group.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Access {
     pub verb: &'static str,
     pub group: &'static str,
     pub resource: &'static str,
     pub namespace: Option<String>,
+    pub name: Option<String>,
 }
 
 impl Access {
     pub fn to(verb: &'static str, kind: &KindInfo, namespace: Option<&str>) -> Access {
-        Access { verb, group: kind.group, resource: kind.plural, namespace: namespace.map(str::to_string) }
+        Access { verb, group: kind.group, resource: kind.plural, namespace: namespace.map(str::to_string), name: None }
+    }
+
+    /// Acting as `name`, a user or a group (`resource`), as `kubectl --as` does.
+    fn impersonate(resource: &'static str, name: &str) -> Access {
+        Access { verb: "impersonate", group: "", resource, namespace: None, name: Some(name.to_string()) }
     }
 
     /// As kubectl words a refusal: `User "alice" cannot create resource
@@ -68,9 +75,15 @@ impl Access {
             Some(ns) => format!("in the namespace \"{ns}\""),
             None => "at the cluster scope".to_string(),
         };
+        let what = match (self.group, &self.name) {
+            ("", None) => self.resource.to_string(),
+            ("", Some(name)) => format!("{} \"{name}\"", self.resource),
+            (group, None) => format!("{}.{group}", self.resource),
+            (group, Some(name)) => format!("{}.{group} \"{name}\"", self.resource),
+        };
         format!(
-            "{}.{} is forbidden: User \"{}\" cannot {} resource \"{}\" in API group \"{}\" {scope}",
-            self.resource, self.group, caller.user, self.verb, self.resource, self.group
+            "{what} is forbidden: User \"{}\" cannot {} resource \"{}\" in API group \"{}\" {scope}",
+            caller.user, self.verb, self.resource, self.group
         )
     }
 }
@@ -97,8 +110,14 @@ impl KubeAuth {
         KubeAuth { client, identities: Mutex::default(), decisions: Mutex::default() }
     }
 
-    /// The caller a request's `authorization: Bearer` token belongs to.
+    /// The caller a request's `authorization: Bearer` token belongs to, or
+    /// the user it impersonates (`kubectl --as`) if it may.
     pub async fn authenticate<T>(&self, request: &tonic::Request<T>) -> Result<Caller, Status> {
+        let caller = self.identify(request).await?;
+        self.acting_as(caller, request.metadata()).await
+    }
+
+    async fn identify<T>(&self, request: &tonic::Request<T>) -> Result<Caller, Status> {
         let token = request
             .metadata()
             .get(sagemaker_core::wire::AUTHORIZATION)
@@ -139,6 +158,39 @@ impl KubeAuth {
         Ok(caller)
     }
 
+    /// `impersonate-user` and `impersonate-group`, decided as the API server
+    /// decides its `Impersonate-*` headers: the caller needs `impersonate` on
+    /// the user and on each group, and the impersonated user is then the
+    /// caller for everything the call does, with the groups the API server
+    /// would give it.
+    async fn acting_as(&self, caller: Caller, metadata: &tonic::metadata::MetadataMap) -> Result<Caller, Status> {
+        let text = |v: &tonic::metadata::MetadataValue<tonic::metadata::Ascii>| v.to_str().ok().map(str::to_string);
+        let user = metadata.get(sagemaker_core::wire::IMPERSONATE_USER).and_then(text).filter(|u| !u.is_empty());
+        let mut groups: Vec<String> =
+            metadata.get_all(sagemaker_core::wire::IMPERSONATE_GROUP).iter().filter_map(text).collect();
+        let Some(user) = user else {
+            if groups.is_empty() {
+                return Ok(caller);
+            }
+            return Err(Status::invalid_argument("impersonating groups needs a user to impersonate as well (--as)"));
+        };
+        self.authorize(&caller, Access::impersonate("users", &user)).await?;
+        for group in &groups {
+            self.authorize(&caller, Access::impersonate("groups", group)).await?;
+        }
+        let mut implied = vec!["system:authenticated".to_string()];
+        if let Some(namespace) = user.strip_prefix("system:serviceaccount:").and_then(|rest| rest.split(':').next()) {
+            implied.extend(["system:serviceaccounts".to_string(), format!("system:serviceaccounts:{namespace}")]);
+        }
+        for group in implied {
+            if !groups.contains(&group) {
+                groups.push(group);
+            }
+        }
+        tracing::debug!(caller = %caller.user, impersonates = %user, "impersonation allowed");
+        Ok(Caller { user, uid: None, groups, extra: Default::default() })
+    }
+
     /// Whether `caller` may do `access`; PERMISSION_DENIED worded as kubectl
     /// words it otherwise.
     pub async fn authorize(&self, caller: &Caller, access: Access) -> Result<(), Status> {
@@ -159,6 +211,7 @@ impl KubeAuth {
                     group: Some(access.group.to_string()),
                     resource: Some(access.resource.to_string()),
                     namespace: access.namespace.clone(),
+                    name: access.name.clone(),
                     ..Default::default()
                 }),
                 ..Default::default()
@@ -193,5 +246,9 @@ mod tests {
         );
         let everywhere = Access::to("list", &sagemaker_core::kinds::MODEL, None);
         assert!(everywhere.refusal(&alice).ends_with("at the cluster scope"));
+        assert_eq!(
+            Access::impersonate("users", "bob").refusal(&alice),
+            "users \"bob\" is forbidden: User \"alice\" cannot impersonate resource \"users\" in API group \"\" at the cluster scope"
+        );
     }
 }

@@ -13,6 +13,10 @@ pub const FIELD: &str = "x-sagemaker-field";
 /// Request metadata: the caller's bearer token (`authorization: Bearer <token>`),
 /// the seam for per-call authentication and Kubernetes RBAC.
 pub const AUTHORIZATION: &str = "authorization";
+/// `kubectl --as`: the user the caller acts as, if the caller may impersonate them.
+pub const IMPERSONATE_USER: &str = "impersonate-user";
+/// `kubectl --as-group` (repeated): the groups the impersonated user is given.
+pub const IMPERSONATE_GROUP: &str = "impersonate-group";
 
 /// Metadata values must be printable ASCII; hints and paths are, but a file
 /// name may not be, so anything else is replaced rather than failing the call.

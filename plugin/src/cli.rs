@@ -41,7 +41,24 @@ pub(crate) struct GlobalArgs {
     )]
     pub namespace: Option<String>,
 
-    /// URL of the sagemaker-agent, e.g. http://127.0.0.1:50051
+    /// Kubeconfig cluster to use instead of the context's
+    #[arg(long, global = true, value_name = "NAME", help_heading = "Global options")]
+    pub cluster: Option<String>,
+
+    /// Kubeconfig user to use instead of the context's
+    #[arg(long, global = true, value_name = "NAME", help_heading = "Global options")]
+    pub user: Option<String>,
+
+    /// User to impersonate (your own user must be allowed to impersonate it)
+    #[arg(long = "as", global = true, value_name = "USER", help_heading = "Global options")]
+    pub as_user: Option<String>,
+
+    /// Group to impersonate (repeatable; needs --as)
+    #[arg(long = "as-group", global = true, value_name = "GROUP", help_heading = "Global options")]
+    pub as_group: Vec<String>,
+
+    /// URL of the sagemaker-agent, e.g. http://127.0.0.1:50051 [default: found through the cluster's
+    /// Service sagemaker-agent in --agent-namespace]
     #[arg(
         long,
         global = true,
@@ -50,6 +67,17 @@ pub(crate) struct GlobalArgs {
         help_heading = "Global options"
     )]
     pub agent: Option<String>,
+
+    /// Namespace of the cluster's sagemaker-agent Service
+    #[arg(
+        long,
+        global = true,
+        env = "KUBECTL_SAGEMAKER_AGENT_NAMESPACE",
+        value_name = "NS",
+        default_value = "ack-system",
+        help_heading = "Global options"
+    )]
+    pub agent_namespace: String,
 
     /// CA certificate (PEM) to trust for an https:// agent URL (default: the system's roots)
     #[arg(
@@ -71,6 +99,17 @@ pub(crate) struct GlobalArgs {
         help_heading = "Global options"
     )]
     pub token: Option<String>,
+
+    /// How long to wait for the API server and the agent to answer at all (e.g. 10s)
+    #[arg(
+        long,
+        global = true,
+        value_name = "DURATION",
+        default_value = "10s",
+        value_parser = parse_duration,
+        help_heading = "Global options"
+    )]
+    pub connect_timeout: Duration,
 
     /// How long to wait for each call to the agent (e.g. 30s, 2m)
     #[arg(

@@ -69,6 +69,39 @@ pub(crate) enum Error {
     },
     #[error("context {0:?} is not in the kubeconfig")]
     UnknownContext(String),
+    #[error("cannot use context {context:?} of the kubeconfig")]
+    Context {
+        context: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error("cannot get the credentials of user {user:?} of context {context:?}")]
+    Credentials {
+        context: String,
+        user: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error("cannot look for the sagemaker-agent Service in namespace {namespace} of context {context}")]
+    Discovery {
+        context: String,
+        namespace: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error("context {context} has no sagemaker-agent: there is no Service sagemaker-agent in namespace {namespace}")]
+    NoAgentService { context: String, namespace: String },
+    #[error("the Service sagemaker-agent in namespace {namespace} of context {context} cannot be used: {reason}")]
+    BadAgentService { context: String, namespace: String, reason: String },
+    #[error("no ready sagemaker-agent pod in namespace {namespace} of context {context}")]
+    NoReadyPod { context: String, namespace: String, selector: String },
+    #[error("cannot port-forward to the sagemaker-agent in namespace {namespace} of context {context}")]
+    PortForward {
+        context: String,
+        namespace: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     #[error("the token of kubeconfig user {user:?} cannot be sent as a gRPC header")]
     BadToken { user: String },
     #[error(transparent)]
@@ -204,9 +237,37 @@ impl Error {
     pub(crate) fn hint(&self) -> Option<String> {
         match self {
             Error::NoAgent => Some(
-                "pass --agent URL or set KUBECTL_SAGEMAKER_AGENT to the address of a running sagemaker-agent"
+                "use a kubeconfig context whose cluster runs the agent (`kubectl sagemaker install`), or pass \
+                 --agent URL (or set KUBECTL_SAGEMAKER_AGENT) to the address of a running sagemaker-agent"
                     .into(),
             ),
+            Error::Context { context, .. } => {
+                Some(format!("`kubectl config view --minify --context {context}` shows what the context holds"))
+            }
+            Error::Credentials { context, .. } => Some(format!(
+                "`kubectl --context {context} auth whoami` logs in the same way: make it work there first \
+                 (for EKS, `aws sts get-caller-identity` checks the AWS side)"
+            )),
+            Error::Discovery { context, namespace, .. } => Some(format!(
+                "check `kubectl --context {context} -n {namespace} get service sagemaker-agent`; or pass --agent URL"
+            )),
+            Error::NoAgentService { context, .. } => Some(format!(
+                "`kubectl sagemaker install --context {context}` installs the agent; pass --agent-namespace if it runs \
+                 in another namespace, or --agent URL"
+            )),
+            Error::BadAgentService { .. } => Some(format!(
+                "publish the agent's URL in the Service's annotation {}, or fix the Service \
+                 (`kubectl sagemaker install` makes it)",
+                crate::discover::URL_ANNOTATION
+            )),
+            Error::NoReadyPod { context, namespace, selector } => Some(format!(
+                "`kubectl --context {context} -n {namespace} get pods -l {selector}` shows the agent's pods; \
+                 `kubectl --context {context} -n {namespace} describe deployment sagemaker-agent` says why none is ready"
+            )),
+            Error::PortForward { context, namespace, .. } => Some(format!(
+                "port-forwarding needs `create` on pods/portforward in namespace {namespace}: \
+                 `kubectl --context {context} auth can-i create pods/portforward -n {namespace}` checks it"
+            )),
             Error::AgentUrl { .. } => Some("give the agent as a URL like http://HOST:PORT".into()),
             Error::AgentScheme { .. } => Some("give the agent as http://HOST:PORT or https://HOST:PORT".into()),
             Error::NoAnswer { .. } => Some(
@@ -285,6 +346,13 @@ impl Error {
             Error::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitStatus::Success,
             // 2: the agent could not be reached or used at all
             Error::NoAgent
+            | Error::Context { .. }
+            | Error::Credentials { .. }
+            | Error::Discovery { .. }
+            | Error::NoAgentService { .. }
+            | Error::BadAgentService { .. }
+            | Error::NoReadyPod { .. }
+            | Error::PortForward { .. }
             | Error::Usage(_)
             | Error::NotAJob { .. }
             | Error::AgentUrl { .. }

@@ -1,133 +1,88 @@
-//! Just enough of kubeconfig for the plugin: the selected context's namespace
-//! and its user's static token. The plugin does not talk to the API server
-//! itself, so a full client configuration would be dead weight; a missing
-//! kubeconfig is fine.
+//! The kubeconfig, read as kubectl reads it: the `--kubeconfig` file, else
+//! every file in `$KUBECONFIG` merged (the first to set a value wins; missing
+//! files are skipped), else `~/.kube/config`. A context's cluster and user are
+//! then resolved by kube's own loader, so every way kubectl logs in works here
+//! too: tokens and token files, client certificates, exec credential plugins
+//! (`aws eks get-token`), OIDC. A missing kubeconfig is fine: an agent given
+//! by URL needs none.
 
-use std::{
-    collections::HashMap,
-    fmt,
-    path::{Path, PathBuf},
-};
+use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use kube::config::{KubeConfigOptions, Kubeconfig};
 
 use crate::error::{Error, Result};
 
-/// What the selected context says.
+/// Every kubeconfig file, merged.
 #[derive(Debug, Default)]
-pub(crate) struct Selected {
-    pub namespace: Option<String>,
-    /// The context's user, for messages.
+pub(crate) struct Kubeconfigs {
+    merged: Option<Kubeconfig>,
+}
+
+/// What `--cluster` and `--user` put in place of the context's own.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Overrides {
+    pub cluster: Option<String>,
     pub user: Option<String>,
-    pub token: Option<Secret>,
 }
 
-/// A credential: never shown in `Debug` output or messages.
-pub(crate) struct Secret(pub String);
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted>")
-    }
+/// One context, resolved.
+#[derive(Debug, Default)]
+pub(crate) struct Context {
+    /// Its name (none: no kubeconfig, or no current context).
+    pub name: Option<String>,
+    pub namespace: Option<String>,
+    /// The kubeconfig user, for messages.
+    pub user: Option<String>,
+    /// The API server and credentials, as kube resolved them.
+    pub config: Option<kube::Config>,
 }
 
-#[derive(Default, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-struct File {
-    #[serde(default)]
-    current_context: Option<String>,
-    #[serde(default)]
-    contexts: Option<Vec<NamedContext>>,
-    #[serde(default)]
-    users: Option<Vec<NamedUser>>,
-}
-
-#[derive(Debug, Deserialize)]
-struct NamedContext {
-    name: String,
-    #[serde(default)]
-    context: Option<Context>,
-}
-
-#[derive(Debug, Default, Clone, Deserialize)]
-struct Context {
-    #[serde(default)]
-    namespace: Option<String>,
-    #[serde(default)]
-    user: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct NamedUser {
-    name: String,
-    #[serde(default)]
-    user: Option<User>,
-}
-
-#[derive(Default, Clone, Deserialize)]
-struct User {
-    #[serde(default)]
-    token: Option<String>,
-    #[serde(default, rename = "tokenFile")]
-    token_file: Option<String>,
-}
-
-/// Reads the kubeconfig (the `--kubeconfig` file, else every file in
-/// `$KUBECONFIG`, else `~/.kube/config`) and picks a context: `context`, else
-/// the current one. Like kubectl, the first file to set a value wins.
-pub(crate) fn select(explicit: Option<&Path>, context: Option<&str>) -> Result<Selected> {
-    let mut current = None;
-    let mut contexts: HashMap<String, Context> = HashMap::new();
-    let mut users: HashMap<String, User> = HashMap::new();
-    for path in files(explicit) {
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
+impl Kubeconfigs {
+    pub(crate) fn load(explicit: Option<&Path>) -> Result<Self> {
+        let mut merged: Option<Kubeconfig> = None;
+        for path in files(explicit) {
             // kubectl skips missing files in $KUBECONFIG; only an explicit one must exist
-            Err(e) if explicit.is_none() && e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(kubeconfig_error(&path, e)),
-        };
-        let file: File = if text.trim().is_empty() {
-            File::default()
-        } else {
-            serde_yaml::from_str(&text).map_err(|e| kubeconfig_error(&path, e))?
-        };
-        current = current.or(file.current_context.filter(|c| !c.is_empty()));
-        for c in file.contexts.unwrap_or_default() {
-            contexts.entry(c.name).or_insert(c.context.unwrap_or_default());
+            if explicit.is_none() && !path.exists() {
+                continue;
+            }
+            let file = Kubeconfig::read_from(&path).map_err(|e| kubeconfig_error(&path, e))?;
+            merged = Some(match merged {
+                Some(m) => m.merge(file).map_err(|e| kubeconfig_error(&path, e))?,
+                None => file,
+            });
         }
-        for u in file.users.unwrap_or_default() {
-            users.entry(u.name).or_insert(u.user.unwrap_or_default());
-        }
+        Ok(Kubeconfigs { merged })
     }
 
-    let selected = match context {
-        Some(name) => contexts
-            .get(name)
-            .ok_or_else(|| Error::UnknownContext(name.to_string()))?,
-        None => match current.as_ref().and_then(|name| contexts.get(name)) {
-            Some(c) => c,
-            None => return Ok(Selected::default()),
-        },
-    };
-    let user = selected.user.clone().filter(|u| !u.is_empty());
-    let token = match user.as_ref().and_then(|u| users.get(u)) {
-        Some(User {
-            token: Some(token), ..
-        }) if !token.is_empty() => Some(Secret(token.clone())),
-        Some(User {
-            token_file: Some(path),
-            ..
-        }) if !path.is_empty() => {
-            let token = std::fs::read_to_string(path).map_err(|e| kubeconfig_error(Path::new(path), e))?;
-            Some(Secret(token.trim().to_string()))
-        }
-        _ => None,
-    };
-    Ok(Selected {
-        namespace: selected.namespace.clone().filter(|n| !n.is_empty()),
-        user,
-        token,
-    })
+    /// The current context's name.
+    pub(crate) fn current(&self) -> Option<&str> {
+        self.merged.as_ref()?.current_context.as_deref().filter(|c| !c.is_empty())
+    }
+
+    /// Resolves `name` (none: the current context) with kube's loader.
+    pub(crate) async fn context(&self, name: Option<&str>, overrides: &Overrides) -> Result<Context> {
+        let Some(name) = name.or(self.current()) else {
+            return Ok(Context::default());
+        };
+        let unknown = || Error::UnknownContext(name.to_string());
+        let kubeconfig = self.merged.as_ref().ok_or_else(unknown)?;
+        let named = kubeconfig.contexts.iter().find(|c| c.name == name).ok_or_else(unknown)?;
+        let own = named.context.clone().unwrap_or_default();
+        let options = KubeConfigOptions {
+            context: Some(name.to_string()),
+            cluster: overrides.cluster.clone(),
+            user: overrides.user.clone(),
+        };
+        let config = kube::Config::from_custom_kubeconfig(kubeconfig.clone(), &options)
+            .await
+            .map_err(|source| Error::Context { context: name.to_string(), source: Box::new(source) })?;
+        Ok(Context {
+            name: Some(name.to_string()),
+            namespace: own.namespace.filter(|n| !n.is_empty()),
+            user: overrides.user.clone().or(own.user).filter(|u| !u.is_empty()),
+            config: Some(config),
+        })
+    }
 }
 
 fn files(explicit: Option<&Path>) -> Vec<PathBuf> {
@@ -135,9 +90,7 @@ fn files(explicit: Option<&Path>) -> Vec<PathBuf> {
         return vec![path.to_path_buf()];
     }
     if let Some(list) = std::env::var_os("KUBECONFIG").filter(|v| !v.is_empty()) {
-        return std::env::split_paths(&list)
-            .filter(|p| !p.as_os_str().is_empty())
-            .collect();
+        return std::env::split_paths(&list).filter(|p| !p.as_os_str().is_empty()).collect();
     }
     std::env::var_os("HOME")
         .map(|home| vec![PathBuf::from(home).join(".kube").join("config")])
@@ -145,10 +98,7 @@ fn files(explicit: Option<&Path>) -> Vec<PathBuf> {
 }
 
 fn kubeconfig_error(path: &Path, source: impl std::error::Error + Send + Sync + 'static) -> Error {
-    Error::Kubeconfig {
-        path: path.display().to_string(),
-        source: Box::new(source),
-    }
+    Error::Kubeconfig { path: path.display().to_string(), source: Box::new(source) }
 }
 
 #[cfg(test)]
@@ -159,6 +109,11 @@ mod tests {
 apiVersion: v1
 kind: Config
 current-context: dev
+clusters:
+- name: c
+  cluster: {server: "https://127.0.0.1:6443"}
+- name: d
+  cluster: {server: "https://10.0.0.1:6443"}
 contexts:
 - name: dev
   context: {cluster: c, user: alice, namespace: ml}
@@ -168,7 +123,11 @@ users:
 - name: alice
   user: {token: s3cret}
 - name: bob
-  user: {client-certificate-data: AAAA}
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1beta1
+      command: aws
+      args: [eks, get-token, --cluster-name, prod]
 "#;
 
     fn write(text: &str) -> tempfile::NamedTempFile {
@@ -177,33 +136,46 @@ users:
         file
     }
 
-    #[test]
-    fn the_current_context_gives_the_namespace_and_token() {
+    #[tokio::test]
+    async fn the_current_context_gives_the_namespace_user_and_server() {
         let file = write(CONFIG);
-        let selected = select(Some(file.path()), None).expect("reads");
-        assert_eq!(selected.namespace.as_deref(), Some("ml"));
-        assert_eq!(selected.token.map(|t| t.0).as_deref(), Some("s3cret"));
+        let all = Kubeconfigs::load(Some(file.path())).expect("reads");
+        let context = all.context(None, &Overrides::default()).await.expect("resolves");
+        assert_eq!(context.name.as_deref(), Some("dev"));
+        assert_eq!(context.namespace.as_deref(), Some("ml"));
+        assert_eq!(context.user.as_deref(), Some("alice"));
+        let config = context.config.expect("config");
+        assert_eq!(config.cluster_url.to_string(), "https://127.0.0.1:6443/");
+        assert!(config.auth_info.token.is_some());
     }
 
-    #[test]
-    fn a_named_context_without_namespace_or_token_gives_neither() {
+    #[tokio::test]
+    async fn cluster_and_user_flags_replace_the_contexts_own() {
         let file = write(CONFIG);
-        let selected = select(Some(file.path()), Some("prod")).expect("reads");
-        assert_eq!(selected.namespace, None);
-        assert!(selected.token.is_none());
+        let all = Kubeconfigs::load(Some(file.path())).expect("reads");
+        let overrides = Overrides { cluster: Some("d".into()), user: Some("bob".into()) };
+        let context = all.context(Some("dev"), &overrides).await.expect("resolves");
+        let config = context.config.expect("config");
+        assert_eq!(config.cluster_url.to_string(), "https://10.0.0.1:6443/");
+        assert_eq!(context.user.as_deref(), Some("bob"));
+        assert!(config.auth_info.exec.is_some(), "bob logs in with an exec plugin");
     }
 
-    #[test]
-    fn an_unknown_context_is_an_error() {
+    #[tokio::test]
+    async fn an_unknown_context_is_an_error_and_no_kubeconfig_is_none() {
         let file = write(CONFIG);
-        let err = select(Some(file.path()), Some("staging")).expect_err("unknown");
+        let all = Kubeconfigs::load(Some(file.path())).expect("reads");
+        let err = all.context(Some("staging"), &Overrides::default()).await.expect_err("unknown");
         assert!(matches!(err, Error::UnknownContext(name) if name == "staging"));
+
+        let none = Kubeconfigs::default();
+        assert!(none.context(None, &Overrides::default()).await.expect("fine").config.is_none());
+        assert!(matches!(none.context(Some("dev"), &Overrides::default()).await, Err(Error::UnknownContext(_))));
     }
 
     #[test]
-    fn a_token_never_shows_in_debug_output() {
-        let file = write(CONFIG);
-        let selected = select(Some(file.path()), None).expect("reads");
-        assert!(!format!("{selected:?}").contains("s3cret"));
+    fn an_explicit_kubeconfig_must_exist() {
+        let err = Kubeconfigs::load(Some(Path::new("/nonexistent/kubeconfig"))).expect_err("missing");
+        assert!(matches!(err, Error::Kubeconfig { path, .. } if path == "/nonexistent/kubeconfig"));
     }
 }

@@ -4,6 +4,7 @@
 mod cli;
 mod commands;
 mod connect;
+mod discover;
 mod error;
 mod jsonpath;
 mod kubeconfig;

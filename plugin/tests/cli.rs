@@ -777,8 +777,84 @@ async fn without_an_agent_the_user_is_told_how_to_name_one() {
     assert_eq!(
         result.stderr,
         "error: no agent to talk to\n\
-         hint: pass --agent URL or set KUBECTL_SAGEMAKER_AGENT to the address of a running sagemaker-agent\n"
+         hint: use a kubeconfig context whose cluster runs the agent (`kubectl sagemaker install`), or pass \
+         --agent URL (or set KUBECTL_SAGEMAKER_AGENT) to the address of a running sagemaker-agent\n"
     );
+}
+
+/// A kubeconfig whose user logs in with an exec credential plugin: a shell
+/// script that counts its runs in `runs` and prints `script`'s output.
+fn exec_kubeconfig(dir: &std::path::Path, script: &str) -> String {
+    let plugin = dir.join("credentials.sh");
+    std::fs::write(&plugin, format!("#!/bin/sh\necho run >> {}/runs\n{script}\n", dir.display())).expect("write script");
+    std::fs::set_permissions(&plugin, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+    let kubeconfig = dir.join("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\ncurrent-context: eks\n\
+             clusters:\n- name: c\n  cluster: {{server: \"https://127.0.0.1:6443\"}}\n\
+             contexts:\n- name: eks\n  context: {{cluster: c, user: sso, namespace: ml}}\n\
+             users:\n- name: sso\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      \
+             command: {}\n      interactiveMode: Never\n",
+            plugin.display()
+        ),
+    )
+    .expect("write kubeconfig");
+    kubeconfig.display().to_string()
+}
+
+#[tokio::test]
+async fn an_exec_credential_plugin_runs_once_and_its_token_reaches_every_call() {
+    let agent = FakeAgent::start().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let kubeconfig = exec_kubeconfig(
+        dir.path(),
+        r#"echo '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"exec-token-77"}}'"#,
+    );
+    let result = run(Some(&agent), &["get", "tj", "--kubeconfig", &kubeconfig]).await;
+    assert_eq!(result.code, 0, "{result:?}");
+    let calls = agent.calls();
+    assert!(calls.len() >= 2, "the probe and the list: {calls:?}");
+    assert!(calls.iter().all(|c| c.authorization.as_deref() == Some("Bearer exec-token-77")), "{calls:?}");
+    assert_eq!(std::fs::read_to_string(dir.path().join("runs")).expect("ran"), "run\n", "the plugin ran once");
+    assert!(!result.stderr.contains("exec-token-77") && !result.stdout.contains("exec-token-77"));
+}
+
+#[tokio::test]
+async fn a_failing_credential_plugin_is_reported_as_such_before_any_call() {
+    let agent = FakeAgent::start().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let kubeconfig = exec_kubeconfig(dir.path(), "echo 'the SSO session has expired' >&2; exit 1");
+    let result = run(Some(&agent), &["get", "tj", "--kubeconfig", &kubeconfig]).await;
+    assert_eq!(result.code, 2, "{result:?}");
+    assert!(
+        result.stderr.starts_with("error: cannot get the credentials of user \"sso\" of context \"eks\"\n"),
+        "{}",
+        result.stderr
+    );
+    assert!(result.stderr.contains("the SSO session has expired"), "{}", result.stderr);
+    assert!(result.stderr.contains("hint: `kubectl --context eks auth whoami`"), "{}", result.stderr);
+    assert!(agent.calls().is_empty(), "{:?}", agent.calls());
+}
+
+#[tokio::test]
+async fn as_and_as_group_ask_the_agent_to_impersonate_and_need_each_other_in_order() {
+    let agent = FakeAgent::start().await;
+    let kubeconfig = fixture("kubeconfig.yaml");
+    let result = run(
+        Some(&agent),
+        &["get", "tj", "--kubeconfig", &kubeconfig, "--as", "alice", "--as-group", "ml", "--as-group", "ops"],
+    )
+    .await;
+    assert_eq!(result.code, 0, "{result:?}");
+    let call = agent.calls().pop().expect("a call");
+    assert_eq!(call.impersonate, ["alice", "ml", "ops"]);
+    assert_eq!(call.authorization.as_deref(), Some("Bearer test-token-5f3a9c"), "still sent as oneself");
+
+    let groups_alone = run(Some(&agent), &["get", "tj", "--kubeconfig", &kubeconfig, "--as-group", "ml"]).await;
+    assert_eq!(groups_alone.code, 2, "{groups_alone:?}");
+    assert!(groups_alone.stderr.starts_with("error: --as-group needs --as"), "{}", groups_alone.stderr);
 }
 
 #[tokio::test]

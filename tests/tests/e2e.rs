@@ -55,6 +55,14 @@ impl Cli {
         cmd.output().expect("run kubectl sagemaker")
     }
 
+    /// `kubectl sagemaker ...` without `--agent`: the plugin finds the agent itself.
+    fn run_found(&self, args: &[&str]) -> Output {
+        let mut cmd = Command::new("kubectl");
+        cmd.arg("sagemaker").args(args).env("PATH", &self.path).env_remove("KUBECTL_SAGEMAKER_AGENT");
+        cmd.env("KUBECONFIG", self.kubeconfig.as_deref().unwrap_or(Path::new("/nonexistent")));
+        cmd.output().expect("run kubectl sagemaker")
+    }
+
     fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);
         assert!(
@@ -1399,4 +1407,141 @@ fn every_call_is_authorized_as_its_caller_with_kubernetes_rbac() {
     assert!(stderr_of(&out).contains("in the namespace \"default\""), "{}", stderr_of(&out));
     let out = as_alice(&["delete", "trainingjob", "alices-job", "-n", "ml"]);
     assert!(out.status.success(), "{}", stderr_of(&out));
+}
+
+/// A kubeconfig for the test API server whose only user logs in with an exec
+/// credential plugin (a script printing `token`, counting its runs in `dir/runs`).
+fn exec_kubeconfig(kube: &KubeApiServer, dir: &Path, token: &str) -> PathBuf {
+    let script = dir.join("credentials.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho run >> {}/runs\necho '{{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\
+             \"kind\":\"ExecCredential\",\"status\":{{\"token\":\"{token}\"}}}}'\n",
+            dir.display()
+        ),
+    )
+    .expect("write script");
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+    let text = std::fs::read_to_string(&kube.kubeconfig).expect("kubeconfig");
+    let (clusters, _) = text.split_once("users:\n").expect("users");
+    let path = dir.join("exec-kubeconfig");
+    std::fs::write(
+        &path,
+        format!(
+            "{clusters}users:\n- name: sso\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      \
+             command: {}\n      interactiveMode: Never\ncontexts:\n- name: sso\n  context:\n    cluster: test\n    user: sso\n    \
+             namespace: ml\ncurrent-context: sso\n",
+            script.display()
+        ),
+    )
+    .expect("write kubeconfig");
+    path
+}
+
+#[test]
+fn the_plugin_finds_the_agent_through_the_clusters_service_with_the_callers_own_credentials_and_rights() {
+    let s = kube_setup();
+    let kubectl = |args: &[&str]| s.kubectl_ok(args);
+    let found = |args: &[&str]| s.cli.run_found(args);
+    kubectl(&["create", "namespace", "ml"]);
+
+    // nothing installed: the error says so and how to install
+    let out = found(&["get", "trainingjobs"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).starts_with(
+            "error: context test has no sagemaker-agent: there is no Service sagemaker-agent in namespace ack-system\n"
+        ),
+        "{}",
+        stderr_of(&out)
+    );
+    assert!(stderr_of(&out).contains("hint: `kubectl sagemaker install --context test`"), "{}", stderr_of(&out));
+
+    // a Service with no ready pod behind it (this API server runs no pods)
+    kubectl(&["create", "namespace", "ack-system"]);
+    kubectl(&["create", "service", "clusterip", "sagemaker-agent", "-n", "ack-system", "--tcp=50051:50051"]);
+    let out = found(&["get", "trainingjobs"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).starts_with("error: no ready sagemaker-agent pod in namespace ack-system of context test\n"),
+        "{}",
+        stderr_of(&out)
+    );
+    assert!(stderr_of(&out).contains("get pods -l app=sagemaker-agent"), "{}", stderr_of(&out));
+
+    // the agent's URL published on the Service: found, no --agent needed
+    let annotation = format!("sagemaker.services.k8s.aws/agent-url={}", s.agent.url);
+    kubectl(&["annotate", "service", "sagemaker-agent", "-n", "ack-system", &annotation]);
+    let out = found(&["version"]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("Agent:         {}", s.agent.url)));
+
+    // alice may not even read the Service: the API server's refusal, and what to check
+    let out = found(&["get", "trainingjobs", "--context", "alice", "-n", "ml"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains("cannot look for the sagemaker-agent Service in namespace ack-system of context alice"));
+    assert!(stderr_of(&out).contains("forbidden"), "{}", stderr_of(&out));
+
+    // what users need to find the agent; then the agent itself decides, as alice
+    let dir = tempfile::tempdir().expect("tempdir");
+    let role = dir.path().join("finder.yaml");
+    std::fs::write(
+        &role,
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: sagemaker-agent-user, namespace: ack-system}\n\
+         rules:\n- {apiGroups: [\"\"], resources: [services], resourceNames: [sagemaker-agent], verbs: [get]}\n\
+         - {apiGroups: [\"\"], resources: [pods], verbs: [list]}\n\
+         - {apiGroups: [\"\"], resources: [pods/portforward], verbs: [create]}\n---\n\
+         apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: sagemaker-agent-users, namespace: ack-system}\n\
+         roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: sagemaker-agent-user}\n\
+         subjects:\n- {apiGroup: rbac.authorization.k8s.io, kind: Group, name: \"system:authenticated\"}\n",
+    )
+    .expect("write role");
+    kubectl(&["apply", "-f", role.to_str().expect("path")]);
+    let out = found(&["get", "trainingjobs", "--context", "alice", "-n", "ml"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("User \"alice\" cannot list resource \"trainingjobs\" in API group \"sagemaker.services.k8s.aws\" in the namespace \"ml\""),
+        "{}",
+        stderr_of(&out)
+    );
+
+    // --as: the admin acting as alice gets alice's answer; alice may not act as bob
+    let out = found(&["get", "trainingjobs", "-n", "ml", "--as", "alice"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains("User \"alice\" cannot list resource \"trainingjobs\""), "{}", stderr_of(&out));
+    let out = s.cli.run(&["get", "trainingjobs", "--context", "alice", "--as", "bob"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("users \"bob\" is forbidden: User \"alice\" cannot impersonate resource \"users\""),
+        "{}",
+        stderr_of(&out)
+    );
+
+    // an exec credential plugin end to end: the API server and the agent both see alice
+    kubectl(&["create", "role", "sagemaker-user", "-n", "ml", "--verb=get,list,watch,create,patch,delete",
+        "--resource=trainingjobs.sagemaker.services.k8s.aws"]);
+    kubectl(&["create", "rolebinding", "alice-sagemaker", "-n", "ml", "--role=sagemaker-user", "--user=alice"]);
+    let sso = exec_kubeconfig(&s.kube, dir.path(), "alice-token");
+    let sso = sso.to_str().expect("path");
+    let job = training_yaml_named(dir.path(), "sso-job", None);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        // the agent reuses alice's refusal for a few seconds
+        let out = found(&["apply", "-f", job.to_str().expect("path"), "--kubeconfig", sso]);
+        if out.status.success() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "alice never allowed: {}", stderr_of(&out));
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let runs = std::fs::read_to_string(dir.path().join("runs")).expect("runs");
+    let out = found(&["get", "trainingjob", "sso-job", "--kubeconfig", sso, "-o", "name"]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("runs")).expect("runs").lines().count(),
+        runs.lines().count() + 1,
+        "one run of the credential plugin per command, for the API server and the agent alike"
+    );
+    assert!(!s.agent.log().contains("alice-token"), "a token reached the agent's log");
 }

@@ -23,6 +23,7 @@ use crate::{
     cli::{Cli, Commands},
     connect::{Agent, Session},
     error::{Error, ExitStatus, Result},
+    kubeconfig::Kubeconfigs,
 };
 
 pub(crate) async fn run(cli: Cli) -> Result<ExitStatus> {
@@ -31,7 +32,8 @@ pub(crate) async fn run(cli: Cli) -> Result<ExitStatus> {
         // `version --client` must work without a kubeconfig or an agent
         return version::run(&global, args).await;
     }
-    let session = Session::resolve(&global)?;
+    let kubeconfigs = Kubeconfigs::load(global.kubeconfig.as_deref())?;
+    let session = Session::resolve(&global, &kubeconfigs, global.context.as_deref()).await?;
     match command {
         Commands::Train(args) => train::run(&session, args).await,
         Commands::Deploy(args) => deploy::run(&session, args).await,

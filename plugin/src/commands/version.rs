@@ -5,6 +5,7 @@ use crate::{
     cli::{GlobalArgs, VersionArgs},
     connect::Session,
     error::{ExitStatus, Result},
+    kubeconfig::Kubeconfigs,
     output::{out, outln},
 };
 
@@ -13,7 +14,8 @@ pub(super) async fn run(global: &GlobalArgs, args: &VersionArgs) -> Result<ExitS
     if args.client {
         return Ok(ExitStatus::Success);
     }
-    let agent = Session::resolve(global)?.connect().await?;
+    let kubeconfigs = Kubeconfigs::load(global.kubeconfig.as_deref())?;
+    let agent = Session::resolve(global, &kubeconfigs, global.context.as_deref()).await?.connect().await?;
     let info = &agent.info;
     let or_none = |s: &str| {
         if s.is_empty() {

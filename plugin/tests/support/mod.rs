@@ -39,6 +39,8 @@ pub struct Call {
     pub namespace: String,
     pub dry_run: bool,
     pub authorization: Option<String>,
+    /// `impersonate-user`, then each `impersonate-group` (`--as`, `--as-group`).
+    pub impersonate: Vec<String>,
     /// What the call was about: `Kind/name` of each manifest of an apply, in
     /// the order sent; the kind (and name) of the other calls.
     pub targets: Vec<String>,
@@ -278,11 +280,19 @@ impl Fake {
             .get(wire::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
+        let metadata = request.metadata();
+        let impersonate = metadata
+            .get_all(wire::IMPERSONATE_USER)
+            .iter()
+            .chain(metadata.get_all(wire::IMPERSONATE_GROUP).iter())
+            .filter_map(|v| v.to_str().ok().map(str::to_string))
+            .collect();
         lock(&self.0.calls).push(Call {
             method,
             namespace: namespace.to_string(),
             dry_run,
             authorization,
+            impersonate,
             targets,
         });
     }
