@@ -169,7 +169,12 @@ impl Agent for AgentService {
 
     async fn info(&self, request: Request<pb::InfoRequest>) -> Result<Response<pb::InfoResponse>, Status> {
         self.caller(&request).await?;
-        self.info_now()
+        let mut info = self.info_now()?;
+        // best effort: the accounts are a courtesy, and Info must answer even when the store cannot
+        if let Ok(defaults) = self.defaults().await {
+            info.get_mut().mapped_accounts = defaults.mapped_accounts();
+        }
+        Ok(info)
     }
 }
 
@@ -431,6 +436,7 @@ impl AgentService {
             kinds: kinds::KINDS.iter().map(|k| format!("{}.{}", k.kind, k.group)).collect(),
             aws_calls: self.aws.calls().into_iter().collect(),
             api_version: sagemaker_proto::API_VERSION.into(),
+            mapped_accounts: Vec::new(),
         }))
     }
 }

@@ -206,6 +206,24 @@ pub fn selects(spec: &Value, r: &Resource, kind: &KindInfo, ns: &NamespaceMeta) 
 }
 
 impl Defaults {
+    /// Every AWS account other than the agent's that resources can land in:
+    /// CARM's accounts, and the accounts of the team map's and the
+    /// IAMRoleSelectors' roles; sorted, each once.
+    pub fn mapped_accounts(&self) -> Vec<String> {
+        let carm = self.role_account_map.keys().map(|k| k.rsplit('.').next().unwrap_or(k).to_string());
+        let teams = self.role_team_map.values().filter_map(|v| parse_role(v, String::new())).map(|r| account_of_role(&r.arn).to_string());
+        let selectors = self
+            .role_selectors
+            .iter()
+            .filter_map(|s| s.spec.get("arn").and_then(Value::as_str))
+            .map(|arn| account_of_role(arn).to_string());
+        let mut accounts: Vec<String> =
+            carm.chain(teams).chain(selectors).filter(|a| !a.is_empty() && *a != self.account).collect();
+        accounts.sort();
+        accounts.dedup();
+        accounts
+    }
+
     /// The agent's settings with what the store holds now: namespace
     /// annotations and the CARM maps. One loader for the engine and the API.
     pub async fn load(
@@ -527,6 +545,18 @@ mod tests {
         r.metadata.resource_version = Some(version.into());
         r.spec = spec;
         r
+    }
+
+    #[test]
+    fn mapped_accounts_come_from_carm_the_team_map_and_selectors_each_once_without_the_agents_own() {
+        let mut d = defaults(&[
+            ("111111111111", "arn:aws:iam::111111111111:role/a"),
+            ("sagemaker.222222222222", "arn:aws:iam::222222222222:role/b"),
+            ("123456789012", "arn:aws:iam::123456789012:role/own"),
+        ]);
+        d.role_team_map.insert("team-x".into(), r#"{"roleARN": "arn:aws:iam::333333333333:role/t"}"#.into());
+        d.role_selectors.push(selector("s", "1", serde_json::json!({ "arn": "arn:aws:iam::111111111111:role/s" })));
+        assert_eq!(d.mapped_accounts(), ["111111111111", "222222222222", "333333333333"]);
     }
 
     #[test]

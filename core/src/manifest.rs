@@ -118,15 +118,26 @@ impl ManifestError {
     }
 }
 
+/// Stdin, read once per process: the same manifests applied to several
+/// clusters are read for each of them.
+fn stdin() -> std::io::Result<String> {
+    static STDIN: std::sync::OnceLock<Result<String, (std::io::ErrorKind, String)>> = std::sync::OnceLock::new();
+    STDIN
+        .get_or_init(|| {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map(|_| text).map_err(|e| (e.kind(), e.to_string()))
+        })
+        .clone()
+        .map_err(|(kind, message)| std::io::Error::new(kind, message))
+}
+
 /// Reads every document from the given paths, in order. `-` reads stdin;
 /// a directory contributes its `.yaml`, `.yml` and `.json` files, sorted.
 pub fn read_paths(paths: &[String]) -> Result<Vec<Document>, ManifestError> {
     let mut documents = Vec::new();
     for path in paths {
         if path == "-" {
-            let mut text = String::new();
-            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
-                .map_err(|source| ManifestError::Read { path: "<stdin>".into(), source })?;
+            let text = stdin().map_err(|source| ManifestError::Read { path: "<stdin>".into(), source })?;
             documents.extend(parse("<stdin>", &text)?);
             continue;
         }

@@ -27,9 +27,18 @@ pub(crate) struct GlobalArgs {
     #[arg(long, global = true, value_name = "PATH", help_heading = "Global options")]
     pub kubeconfig: Option<PathBuf>,
 
-    /// Kubeconfig context to use (default: the current context)
-    #[arg(long, global = true, value_name = "NAME", help_heading = "Global options")]
-    pub context: Option<String>,
+    /// Kubeconfig context to use (default: the current context); several (a,b or repeated) work on
+    /// each cluster at once
+    #[arg(long, global = true, value_name = "NAME", value_delimiter = ',', help_heading = "Global options")]
+    pub context: Vec<String>,
+
+    /// Work on every context of the kubeconfig at once
+    #[arg(long, global = true, help_heading = "Global options")]
+    pub all_contexts: bool,
+
+    /// Work on every context whose name matches this regular expression, e.g. '^prod-'
+    #[arg(long, global = true, value_name = "REGEX", value_parser = parse_regex, help_heading = "Global options")]
+    pub context_selector: Option<regex::Regex>,
 
     /// Namespace to work in (default: the context's namespace, else `default`)
     #[arg(
@@ -57,8 +66,9 @@ pub(crate) struct GlobalArgs {
     #[arg(long = "as-group", global = true, value_name = "GROUP", help_heading = "Global options")]
     pub as_group: Vec<String>,
 
-    /// URL of the sagemaker-agent, e.g. http://127.0.0.1:50051 [default: found through the cluster's
-    /// Service sagemaker-agent in --agent-namespace]
+    /// URL of the sagemaker-agent, e.g. http://127.0.0.1:50051 [default: the context's extension
+    /// sagemaker.services.k8s.aws/agent, else found through the cluster's Service sagemaker-agent in
+    /// --agent-namespace]
     #[arg(
         long,
         global = true,
@@ -123,7 +133,7 @@ pub(crate) struct GlobalArgs {
     pub request_timeout: Duration,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub(crate) enum Commands {
     /// Start SageMaker training jobs from TrainingJob manifests
     Train(ApplyArgs),
@@ -149,6 +159,9 @@ pub(crate) enum Commands {
     Watch(WatchArgs),
     /// Print the version of the plugin and of the agent
     Version(VersionArgs),
+    /// Show each cluster's agent: version, mode, region, AWS accounts, health and latency
+    /// (every context of the kubeconfig unless --context or --context-selector picks some)
+    Clusters(ClustersArgs),
 }
 
 const DEPLOY_EXAMPLES: &str = "\
@@ -176,7 +189,7 @@ Examples:
   kubectl sagemaker autoscale endpoint my-endpoint              # show what is set
   kubectl sagemaker autoscale endpoint my-endpoint --off        # remove it";
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub(crate) struct DeployArgs {
     /// Manifest file with the Model, EndpointConfig and Endpoint documents, or - for stdin
     #[arg(short = 'f', long = "filename", value_name = "FILE", required = true)]
@@ -186,7 +199,7 @@ pub(crate) struct DeployArgs {
     pub apply: ApplyFlags,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub(crate) struct AutoscaleArgs {
     /// What to scale: `endpoint` (the only type for now)
     #[arg(value_name = "TYPE")]
@@ -253,7 +266,7 @@ pub(crate) enum DocumentFormat {
     Json,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub(crate) struct ApplyArgs {
     /// Manifest file or directory, or - for stdin; repeat for more
     #[arg(short = 'f', long = "filename", value_name = "FILE", required = true)]
@@ -280,7 +293,7 @@ pub(crate) struct ApplyFlags {
     pub timeout: Option<Duration>,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub(crate) struct GetArgs {
     /// KIND [NAME...] or KIND/NAME..., or `all` for every kind; KIND is trainingjobs, trainingjob,
     /// tj, TrainingJob or trainingjobs.sagemaker.services.k8s.aws (and likewise for every kind)
@@ -354,7 +367,7 @@ pub(crate) fn parse_output(text: &str) -> Result<OutputFormat, String> {
     })
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub(crate) struct DescribeArgs {
     /// Kind, as for `get`
     pub kind: String,
@@ -362,7 +375,7 @@ pub(crate) struct DescribeArgs {
     pub name: String,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub(crate) struct DeleteArgs {
     /// KIND NAME... or KIND/NAME..., as for `get` (or -f)
     #[arg(value_name = "KIND NAME...", required_unless_present = "files", conflicts_with = "files")]
@@ -385,7 +398,7 @@ pub(crate) struct DeleteArgs {
     pub timeout: Option<Duration>,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub(crate) struct StopArgs {
     /// KIND NAME... or KIND/NAME..., as for `get`; only job kinds (trainingjobs) can be stopped
     #[arg(required = true, num_args = 1.., value_name = "KIND NAME...")]
@@ -400,7 +413,7 @@ pub(crate) struct StopArgs {
     pub timeout: Option<Duration>,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub(crate) struct AdoptArgs {
     /// Kind, as for `get` (endpoint, trainingjob, model, ...)
     pub kind: String,
@@ -439,7 +452,7 @@ pub(crate) struct AdoptArgs {
     pub dry_run: bool,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub(crate) struct WatchArgs {
     /// Kind, as for `get`
     pub kind: String,
@@ -451,7 +464,14 @@ pub(crate) struct WatchArgs {
     pub timeout: Option<Duration>,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
+pub(crate) struct ClustersArgs {
+    /// Output format: yaml or json (default: a table)
+    #[arg(short = 'o', long, value_name = "FORMAT")]
+    pub output: Option<DocumentFormat>,
+}
+
+#[derive(Debug, Clone, Args)]
 pub(crate) struct VersionArgs {
     /// Print only the plugin's version; do not contact the agent
     #[arg(long)]
@@ -488,6 +508,11 @@ pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
         rest = &rest[unit_len..];
     }
     Ok(total)
+}
+
+/// A regular expression, checked here so that a typo is a usage error.
+fn parse_regex(s: &str) -> Result<regex::Regex, String> {
+    regex::Regex::new(s).map_err(|e| e.to_string())
 }
 
 /// `KEY=VALUE`, checked here so that a typo fails before anything is asked.

@@ -91,7 +91,7 @@ impl Session {
         Ok(Session {
             context: resolved.name,
             namespace,
-            agent: global.agent.clone().filter(|a| !a.trim().is_empty()),
+            agent: global.agent.clone().filter(|a| !a.trim().is_empty()).or(resolved.agent),
             agent_ca: global.agent_ca.clone(),
             agent_namespace: global.agent_namespace.clone(),
             user: resolved.user,
@@ -409,6 +409,7 @@ impl Agent {
         delete(DeleteRequest) -> DeleteResponse;
         stop(StopRequest) -> StopResponse;
         adopt(AdoptRequest) -> AdoptResponse;
+        info(InfoRequest) -> InfoResponse;
     }
 
     /// The first call on a new connection: proves that what answers is a

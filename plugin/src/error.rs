@@ -10,9 +10,10 @@ use sagemaker_core::{kinds, manifest::ManifestError, wire};
 use tonic::{Code, Status};
 
 /// How the process ends (uv's `ExitStatus`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) enum ExitStatus {
     /// 0: it worked (or stdout was closed early, as with `| head`).
+    #[default]
     Success,
     /// 1: the operation failed: bad input, a refused edit, a missing
     /// resource, a job that did not succeed, a full disk on the agent.
@@ -397,6 +398,15 @@ pub(crate) fn render(err: &Error) -> String {
         let _ = writeln!(out, "hint: {hint}");
     }
     out
+}
+
+/// Renders an error of one of several clusters: `error: context NAME: ...`.
+pub(crate) fn render_in(context: Option<&str>, err: &Error) -> String {
+    let text = render(err);
+    match context {
+        Some(context) => text.replacen("error: ", &format!("error: context {context}: "), 1),
+        None => text,
+    }
 }
 
 fn code_hint(code: Code) -> Option<String> {

@@ -35,7 +35,14 @@ pub(crate) struct Context {
     pub user: Option<String>,
     /// The API server and credentials, as kube resolved them.
     pub config: Option<kube::Config>,
+    /// The agent's URL, pinned in the context's extension (see [`AGENT_EXTENSION`]).
+    pub agent: Option<String>,
 }
+
+/// A context extension that pins its cluster's agent, for clusters whose
+/// users may not read the agent's Service or that reach it another way:
+/// `extensions: [{name: sagemaker.services.k8s.aws/agent, extension: {url: https://...}}]`.
+pub(crate) const AGENT_EXTENSION: &str = "sagemaker.services.k8s.aws/agent";
 
 impl Kubeconfigs {
     pub(crate) fn load(explicit: Option<&Path>) -> Result<Self> {
@@ -52,6 +59,11 @@ impl Kubeconfigs {
             });
         }
         Ok(Kubeconfigs { merged })
+    }
+
+    /// Every context's name, in the order of the files.
+    pub(crate) fn names(&self) -> Vec<String> {
+        self.merged.iter().flat_map(|k| k.contexts.iter().map(|c| c.name.clone())).collect()
     }
 
     /// The current context's name.
@@ -81,6 +93,13 @@ impl Kubeconfigs {
             namespace: own.namespace.filter(|n| !n.is_empty()),
             user: overrides.user.clone().or(own.user).filter(|u| !u.is_empty()),
             config: Some(config),
+            agent: own
+                .extensions
+                .iter()
+                .flatten()
+                .find(|e| e.name == AGENT_EXTENSION)
+                .and_then(|e| e.extension.get("url")?.as_str().map(str::to_string))
+                .filter(|u| !u.trim().is_empty()),
         })
     }
 }
@@ -118,7 +137,12 @@ contexts:
 - name: dev
   context: {cluster: c, user: alice, namespace: ml}
 - name: prod
-  context: {cluster: c, user: bob}
+  context:
+    cluster: c
+    user: bob
+    extensions:
+    - name: sagemaker.services.k8s.aws/agent
+      extension: {url: "https://agent.prod.example:443"}
 users:
 - name: alice
   user: {token: s3cret}
@@ -159,6 +183,9 @@ users:
         assert_eq!(config.cluster_url.to_string(), "https://10.0.0.1:6443/");
         assert_eq!(context.user.as_deref(), Some("bob"));
         assert!(config.auth_info.exec.is_some(), "bob logs in with an exec plugin");
+        assert_eq!(context.agent, None);
+        let prod = all.context(Some("prod"), &Overrides::default()).await.expect("resolves");
+        assert_eq!(prod.agent.as_deref(), Some("https://agent.prod.example:443"), "pinned in the context");
     }
 
     #[tokio::test]
@@ -167,6 +194,7 @@ users:
         let all = Kubeconfigs::load(Some(file.path())).expect("reads");
         let err = all.context(Some("staging"), &Overrides::default()).await.expect_err("unknown");
         assert!(matches!(err, Error::UnknownContext(name) if name == "staging"));
+        assert_eq!(all.names(), ["dev", "prod"]);
 
         let none = Kubeconfigs::default();
         assert!(none.context(None, &Overrides::default()).await.expect("fine").config.is_none());

@@ -142,10 +142,21 @@ pub(crate) struct TableOptions {
 /// The `get` table: [NAMESPACE] NAME, the kind's printer columns (wide ones,
 /// REGION and ACCOUNT only when wide), SYNCED, AGE, [LABELS]: the columns
 /// the CRDs give `kubectl get`, so both show the same.
-pub(crate) fn resource_table(kind: &KindInfo, resources: &[Resource], options: TableOptions, now: DateTime<Utc>) -> Table {
+/// With several clusters, `clusters` gives each resource's (a CLUSTER column
+/// first); else it is empty.
+pub(crate) fn resource_table(
+    kind: &KindInfo,
+    resources: &[Resource],
+    clusters: &[String],
+    options: TableOptions,
+    now: DateTime<Utc>,
+) -> Table {
     let TableOptions { wide, all_namespaces, show_labels, qualified } = options;
     let columns: Vec<_> = kind.printer_columns.iter().filter(|c| wide || !c.wide).collect();
     let mut header = Vec::new();
+    if !clusters.is_empty() {
+        header.push("CLUSTER");
+    }
     if all_namespaces {
         header.push("NAMESPACE");
     }
@@ -159,8 +170,11 @@ pub(crate) fn resource_table(kind: &KindInfo, resources: &[Resource], options: T
         header.push("LABELS");
     }
     let mut table = Table::new(header);
-    for r in resources {
+    for (i, r) in resources.iter().enumerate() {
         let mut row = Vec::new();
+        if let Some(cluster) = clusters.get(i) {
+            row.push(cluster.clone());
+        }
         if all_namespaces {
             row.push(r.metadata.namespace.clone());
         }
@@ -203,16 +217,45 @@ pub(crate) fn to_json(value: &Value) -> String {
     text
 }
 
+tokio::task_local! {
+    /// What each line a command prints starts with while it runs for one of
+    /// several clusters (`[context] `), so that their output can interleave.
+    static PREFIX: String;
+}
+
+/// Runs `work` with every line it prints, to stdout or stderr, prefixed.
+pub(crate) async fn prefixed<T>(prefix: String, work: impl Future<Output = T>) -> T {
+    PREFIX.scope(prefix, work).await
+}
+
+/// `text` with the prefix of the cluster being worked for on each line.
+fn with_prefix(text: &str) -> std::borrow::Cow<'_, str> {
+    match PREFIX.try_with(|p| p.clone()) {
+        Ok(prefix) if !prefix.is_empty() => text.split_inclusive('\n').map(|line| format!("{prefix}{line}")).collect::<String>().into(),
+        _ => text.into(),
+    }
+}
+
 /// Writes to stdout, reporting a closed pipe instead of panicking like `print!`.
 pub(crate) fn out(text: &str) -> std::io::Result<()> {
     let mut stdout = std::io::stdout().lock();
-    stdout.write_all(text.as_bytes())?;
+    stdout.write_all(with_prefix(text).as_bytes())?;
     stdout.flush()
 }
 
 /// Writes one line to stdout.
 pub(crate) fn outln(line: impl std::fmt::Display) -> std::io::Result<()> {
     out(&format!("{line}\n"))
+}
+
+/// Writes to stderr, prefixed like `out`; a closed stderr is ignored.
+pub(crate) fn err(text: &str) {
+    let _ = std::io::stderr().lock().write_all(with_prefix(text).as_bytes());
+}
+
+/// Writes one line to stderr.
+pub(crate) fn errln(line: impl std::fmt::Display) {
+    err(&format!("{line}\n"))
 }
 
 #[cfg(test)]
@@ -295,14 +338,14 @@ mod tests {
         let now = DateTime::parse_from_rfc3339("2020-01-01T00:02:00Z")
             .expect("time")
             .to_utc();
-        let table = resource_table(&TRAINING_JOB, &[job("a", "ml")], TableOptions::default(), now);
+        let table = resource_table(&TRAINING_JOB, &[job("a", "ml")], &[], TableOptions::default(), now);
         assert_eq!(
             table.render(),
             "NAME   STATUS   SECONDARY-STATUS   SYNCED   AGE\n\
              a      Failed   Failed             True     2m\n"
         );
         assert_eq!(table.render_with(false), "a      Failed   Failed             True     2m\n");
-        let labelled = resource_table(&TRAINING_JOB, &[job("a", "ml")], TableOptions { show_labels: true, ..Default::default() }, now);
+        let labelled = resource_table(&TRAINING_JOB, &[job("a", "ml")], &[], TableOptions { show_labels: true, ..Default::default() }, now);
         assert!(labelled.render().ends_with("   2m    <none>\n"), "{}", labelled.render());
     }
 
@@ -312,7 +355,7 @@ mod tests {
             .expect("time")
             .to_utc();
         let options = TableOptions { wide: true, all_namespaces: true, ..Default::default() };
-        let table = resource_table(&TRAINING_JOB, &[job("a", "ml")], options, now);
+        let table = resource_table(&TRAINING_JOB, &[job("a", "ml")], &[], options, now);
         let text = table.render();
         let mut lines = text.lines();
         let header: Vec<_> = lines.next().expect("header").split_whitespace().collect();

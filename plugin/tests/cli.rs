@@ -1507,3 +1507,91 @@ async fn every_kind_is_found_by_its_short_names_plural_and_full_names() {
     assert!(described.stdout.contains("Status:          InService\n"), "{}", described.stdout);
     assert!(described.stdout.contains("Endpoint Config: c\n"), "{}", described.stdout);
 }
+
+/// A kubeconfig with one context per agent URL, each pinned with the
+/// context extension, so that no API server is needed to find them.
+fn contexts_kubeconfig(dir: &std::path::Path, agents: &[(&str, &str)]) -> String {
+    let mut text = "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: \"https://127.0.0.1:6443\"}\n\
+                    users:\n- name: u\n  user: {token: fan-out-token}\ncontexts:\n"
+        .to_string();
+    for (name, url) in agents {
+        text.push_str(&format!(
+            "- name: {name}\n  context:\n    cluster: c\n    user: u\n    namespace: ml\n    extensions:\n    \
+             - name: sagemaker.services.k8s.aws/agent\n      extension: {{url: \"{url}\"}}\n"
+        ));
+    }
+    let path = dir.join("kubeconfig");
+    std::fs::write(&path, text).expect("write kubeconfig");
+    path.display().to_string()
+}
+
+fn sorted_lines(text: &str) -> Vec<String> {
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    lines.sort();
+    lines
+}
+
+#[tokio::test]
+async fn several_contexts_get_the_same_manifests_and_their_resources_come_back_in_one_table_with_a_cluster_column() {
+    let (a, b) = (FakeAgent::start().await, FakeAgent::start().await);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let kubeconfig = contexts_kubeconfig(dir.path(), &[("east", &a.url), ("west", &b.url), ("down", "http://127.0.0.1:9")]);
+    let manifest = std::fs::read_to_string(fixture("training.yaml")).expect("fixture");
+
+    // one manifest from stdin, applied to both clusters, each line saying where
+    let train = run_with_stdin(None, &["train", "-f", "-", "--kubeconfig", &kubeconfig, "--context", "east,west"], Some(&manifest)).await;
+    assert_eq!(train.code, 0, "{train:?}");
+    assert_eq!(
+        sorted_lines(&train.stdout),
+        [
+            "[east] trainingjob.sagemaker.services.k8s.aws/ack-xgboost-training-job-7420 created",
+            "[west] trainingjob.sagemaker.services.k8s.aws/ack-xgboost-training-job-7420 created",
+        ]
+    );
+    assert!(a.resource("ml", "ack-xgboost-training-job-7420").is_some() && b.resource("ml", "ack-xgboost-training-job-7420").is_some());
+
+    let table = run(None, &["get", "tj", "--kubeconfig", &kubeconfig, "--context-selector", "^(east|west)$"]).await;
+    assert_eq!(table.code, 0, "{table:?}");
+    let rows: Vec<Vec<&str>> = table.stdout.lines().map(|l| l.split_whitespace().collect()).collect();
+    assert_eq!(rows[0][..2], ["CLUSTER", "NAME"], "{}", table.stdout);
+    assert_eq!((rows[1][0], rows[2][0]), ("east", "west"), "in the order of the contexts");
+
+    let json = run(None, &["get", "tj", "--kubeconfig", &kubeconfig, "--context", "east", "--context", "west", "-o", "json"]).await;
+    let list: Value = serde_json::from_str(&json.stdout).expect("json");
+    let clusters: Vec<&str> = list["items"].as_array().expect("items").iter().map(|i| i["cluster"].as_str().expect("cluster")).collect();
+    assert_eq!(clusters, ["east", "west"]);
+
+    // one cluster down: the others' rows still print, stderr names it, the exit code says so
+    let partial = run(None, &["get", "tj", "--kubeconfig", &kubeconfig, "--all-contexts"]).await;
+    assert_eq!(partial.code, 2, "{partial:?}");
+    assert_eq!(partial.stdout.lines().count(), 3, "{}", partial.stdout);
+    assert!(partial.stderr.starts_with("error: context down: no sagemaker-agent answered at http://127.0.0.1:9"), "{}", partial.stderr);
+
+    // --agent names one agent only
+    let one = run(None, &["get", "tj", "--kubeconfig", &kubeconfig, "--all-contexts", "--agent", &a.url]).await;
+    assert_eq!(one.code, 2, "{one:?}");
+    assert!(one.stderr.starts_with("error: --agent (or KUBECTL_SAGEMAKER_AGENT) names one agent"), "{}", one.stderr);
+    assert!(!format!("{train:?}{table:?}{json:?}{partial:?}").contains("fan-out-token"));
+}
+
+#[tokio::test]
+async fn clusters_shows_every_contexts_agent_and_which_cannot_be_reached() {
+    let a = FakeAgent::start().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let kubeconfig = contexts_kubeconfig(dir.path(), &[("east", &a.url), ("down", "http://127.0.0.1:9")]);
+    let result = run(None, &["clusters", "--kubeconfig", &kubeconfig]).await;
+    assert_eq!(result.code, 2, "{result:?}");
+    let rows: Vec<Vec<&str>> = result.stdout.lines().map(|l| l.split_whitespace().collect()).collect();
+    assert_eq!(rows[1][..7], ["east", "0.1.0-fake", "standalone", "us-west-2", "123456789012", "111111111111", "ok"], "{}", result.stdout);
+    assert!(rows[1][7].ends_with("ms"), "{}", result.stdout);
+    assert_eq!(rows[2][..2], ["down", "<none>"], "{}", result.stdout);
+    assert!(rows[2].contains(&"unreachable"), "{}", result.stdout);
+    assert!(result.stderr.starts_with("error: context down: no sagemaker-agent answered"), "{}", result.stderr);
+
+    let json = run(None, &["clusters", "--kubeconfig", &kubeconfig, "--context", "east", "-o", "json"]).await;
+    assert_eq!(json.code, 0, "{json:?}");
+    let value: Value = serde_json::from_str(&json.stdout).expect("json");
+    assert_eq!(value["clusters"][0]["health"], "ok");
+    assert_eq!(value["clusters"][0]["mappedAccounts"], json!(["111111111111"]));
+    assert_eq!(value["clusters"].as_array().map(Vec::len), Some(1));
+}

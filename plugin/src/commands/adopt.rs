@@ -35,10 +35,10 @@ pub(super) async fn run(session: &Session, args: AdoptArgs) -> Result<ExitStatus
     let response = agent.adopt(request).await.map_err(|s| Error::agent(format!("cannot adopt {what}"), &s))?;
     let resources = if args.all { response.resources } else { response.resource.into_iter().collect() };
     for skipped in &response.skipped {
-        eprintln!("skipped {skipped}");
+        crate::output::errln(format!("skipped {skipped}"));
     }
     if args.all && resources.is_empty() {
-        eprintln!("No {} found to adopt.", kind.plural);
+        crate::output::errln(format!("No {} found to adopt.", kind.plural));
     }
     for (i, pb) in resources.iter().enumerate() {
         let (_, resource) = read_resource(Some(pb))?;

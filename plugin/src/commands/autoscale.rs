@@ -135,10 +135,10 @@ async fn aws_endpoint_name(agent: &Agent, session: &Session, name: &str, warn: b
         }
         Err(s) if s.code() == Code::NotFound => {
             if warn {
-                eprintln!(
+                crate::output::errln(format!(
                     "warning: there is no {}; scaling the SageMaker endpoint {name}",
                     located(&ENDPOINT, namespace, name)
-                );
+                ));
             }
             Ok(name.to_string())
         }
@@ -271,7 +271,7 @@ async fn find(agent: &Agent, session: &Session, resource_id: &str) -> Result<Vec
 async fn show(agent: &Agent, session: &Session, name: &str, resource_id: &str) -> Result<ExitStatus> {
     let found = find(agent, session, resource_id).await?;
     if found.is_empty() {
-        eprintln!("No autoscaling set for endpoint {name} in {} namespace.", session.namespace);
+        crate::output::errln(format!("No autoscaling set for endpoint {name} in {} namespace.", session.namespace));
         return Ok(ExitStatus::Success);
     }
     out(&autoscaling_table(&found).render())?;
@@ -336,7 +336,7 @@ async fn off(agent: &Agent, session: &Session, name: &str, resource_id: &str) ->
         })
         .collect();
     if found.is_empty() {
-        eprintln!("No autoscaling set for endpoint {name} in {} namespace; nothing to remove.", session.namespace);
+        crate::output::errln(format!("No autoscaling set for endpoint {name} in {} namespace; nothing to remove.", session.namespace));
         return Ok(ExitStatus::Success);
     }
     found.sort_by_key(|t| Reverse(dependency_depth(t.kind)));

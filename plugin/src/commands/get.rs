@@ -14,114 +14,164 @@ use crate::{
     connect::{Agent, Session},
     error::{Error, ExitStatus, Result},
     jsonpath::{CustomColumns, Template},
-    output::{self, TableOptions, out, outln},
+    output::{self, TableOptions, errln, out, outln},
 };
 
-pub(super) async fn run(session: &Session, args: GetArgs) -> Result<ExitStatus> {
-    if args.args.first().is_some_and(|a| a.eq_ignore_ascii_case("all")) {
-        return all(session, &args).await;
-    }
-    let targets = find_targets(&args.args)?;
-    if args.selector.is_some() && targets.iter().any(|t| !t.names.is_empty()) {
-        return Err(Error::Usage("a selector (-l) cannot be combined with names".into()));
-    }
-    let printer = Printer::new(&args);
-    let agent = session.connect().await?;
-    let mut status = ExitStatus::Success;
-    let mut printed = false;
-    for target in &targets {
-        let (values, resources, missing) = fetch(&agent, session, &args, target).await?;
-        if !missing.is_empty() {
-            status = ExitStatus::Failure;
-        }
-        if printed && printer.is_table() && !resources.is_empty() {
-            outln("")?;
-        }
-        printed |= !resources.is_empty();
-        let single = target.names.len() == 1 && values.len() == 1;
-        printer.print(target.kind, &values, &resources, single, args.all_namespaces, !args.no_headers)?;
-        if resources.is_empty() && missing.is_empty() && printer.is_table() {
-            if args.all_namespaces {
-                eprintln!("No resources found");
-            } else {
-                eprintln!("No resources found in {} namespace.", session.namespace);
-            }
-        }
-        for err in missing {
-            eprint!("{}", crate::error::render(&err));
-        }
-        if args.watch {
-            follow(&agent, session, &args, target, &printer).await?;
-        }
-    }
-    Ok(status)
-}
-
-/// `get all`: every kind the agent serves, as `kubectl get all` shows its
-/// kinds: a table for each kind that has resources, named `kind.group/name`,
-/// one after the other; `-o json|yaml` puts all of them in one `List`.
-async fn all(session: &Session, args: &GetArgs) -> Result<ExitStatus> {
-    if args.args.len() > 1 {
+pub(super) async fn run(sessions: &[Session], args: GetArgs) -> Result<ExitStatus> {
+    let all = args.args.first().is_some_and(|a| a.eq_ignore_ascii_case("all"));
+    if all && args.args.len() > 1 {
         return Err(Error::Usage(
             "`get all` takes no names; name a kind to get resources by name, e.g. `get endpoints NAME`".into(),
         ));
     }
-    if args.watch {
+    if all && args.watch {
         return Err(Error::Usage("`get all` cannot watch; watch one kind, e.g. `get endpoints -w`".into()));
     }
-    let mut printer = Printer::new(args);
-    if let Printer::Table(options) = &mut printer {
+    let targets = if all { Vec::new() } else { find_targets(&args.args)? };
+    if args.selector.is_some() && targets.iter().any(|t| !t.names.is_empty()) {
+        return Err(Error::Usage("a selector (-l) cannot be combined with names".into()));
+    }
+    let mut printer = Printer::new(&args);
+    if let (true, Printer::Table(options)) = (all, &mut printer) {
+        // tables of several kinds follow each other: say which kind each name is
         options.qualified = true;
     }
-    let agent = session.connect().await?;
-    let mut status = ExitStatus::Success;
-    let (mut values, mut found) = (Vec::new(), false);
-    for kind in served_kinds(&agent) {
-        let target = Targets { kind, names: Vec::new() };
-        let (kind_values, resources) = match fetch(&agent, session, args, &target).await {
-            Ok((values, resources, _)) => (values, resources),
-            // one kind the user may not list does not hide the others
-            Err(err) => {
-                eprint!("{}", crate::error::render(&err));
-                status = worst(status, err.exit_status());
-                continue;
-            }
-        };
-        if resources.is_empty() {
+    let (clusters, mut status) = Clusters::connect(sessions).await;
+    let targets = if all {
+        served_kinds(&clusters).into_iter().map(|kind| Targets { kind, names: Vec::new() }).collect()
+    } else {
+        targets
+    };
+    // `get all` prints what exists, kind after kind; `get KIND` prints each
+    // kind asked for (an empty List for `-o json`), and says when nothing exists
+    let mut printed = false;
+    let mut lists = Vec::new();
+    for target in &targets {
+        let found = clusters.fetch(&args, target).await;
+        status = worst(status, found.status);
+        if all && found.resources.is_empty() {
             continue;
         }
-        match printer {
-            Printer::Table(_) | Printer::Name => {
-                if found && matches!(printer, Printer::Table(_)) {
-                    outln("")?;
-                }
-                printer.print(kind, &kind_values, &resources, false, args.all_namespaces, !args.no_headers)?;
-            }
-            _ => values.extend(kind_values),
+        if all && !matches!(printer, Printer::Table(_) | Printer::Name) {
+            lists.extend(found.values);
+            printed = true;
+            continue;
         }
-        found = true;
-    }
-    if !matches!(printer, Printer::Table(_) | Printer::Name) {
-        printer.print_values(&values, false, !args.no_headers)?;
-    }
-    if !found && printer.is_table() && status == ExitStatus::Success {
-        if args.all_namespaces {
-            eprintln!("No resources found");
-        } else {
-            eprintln!("No resources found in {} namespace.", session.namespace);
+        let blank = if all { matches!(printer, Printer::Table(_)) } else { printer.is_table() };
+        if printed && blank && !found.resources.is_empty() {
+            outln("")?;
         }
+        printed |= !found.resources.is_empty();
+        let single = !all && target.names.len() == 1 && found.values.len() == 1;
+        printer.print(target.kind, &found, single, args.all_namespaces, !args.no_headers)?;
+    }
+    if all && !matches!(printer, Printer::Table(_) | Printer::Name) {
+        printer.print_values(&lists, false, !args.no_headers)?;
+    }
+    if !printed && printer.is_table() && status == ExitStatus::Success && !clusters.agents.is_empty() {
+        match (args.all_namespaces, sessions) {
+            (false, [one]) => errln(format!("No resources found in {} namespace.", one.namespace)),
+            _ => errln("No resources found"),
+        }
+    }
+    if args.watch
+        && let ([target], [(session, agent)]) = (targets.as_slice(), clusters.agents.as_slice())
+    {
+        follow(agent, session, &args, target, &printer).await?;
     }
     Ok(status)
 }
 
-/// The kinds the agent says it serves (every kind this plugin knows, for an
+/// The agents of the clusters asked, connected at once.
+struct Clusters<'a> {
+    agents: Vec<(&'a Session, Agent)>,
+    /// Whether resources are labelled with their cluster (several asked).
+    labelled: bool,
+}
+
+/// What the clusters hold of one target, merged in the order of the clusters.
+#[derive(Default)]
+struct Found {
+    values: Vec<Value>,
+    resources: Vec<Resource>,
+    /// Each resource's cluster, when labelled.
+    clusters: Vec<String>,
+    status: ExitStatus,
+}
+
+impl<'a> Clusters<'a> {
+    /// Connects to every session's agent concurrently; one that cannot be
+    /// reached is reported (naming its cluster) and left out.
+    async fn connect(sessions: &'a [Session]) -> (Clusters<'a>, ExitStatus) {
+        let labelled = sessions.len() > 1;
+        let connected = futures::future::join_all(sessions.iter().map(|s| async move { (s, s.connect().await) })).await;
+        let mut status = ExitStatus::Success;
+        let mut agents = Vec::new();
+        for (session, agent) in connected {
+            match agent {
+                Ok(agent) => agents.push((session, agent)),
+                Err(err) => status = worst(status, report(session, labelled, &err)),
+            }
+        }
+        (Clusters { agents, labelled }, status)
+    }
+
+    /// Lists or gets `target` in every cluster concurrently. What a cluster
+    /// lacks or refuses is reported, and the others' results still printed.
+    async fn fetch(&self, args: &GetArgs, target: &Targets) -> Found {
+        let answers =
+            futures::future::join_all(self.agents.iter().map(|(s, agent)| fetch(agent, s, args, target))).await;
+        let mut found = Found::default();
+        for ((session, _), answer) in self.agents.iter().zip(answers) {
+            match answer {
+                Ok((values, resources, missing)) => {
+                    for err in &missing {
+                        found.status = worst(found.status, report(session, self.labelled, err));
+                    }
+                    if self.labelled {
+                        let cluster = session.context_name().to_string();
+                        found.clusters.extend(resources.iter().map(|_| cluster.clone()));
+                        found.values.extend(values.into_iter().map(|v| with_cluster(v, &cluster)));
+                    } else {
+                        found.values.extend(values);
+                    }
+                    found.resources.extend(resources);
+                }
+                Err(err) => found.status = worst(found.status, report(session, self.labelled, &err)),
+            }
+        }
+        found
+    }
+}
+
+/// Prints a cluster's error (naming the cluster when there are several) and
+/// gives its exit status.
+fn report(session: &Session, labelled: bool, err: &Error) -> ExitStatus {
+    crate::output::err(&crate::error::render_in(labelled.then(|| session.context_name()), err));
+    err.exit_status()
+}
+
+/// `value` with a `cluster` field saying which context it came from (JSON
+/// and YAML output of several clusters).
+fn with_cluster(mut value: Value, cluster: &str) -> Value {
+    if let Value::Object(map) = &mut value {
+        map.insert("cluster".into(), Value::String(cluster.to_string()));
+    }
+    value
+}
+
+/// The kinds any of the agents serves (every kind this plugin knows, for an
 /// agent that does not say), in the order of the kinds table.
-fn served_kinds(agent: &Agent) -> Vec<&'static KindInfo> {
-    let served = &agent.info.kinds;
+fn served_kinds(clusters: &Clusters<'_>) -> Vec<&'static KindInfo> {
     kinds::KINDS
         .iter()
         .copied()
-        .filter(|k| served.is_empty() || served.iter().any(|s| k.matches(s)))
+        .filter(|k| {
+            clusters.agents.iter().any(|(_, agent)| {
+                let served = &agent.info.kinds;
+                served.is_empty() || served.iter().any(|s| k.matches(s))
+            })
+        })
         .collect()
 }
 
@@ -191,7 +241,8 @@ async fn follow(agent: &Agent, session: &Session, args: &GetArgs, target: &Targe
         if event.r#type == EventType::Added as i32 && seen.insert(resource.key()) {
             continue;
         }
-        printer.print(kind, &[value], &[resource], true, args.all_namespaces, false)?;
+        let found = Found { values: vec![value], resources: vec![resource], ..Found::default() };
+        printer.print(kind, &found, true, args.all_namespaces, false)?;
     }
     Err(Error::WatchEnded { what })
 }
@@ -232,17 +283,17 @@ impl Printer {
     fn print(
         &self,
         kind: &KindInfo,
-        values: &[Value],
-        resources: &[Resource],
+        found: &Found,
         single: bool,
         all_namespaces: bool,
         headers: bool,
     ) -> Result<()> {
+        let Found { values, resources, clusters, .. } = found;
         match self {
             Printer::Table(options) => {
                 if !resources.is_empty() {
                     let options = TableOptions { all_namespaces, ..*options };
-                    out(&output::resource_table(kind, resources, options, Utc::now()).render_with(headers))?;
+                    out(&output::resource_table(kind, resources, clusters, options, Utc::now()).render_with(headers))?;
                 }
             }
             Printer::Name => {

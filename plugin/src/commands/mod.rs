@@ -5,6 +5,7 @@
 mod apply;
 mod adopt;
 mod autoscale;
+mod clusters;
 mod delete;
 mod deploy;
 mod describe;
@@ -20,7 +21,7 @@ use serde_json::Value;
 
 use self::watch::Target;
 use crate::{
-    cli::{Cli, Commands},
+    cli::{Cli, Commands, GlobalArgs},
     connect::{Agent, Session},
     error::{Error, ExitStatus, Result},
     kubeconfig::Kubeconfigs,
@@ -28,25 +29,108 @@ use crate::{
 
 pub(crate) async fn run(cli: Cli) -> Result<ExitStatus> {
     let Cli { command, global } = cli;
-    if let Commands::Version(args) = &command {
+    if let Commands::Version(args) = &command
+        && args.client
+    {
         // `version --client` must work without a kubeconfig or an agent
-        return version::run(&global, args).await;
+        return version::client();
     }
     let kubeconfigs = Kubeconfigs::load(global.kubeconfig.as_deref())?;
-    let session = Session::resolve(&global, &kubeconfigs, global.context.as_deref()).await?;
-    match command {
-        Commands::Train(args) => train::run(&session, args).await,
-        Commands::Deploy(args) => deploy::run(&session, args).await,
-        Commands::Autoscale(args) => autoscale::run(&session, args).await,
-        Commands::Apply(args) => apply::run(&session, args).await,
-        Commands::Get(args) => get::run(&session, args).await,
-        Commands::Describe(args) => describe::run(&session, args).await,
-        Commands::Stop(args) => stop::run(&session, args).await,
-        Commands::Adopt(args) => adopt::run(&session, args).await,
-        Commands::Delete(args) => delete::run(&session, args).await,
-        Commands::Watch(args) => watch::run(&session, args).await,
-        Commands::Version(_) => unreachable!("handled above"),
+    let every = matches!(command, Commands::Clusters(_)) && global.agent.is_none();
+    let contexts = select_contexts(&global, &kubeconfigs, every)?;
+    let sessions = futures::future::try_join_all(
+        contexts.iter().map(|c| Session::resolve(&global, &kubeconfigs, c.as_deref())),
+    )
+    .await?;
+    if sessions.len() > 1 && global.agent.is_some() {
+        return Err(Error::Usage(
+            "--agent (or KUBECTL_SAGEMAKER_AGENT) names one agent; with several contexts, each cluster's agent is \
+             found through its Service"
+                .into(),
+        ));
     }
+    match (sessions.as_slice(), command) {
+        (many, Commands::Clusters(args)) => clusters::run(many, args).await,
+        // several clusters' resources in one table, with a CLUSTER column
+        (many, Commands::Get(args)) if !args.watch => get::run(many, args).await,
+        ([one], command) => run_in(one, command).await,
+        (many, command) => Ok(fan_out(many, command).await),
+    }
+}
+
+/// Runs `command` in one cluster.
+async fn run_in(session: &Session, command: Commands) -> Result<ExitStatus> {
+    match command {
+        Commands::Train(args) => train::run(session, args).await,
+        Commands::Deploy(args) => deploy::run(session, args).await,
+        Commands::Autoscale(args) => autoscale::run(session, args).await,
+        Commands::Apply(args) => apply::run(session, args).await,
+        Commands::Get(args) => get::run(std::slice::from_ref(session), args).await,
+        Commands::Describe(args) => describe::run(session, args).await,
+        Commands::Stop(args) => stop::run(session, args).await,
+        Commands::Adopt(args) => adopt::run(session, args).await,
+        Commands::Delete(args) => delete::run(session, args).await,
+        Commands::Watch(args) => watch::run(session, args).await,
+        Commands::Version(args) => version::run(session, &args).await,
+        Commands::Clusters(args) => clusters::run(std::slice::from_ref(session), args).await,
+    }
+}
+
+/// Runs `command` in every cluster at once (the same manifests applied to
+/// each, `--wait` following all), each line printed prefixed with
+/// `[context] `. One cluster failing does not stop the others; the exit
+/// status is the worst of them, and stderr says which cluster failed and why.
+async fn fan_out(sessions: &[Session], command: Commands) -> ExitStatus {
+    let runs = sessions.iter().map(|session| {
+        let command = command.clone();
+        crate::output::prefixed(format!("[{}] ", session.context_name()), async move {
+            match run_in(session, command).await {
+                Ok(status) => status,
+                Err(err) if err.is_broken_pipe() => ExitStatus::Success,
+                Err(err) => {
+                    crate::output::err(&crate::error::render(&err));
+                    err.exit_status()
+                }
+            }
+        })
+    });
+    futures::future::join_all(runs).await.into_iter().fold(ExitStatus::Success, worst)
+}
+
+/// The contexts to work on: those `--context` names, `--context-selector`
+/// matches and `--all-contexts` adds (each once: named ones in the order
+/// given, the others in the kubeconfig's), or, when none is picked, the
+/// current one (`None`) unless `every_by_default`.
+fn select_contexts(global: &GlobalArgs, kubeconfigs: &Kubeconfigs, every_by_default: bool) -> Result<Vec<Option<String>>> {
+    let names = kubeconfigs.names();
+    let mut picked: Vec<String> = Vec::new();
+    let mut pick = |name: &String| {
+        if !picked.contains(name) {
+            picked.push(name.clone());
+        }
+    };
+    for name in global.context.iter().filter(|c| !c.is_empty()) {
+        if !names.contains(name) {
+            return Err(Error::UnknownContext(name.clone()));
+        }
+        pick(name);
+    }
+    if let Some(selector) = &global.context_selector {
+        let matching: Vec<&String> = names.iter().filter(|n| selector.is_match(n)).collect();
+        if matching.is_empty() {
+            return Err(Error::Usage(format!(
+                "no context of the kubeconfig matches {:?}; its contexts are: {}",
+                selector.as_str(),
+                names.join(", ")
+            )));
+        }
+        matching.into_iter().for_each(&mut pick);
+    }
+    let none_named = global.context.is_empty() && global.context_selector.is_none();
+    if global.all_contexts || (every_by_default && none_named) {
+        names.iter().for_each(&mut pick);
+    }
+    Ok(if picked.is_empty() { vec![None] } else { picked.into_iter().map(Some).collect() })
 }
 
 /// Looks a kind up by any name kubectl would accept for it.
@@ -124,7 +208,7 @@ async fn each(targets: Vec<Target>, one: impl AsyncFn(&Target) -> Result<bool>) 
             Ok(true) => going.push(target),
             Ok(false) => {}
             Err(err) => {
-                eprint!("{}", crate::error::render(&err));
+                crate::output::err(&crate::error::render(&err));
                 status = worst(status, err.exit_status());
             }
         }

@@ -2,20 +2,24 @@
 //! `kubectl version` shows the client and then the server.
 
 use crate::{
-    cli::{GlobalArgs, VersionArgs},
+    cli::VersionArgs,
     connect::Session,
     error::{ExitStatus, Result},
-    kubeconfig::Kubeconfigs,
     output::{out, outln},
 };
 
-pub(super) async fn run(global: &GlobalArgs, args: &VersionArgs) -> Result<ExitStatus> {
+/// `version --client`: the plugin's version alone.
+pub(super) fn client() -> Result<ExitStatus> {
     outln(format!("kubectl-sagemaker {}", env!("CARGO_PKG_VERSION")))?;
+    Ok(ExitStatus::Success)
+}
+
+pub(super) async fn run(session: &Session, args: &VersionArgs) -> Result<ExitStatus> {
     if args.client {
-        return Ok(ExitStatus::Success);
+        return client();
     }
-    let kubeconfigs = Kubeconfigs::load(global.kubeconfig.as_deref())?;
-    let agent = Session::resolve(global, &kubeconfigs, global.context.as_deref()).await?.connect().await?;
+    client()?;
+    let agent = session.connect().await?;
     let info = &agent.info;
     let or_none = |s: &str| {
         if s.is_empty() {
@@ -39,11 +43,11 @@ pub(super) async fn run(global: &GlobalArgs, args: &VersionArgs) -> Result<ExitS
     }
     out(&text)?;
     if !info.api_version.is_empty() && info.api_version != sagemaker_proto::API_VERSION {
-        eprintln!(
+        crate::output::errln(format!(
             "warning: the agent speaks {} and this plugin {}; some commands may fail",
             info.api_version,
             sagemaker_proto::API_VERSION
-        );
+        ));
     }
     Ok(ExitStatus::Success)
 }

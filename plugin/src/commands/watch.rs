@@ -52,7 +52,7 @@ pub(super) async fn wait_all(
     }
     let mut status = ExitStatus::Failure;
     for err in &errors {
-        eprint!("{}", error::render(err));
+        crate::output::err(&error::render(err));
         if err.exit_status() == ExitStatus::Error {
             status = ExitStatus::Error;
         }

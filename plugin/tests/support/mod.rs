@@ -587,6 +587,7 @@ impl Agent for Fake {
             kinds: kinds::KINDS.iter().map(|k| format!("{}.{}", k.kind, k.group)).collect(),
             aws_calls: HashMap::new(),
             api_version: sagemaker_proto::API_VERSION.into(),
+            mapped_accounts: vec!["111111111111".into()],
         }))
     }
 }

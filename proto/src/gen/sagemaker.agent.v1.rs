@@ -203,6 +203,10 @@ pub struct InfoResponse {
     pub aws_calls: ::std::collections::HashMap<::prost::alloc::string::String, u64>,
     #[prost(string, tag = "8")]
     pub api_version: ::prost::alloc::string::String,
+    /// The other AWS accounts resources can land in (the role maps and
+    /// IAMRoleSelectors), sorted.
+    #[prost(string, repeated, tag = "9")]
+    pub mapped_accounts: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
 }
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
 #[repr(i32)]
