@@ -47,7 +47,11 @@ pub(crate) struct Lookup<'a> {
 impl Lookup<'_> {
     /// Reads the Service and, unless it publishes a URL, picks a ready pod.
     pub(crate) async fn find(&self, client: Client) -> Result<Place> {
-        let discovery = |source: kube::Error| self.failed(source);
+        // the API server's own words (its Status's Display), not kube's Debug dump of it
+        let discovery = |source: kube::Error| match source {
+            kube::Error::Api(status) => self.failed(*status),
+            other => self.failed(other),
+        };
         let services: Api<Service> = Api::namespaced(client.clone(), self.namespace);
         let service = services
             .get_opt(SERVICE)

@@ -192,8 +192,16 @@ fn kube_setup() -> KubeSetup {
 }
 
 fn kube_setup_with(extra_agent_args: &[&str]) -> KubeSetup {
-    let kube = KubeApiServer::start().expect("kube-apiserver");
     let moto = Moto::start_with_step(1.0).expect("moto");
+    let (kube, agent) = cluster(&moto, extra_agent_args);
+    let cli = Cli::new(&agent, Some(kube.kubeconfig.clone()));
+    KubeSetup { kube, moto, agent, cli }
+}
+
+/// A real API server with the CRDs installed, and a Kubernetes-mode agent
+/// for it that calls `moto`.
+fn cluster(moto: &Moto, extra_agent_args: &[&str]) -> (KubeApiServer, AgentProcess) {
+    let kube = KubeApiServer::start().expect("kube-apiserver");
     let crds = repo_root().join("manifests/crds");
     let out = kube.kubectl().args(["apply", "-f"]).arg(&crds).output().expect("kubectl apply");
     assert!(out.status.success(), "CRDs install: {}", String::from_utf8_lossy(&out.stderr));
@@ -224,8 +232,7 @@ fn kube_setup_with(extra_agent_args: &[&str]) -> KubeSetup {
         &moto.aws_env(),
     )
     .expect("agent");
-    let cli = Cli::new(&agent, Some(kube.kubeconfig.clone()));
-    KubeSetup { kube, moto, agent, cli }
+    (kube, agent)
 }
 
 #[test]
@@ -1544,4 +1551,103 @@ fn the_plugin_finds_the_agent_through_the_clusters_service_with_the_callers_own_
         "one run of the credential plugin per command, for the API server and the agent alike"
     );
     assert!(!s.agent.log().contains("alice-token"), "a token reached the agent's log");
+}
+
+/// `kube`'s kubeconfig with its cluster, admin user and context renamed
+/// `name`, so that several can be merged through `$KUBECONFIG`.
+fn renamed_kubeconfig(kube: &KubeApiServer, name: &str, dir: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(&kube.kubeconfig).expect("kubeconfig");
+    let text = text
+        .replace("- name: test\n", &format!("- name: {name}\n"))
+        .replace("cluster: test\n", &format!("cluster: {name}\n"))
+        .replace("- name: admin\n", &format!("- name: {name}-admin\n"))
+        .replace("user: admin\n", &format!("user: {name}-admin\n"))
+        .replace("current-context: test\n", &format!("current-context: {name}\n"));
+    // the admin's context only: alice's and bob's would collide across the files
+    let (head, _) = text.split_once("contexts:\n").expect("contexts");
+    let text = format!(
+        "{head}contexts:\n- name: {name}\n  context:\n    cluster: {name}\n    user: {name}-admin\n    namespace: default\n\
+         current-context: {name}\n"
+    );
+    let path = dir.join(format!("kubeconfig-{name}"));
+    std::fs::write(&path, text).expect("write kubeconfig");
+    path
+}
+
+/// Publishes `agent`'s URL on the cluster's sagemaker-agent Service, as an
+/// install for directly reachable agents does.
+fn publish_agent(kube: &KubeApiServer, agent: &AgentProcess) {
+    for args in [
+        vec!["create", "namespace", "ack-system"],
+        vec!["create", "service", "clusterip", "sagemaker-agent", "-n", "ack-system", "--tcp=50051:50051"],
+    ] {
+        let out = kube.kubectl().args(&args).output().expect("kubectl");
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let annotation = format!("sagemaker.services.k8s.aws/agent-url={}", agent.url);
+    let out = kube.kubectl().args(["annotate", "service", "sagemaker-agent", "-n", "ack-system", &annotation]).output().expect("kubectl");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn one_plugin_deploys_to_two_clusters_lists_both_in_one_table_and_reports_the_one_that_stops_answering() {
+    let moto = Moto::start_with_step(1.0).expect("moto");
+    let (east, east_agent) = cluster(&moto, &["--resync", "Endpoint=2s"]);
+    let (west, west_agent) = cluster(&moto, &["--resync", "Endpoint=2s", "--aws-region", "us-west-2"]);
+    publish_agent(&east, &east_agent);
+    publish_agent(&west, &west_agent);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let kubeconfigs = std::env::join_paths([renamed_kubeconfig(&east, "east", dir.path()), renamed_kubeconfig(&west, "west", dir.path())])
+        .expect("KUBECONFIG");
+    let cli = Cli { kubeconfig: None, ..Cli::new(&east_agent, None) };
+    let run = |args: &[&str]| {
+        let mut cmd = Command::new("kubectl");
+        cmd.arg("sagemaker").args(args).env("PATH", &cli.path).env("KUBECONFIG", &kubeconfigs).env_remove("KUBECTL_SAGEMAKER_AGENT");
+        cmd.output().expect("run kubectl sagemaker")
+    };
+
+    // one endpoint in two regions: the same manifests to both clusters, both followed
+    let deploy = example("deploy.yaml");
+    let out = run(&["deploy", "-f", deploy.to_str().expect("path"), "--context", "east,west", "--wait", "--timeout", "3m"]);
+    assert!(out.status.success(), "{}\n{}", String::from_utf8_lossy(&out.stdout), stderr_of(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for cluster in ["east", "west"] {
+        assert!(stdout.contains(&format!("[{cluster}] endpoint.sagemaker.services.k8s.aws/ack-xgboost-endpoint-7420 created")), "{stdout}");
+    }
+    let regions: Vec<String> = ["east", "west"]
+        .iter()
+        .map(|c| {
+            let out = run(&["get", "endpoint", "ack-xgboost-endpoint-7420", "--context", c, "-o", "json"]);
+            assert!(out.status.success(), "{}", stderr_of(&out));
+            let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+            assert_eq!(v["status"]["endpointStatus"], "InService", "{v}");
+            v["status"]["ackResourceMetadata"]["region"].as_str().expect("region").to_string()
+        })
+        .collect();
+    assert_eq!(regions, ["us-east-1", "us-west-2"]);
+
+    // both clusters in one table, CLUSTER first, in the order of the contexts
+    let out = run(&["get", "all", "--all-contexts"]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let endpoints: Vec<&str> = stdout.lines().filter(|l| l.contains("endpoint.sagemaker.services.k8s.aws/")).collect();
+    assert_eq!(endpoints.len(), 2, "{stdout}");
+    assert!(endpoints[0].starts_with("east ") && endpoints[1].starts_with("west "), "{stdout}");
+    assert!(stdout.starts_with("CLUSTER "), "{stdout}");
+
+    // clusters: both agents, their regions
+    let out = run(&["clusters"]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(stdout.lines().any(|l| l.starts_with("east ") && l.contains("us-east-1") && l.contains(" ok ")), "{stdout}");
+    assert!(stdout.lines().any(|l| l.starts_with("west ") && l.contains("us-west-2") && l.contains(" ok ")), "{stdout}");
+
+    // west's agent stops: east still answers, stderr names west, the exit code says something failed
+    let _ = west_agent.kill();
+    let out = run(&["get", "endpoints", "--all-contexts"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(stdout.lines().nth(1).is_some_and(|l| l.starts_with("east ")), "{stdout}");
+    assert_eq!(stdout.lines().count(), 2, "{stdout}");
+    assert!(stderr_of(&out).starts_with("error: context west: no sagemaker-agent answered at"), "{}", stderr_of(&out));
 }
