@@ -146,6 +146,8 @@ pub struct Args {
 enum Command {
     /// Print the CustomResourceDefinitions of every kind as YAML.
     Crds,
+    /// Print the RBAC of the agent (its ServiceAccount in ack-system) and of its users as YAML.
+    Rbac,
 }
 
 /// `Endpoint=1m`: a served kind (any name kubectl accepts) and a duration.
@@ -172,8 +174,13 @@ pub fn parse_duration(s: &str) -> std::result::Result<Duration, String> {
 
 impl Args {
     pub async fn run(self) -> Result<()> {
-        if let Some(Command::Crds) = self.command {
-            for (_, yaml) in crate::crd::all() {
+        let printed = match self.command {
+            Some(Command::Crds) => Some(crate::crd::all()),
+            Some(Command::Rbac) => Some(crate::access::all()),
+            None => None,
+        };
+        if let Some(files) = printed {
+            for (_, yaml) in files {
                 println!("---\n{yaml}");
             }
             return Ok(());

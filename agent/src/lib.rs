@@ -3,6 +3,7 @@
 //! reconciles them against AWS (or the built-in simulator), and serves the
 //! `kubectl sagemaker` plugin over gRPC.
 
+pub mod access;
 pub mod adopt;
 pub mod apply;
 pub mod args;

@@ -198,13 +198,15 @@ fn kube_setup_with(extra_agent_args: &[&str]) -> KubeSetup {
     KubeSetup { kube, moto, agent, cli }
 }
 
-/// A real API server with the CRDs installed, and a Kubernetes-mode agent
-/// for it that calls `moto`.
+/// A real API server with the CRDs and the RBAC of `manifests/` installed,
+/// and a Kubernetes-mode agent for it that calls `moto`, running as its
+/// ServiceAccount with only what `manifests/rbac/` grants it.
 fn cluster(moto: &Moto, extra_agent_args: &[&str]) -> (KubeApiServer, AgentProcess) {
     let kube = KubeApiServer::start().expect("kube-apiserver");
-    let crds = repo_root().join("manifests/crds");
-    let out = kube.kubectl().args(["apply", "-f"]).arg(&crds).output().expect("kubectl apply");
-    assert!(out.status.success(), "CRDs install: {}", String::from_utf8_lossy(&out.stderr));
+    for dir in ["manifests/crds", "manifests/rbac"] {
+        let out = kube.kubectl().args(["apply", "-f"]).arg(repo_root().join(dir)).output().expect("kubectl apply");
+        assert!(out.status.success(), "{dir}: {}", String::from_utf8_lossy(&out.stderr));
+    }
     // every CRD established before the agent starts (a CRD's status may not
     // exist yet right after the apply: kubectl wait then fails at once)
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -220,7 +222,8 @@ fn cluster(moto: &Moto, extra_agent_args: &[&str]) -> (KubeApiServer, AgentProce
         assert!(Instant::now() < deadline, "CRDs established: {}", String::from_utf8_lossy(&out.stderr));
         std::thread::sleep(Duration::from_millis(200));
     }
-    let kubeconfig = kube.kubeconfig.display().to_string();
+    let kubeconfig = service_account_kubeconfig(&kube);
+    let kubeconfig = kubeconfig.to_str().expect("path");
     let agent = AgentProcess::start(
         &[
             "--kubeconfig", &kubeconfig, "--aws-backend", "aws", "--aws-endpoint-url", &moto.endpoint,
@@ -233,6 +236,30 @@ fn cluster(moto: &Moto, extra_agent_args: &[&str]) -> (KubeApiServer, AgentProce
     )
     .expect("agent");
     (kube, agent)
+}
+
+/// A kubeconfig for the agent's ServiceAccount (`ack-system/sagemaker-agent`),
+/// with a token from the API server's TokenRequest.
+fn service_account_kubeconfig(kube: &KubeApiServer) -> PathBuf {
+    let out = kube
+        .kubectl()
+        .args(["create", "token", "sagemaker-agent", "-n", "ack-system", "--duration", "24h"])
+        .output()
+        .expect("kubectl create token");
+    assert!(out.status.success(), "token: {}", String::from_utf8_lossy(&out.stderr));
+    let token = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let text = std::fs::read_to_string(&kube.kubeconfig).expect("kubeconfig");
+    let (clusters, _) = text.split_once("users:\n").expect("users");
+    let path = kube.dir().join("kubeconfig-agent");
+    std::fs::write(
+        &path,
+        format!(
+            "{clusters}users:\n- name: agent\n  user:\n    token: {token}\ncontexts:\n- name: agent\n  context:\n    \
+             cluster: test\n    user: agent\ncurrent-context: agent\n"
+        ),
+    )
+    .expect("write kubeconfig");
+    path
 }
 
 #[test]
@@ -1055,7 +1082,6 @@ fn a_namespace_of_another_account_uses_the_role_the_configmap_maps_and_waits_wit
     assert!(training_job_in_account(&s.moto, "123456789012", "cross-account").is_none(), "landed in the agent's own account");
 
     // the mapping arrives: the agent assumes the role (moto's STS) and the job lands in 111111111111
-    kubectl(&["create", "namespace", "ack-system"]);
     kubectl(&[
         "create", "configmap", "ack-role-account-map", "-n", "ack-system",
         r#"--from-literal=111111111111={"roleARN": "arn:aws:iam::111111111111:role/sagemaker-agent", "externalID": "team-b-external"}"#,
@@ -1310,7 +1336,6 @@ fn an_iam_role_selector_and_the_account_map_put_two_namespaces_jobs_in_two_accou
     kubectl(&["label", "namespace", "vision", "team=vision"]);
     kubectl(&["create", "namespace", "team-c"]);
     kubectl(&["annotate", "namespace", "team-c", "services.k8s.aws/owner-account-id=333333333333"]);
-    kubectl(&["create", "namespace", "ack-system"]);
     kubectl(&["create", "configmap", "ack-role-account-map", "-n", "ack-system", "--from-literal=333333333333=arn:aws:iam::333333333333:role/team-c"]);
     let dir = tempfile::tempdir().expect("tempdir");
     let selector = dir.path().join("selector.yaml");
@@ -1466,7 +1491,6 @@ fn the_plugin_finds_the_agent_through_the_clusters_service_with_the_callers_own_
     assert!(stderr_of(&out).contains("hint: `kubectl sagemaker install --context test`"), "{}", stderr_of(&out));
 
     // a Service with no ready pod behind it (this API server runs no pods)
-    kubectl(&["create", "namespace", "ack-system"]);
     kubectl(&["create", "service", "clusterip", "sagemaker-agent", "-n", "ack-system", "--tcp=50051:50051"]);
     let out = found(&["get", "trainingjobs"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
@@ -1484,27 +1508,21 @@ fn the_plugin_finds_the_agent_through_the_clusters_service_with_the_callers_own_
     assert!(out.status.success(), "{}", stderr_of(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("Agent:         {}", s.agent.url)));
 
-    // alice may not even read the Service: the API server's refusal, and what to check
+    // without manifests/rbac/users.yaml's grant, alice may not even read the Service:
+    // the API server's refusal, and what to check
+    kubectl(&["delete", "rolebinding", "sagemaker-agent-user", "-n", "ack-system"]);
     let out = found(&["get", "trainingjobs", "--context", "alice", "-n", "ml"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
     assert!(stderr_of(&out).contains("cannot look for the sagemaker-agent Service in namespace ack-system of context alice"));
-    assert!(stderr_of(&out).contains("forbidden"), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("Caused by: services \"sagemaker-agent\" is forbidden: User \"alice\" cannot get resource"),
+        "{}",
+        stderr_of(&out)
+    );
 
-    // what users need to find the agent; then the agent itself decides, as alice
+    // with it, everyone finds the agent, which then decides as the caller
+    kubectl(&["apply", "-f", repo_root().join("manifests/rbac/users.yaml").to_str().expect("path")]);
     let dir = tempfile::tempdir().expect("tempdir");
-    let role = dir.path().join("finder.yaml");
-    std::fs::write(
-        &role,
-        "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: sagemaker-agent-user, namespace: ack-system}\n\
-         rules:\n- {apiGroups: [\"\"], resources: [services], resourceNames: [sagemaker-agent], verbs: [get]}\n\
-         - {apiGroups: [\"\"], resources: [pods], verbs: [list]}\n\
-         - {apiGroups: [\"\"], resources: [pods/portforward], verbs: [create]}\n---\n\
-         apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: sagemaker-agent-users, namespace: ack-system}\n\
-         roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: sagemaker-agent-user}\n\
-         subjects:\n- {apiGroup: rbac.authorization.k8s.io, kind: Group, name: \"system:authenticated\"}\n",
-    )
-    .expect("write role");
-    kubectl(&["apply", "-f", role.to_str().expect("path")]);
     let out = found(&["get", "trainingjobs", "--context", "alice", "-n", "ml"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
     assert!(
@@ -1577,13 +1595,9 @@ fn renamed_kubeconfig(kube: &KubeApiServer, name: &str, dir: &Path) -> PathBuf {
 /// Publishes `agent`'s URL on the cluster's sagemaker-agent Service, as an
 /// install for directly reachable agents does.
 fn publish_agent(kube: &KubeApiServer, agent: &AgentProcess) {
-    for args in [
-        vec!["create", "namespace", "ack-system"],
-        vec!["create", "service", "clusterip", "sagemaker-agent", "-n", "ack-system", "--tcp=50051:50051"],
-    ] {
-        let out = kube.kubectl().args(&args).output().expect("kubectl");
-        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    }
+    let args = ["create", "service", "clusterip", "sagemaker-agent", "-n", "ack-system", "--tcp=50051:50051"];
+    let out = kube.kubectl().args(args).output().expect("kubectl");
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     let annotation = format!("sagemaker.services.k8s.aws/agent-url={}", agent.url);
     let out = kube.kubectl().args(["annotate", "service", "sagemaker-agent", "-n", "ack-system", &annotation]).output().expect("kubectl");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
