@@ -141,21 +141,7 @@ pub fn all() -> Vec<(String, String)> {
 mod tests {
     #[test]
     fn rbac_in_manifests_matches_the_kinds_table() {
-        let dir = sagemaker_core::manifest_dir(env!("CARGO_MANIFEST_DIR")).join("../manifests/rbac");
-        let update = std::env::var_os("UPDATE_GENERATED").is_some();
-        for (file, yaml) in super::all() {
-            let path = dir.join(&file);
-            if update {
-                std::fs::create_dir_all(&dir).expect("create manifests/rbac");
-                std::fs::write(&path, &yaml).expect("write RBAC");
-                continue;
-            }
-            let committed = std::fs::read_to_string(&path).unwrap_or_default();
-            assert!(
-                committed == yaml,
-                "manifests/rbac/{file} is out of date: run `UPDATE_GENERATED=1 cargo test -p sagemaker-agent rbac` and commit it"
-            );
-        }
+        crate::generated::check("manifests/rbac", super::all(), "cargo test -p sagemaker-agent rbac");
     }
 
     #[test]

@@ -193,21 +193,7 @@ mod tests {
 
     #[test]
     fn crds_in_manifests_match_the_sdk_schemas() {
-        let dir = sagemaker_core::manifest_dir(env!("CARGO_MANIFEST_DIR")).join("../manifests/crds");
-        let update = std::env::var_os("UPDATE_GENERATED").is_some();
-        for (file, yaml) in super::all() {
-            let path = dir.join(&file);
-            if update {
-                std::fs::create_dir_all(&dir).expect("create manifests/crds");
-                std::fs::write(&path, &yaml).expect("write CRD");
-                continue;
-            }
-            let committed = std::fs::read_to_string(&path).unwrap_or_default();
-            assert!(
-                committed == yaml,
-                "manifests/crds/{file} is out of date: run `UPDATE_GENERATED=1 cargo test -p sagemaker-agent crds` and commit it"
-            );
-        }
+        crate::generated::check("manifests/crds", super::all(), "cargo test -p sagemaker-agent crds");
     }
 
     #[test]

@@ -12,6 +12,8 @@ pub mod aws;
 pub mod crd;
 pub mod engine;
 pub mod error;
+#[cfg(test)]
+mod generated;
 pub mod grpc;
 pub mod kinds;
 pub mod placement;

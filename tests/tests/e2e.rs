@@ -226,7 +226,7 @@ fn cluster(moto: &Moto, extra_agent_args: &[&str]) -> (KubeApiServer, AgentProce
     let kubeconfig = kubeconfig.to_str().expect("path");
     let agent = AgentProcess::start(
         &[
-            "--kubeconfig", &kubeconfig, "--aws-backend", "aws", "--aws-endpoint-url", &moto.endpoint,
+            "--kubeconfig", kubeconfig, "--aws-backend", "aws", "--aws-endpoint-url", &moto.endpoint,
             "--poll-min", "300ms", "--poll-max", "1s", "--aws-max-attempts", "1",
         ]
         .into_iter()
