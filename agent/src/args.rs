@@ -3,7 +3,6 @@
 use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
 use clap::{Parser, Subcommand, ValueEnum};
-use tonic::transport::{Certificate, Identity, ServerTlsConfig};
 use tracing_subscriber::EnvFilter;
 
 use crate::{
@@ -57,7 +56,7 @@ pub struct Args {
     /// (the plugin's --token); checked on every call, re-read when it changes.
     #[arg(long, value_name = "FILE")]
     token_file: Option<PathBuf>,
-    /// Serve gRPC over TLS with this certificate chain (PEM).
+    /// Serve gRPC over TLS with this certificate chain (PEM), read again whenever it (or the key) changes.
     #[arg(long, value_name = "FILE", requires = "tls_key")]
     tls_cert: Option<PathBuf>,
     /// The private key (PEM) of --tls-cert.
@@ -288,18 +287,14 @@ impl Args {
             })?),
             None => None,
         };
-        let mut server = tonic::transport::Server::builder();
-        if let Some(cert) = &self.tls_cert {
-            let read = |p: &PathBuf| {
-                std::fs::read(p).map_err(|e| Error::Startup(format!("cannot read {}: {e}", p.display())))
-            };
-            let key = self.tls_key.as_ref().map(read).transpose()?.unwrap_or_default();
-            let mut tls = ServerTlsConfig::new().identity(Identity::from_pem(read(cert)?, key));
-            if let Some(ca) = &self.tls_client_ca {
-                tls = tls.client_ca_root(Certificate::from_pem(read(ca)?));
-            }
-            server = server.tls_config(tls).map_err(|e| Error::Startup(format!("bad TLS configuration: {e}")))?;
-        }
+        // clap requires --tls-cert and --tls-key together
+        let tls = match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => Some(
+                crate::tls::config(cert.clone(), key.clone(), self.tls_client_ca.as_deref())
+                    .map_err(|e| Error::Startup(format!("bad TLS configuration: {e}")))?,
+            ),
+            _ => None,
+        };
         let listener = tokio::net::TcpListener::bind(self.listen)
             .await
             .map_err(|e| Error::Startup(format!("cannot listen on {}: {e}", self.listen)))?;
@@ -309,14 +304,20 @@ impl Args {
             Some(token) => token.check(&request).map(|()| request),
             None => Ok(request),
         };
-        server
+        let router = tonic::transport::Server::builder()
             .layer(tonic::service::InterceptorLayer::new(authenticate))
-            .add_service(service)
-            .serve_with_incoming_shutdown(tokio_stream::wrappers::TcpListenerStream::new(listener), async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
-            .map_err(|e| Error::Startup(format!("gRPC server failed: {e}")))
+            .add_service(service);
+        let shutdown = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        let served = match tls {
+            Some(config) => router.serve_with_incoming_shutdown(crate::tls::incoming(listener, config), shutdown).await,
+            None => {
+                let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+                router.serve_with_incoming_shutdown(incoming, shutdown).await
+            }
+        };
+        served.map_err(|e| Error::Startup(format!("gRPC server failed: {e}")))
     }
 }
 

@@ -19,3 +19,4 @@ pub mod kinds;
 pub mod placement;
 pub mod rbac;
 pub mod store;
+pub mod tls;

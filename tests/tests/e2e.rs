@@ -497,6 +497,17 @@ fn a_standalone_agent_refuses_a_network_address_unless_callers_must_authenticate
     let out = cli.run(&["version", "--agent-ca", ca]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("requires a bearer token"), "{out:?}");
 
+    // the certificate renewed in place, by another CA: served from the next connection, no restart
+    let renewed = tempfile::tempdir().expect("tempdir");
+    let (new_ca, new_cert, new_key) = tls_files(renewed.path()).expect("certificates");
+    std::fs::copy(&new_key, key).expect("replace the key");
+    std::fs::copy(&new_cert, cert).expect("replace the certificate");
+    let out = cli.ok(&["version", "--agent-ca", new_ca.to_str().expect("path"), "--token", "correct-horse-battery"]);
+    assert!(out.contains("standalone"), "{out}");
+    let out = cli.run(&["version", "--agent-ca", ca, "--token", "correct-horse-battery", "--request-timeout", "3s"]);
+    assert_eq!(out.status.code(), Some(2), "the old CA no longer verifies it: {}", stderr_of(&out));
+    assert!(agent.log().contains("serving the renewed TLS certificate"), "{}", agent.log());
+
     // the same agent reached without TLS: nothing answers gRPC there, and the
     // token is refused before it could be sent to a non-loopback address
     let plain = agent.url.replace("https://127.0.0.1", "http://localhost");
