@@ -238,8 +238,8 @@ impl Error {
     pub(crate) fn hint(&self) -> Option<String> {
         match self {
             Error::NoAgent => Some(
-                "use a kubeconfig context whose cluster runs the agent (`kubectl sagemaker install`), or pass \
-                 --agent URL (or set KUBECTL_SAGEMAKER_AGENT) to the address of a running sagemaker-agent"
+                "use a kubeconfig context whose cluster runs the agent, or pass --agent URL (or set \
+                 KUBECTL_SAGEMAKER_AGENT) to the address of a running sagemaker-agent"
                     .into(),
             ),
             Error::Context { context, .. } => {
@@ -253,12 +253,12 @@ impl Error {
                 "check `kubectl --context {context} -n {namespace} get service sagemaker-agent`; or pass --agent URL"
             )),
             Error::NoAgentService { context, .. } => Some(format!(
-                "`kubectl sagemaker install --context {context}` installs the agent; pass --agent-namespace if it runs \
-                 in another namespace, or --agent URL"
+                "install the agent in that cluster (`kubectl --context {context} apply -f manifests/crds/ -f \
+                 manifests/rbac/`, then its Deployment and Service); pass --agent-namespace if it runs in another \
+                 namespace, or --agent URL"
             )),
             Error::BadAgentService { .. } => Some(format!(
-                "publish the agent's URL in the Service's annotation {}, or fix the Service \
-                 (`kubectl sagemaker install` makes it)",
+                "publish the agent's URL in the Service's annotation {}, or fix the Service's selector and ports",
                 crate::discover::URL_ANNOTATION
             )),
             Error::NoReadyPod { context, namespace, selector } => Some(format!(

@@ -777,8 +777,8 @@ async fn without_an_agent_the_user_is_told_how_to_name_one() {
     assert_eq!(
         result.stderr,
         "error: no agent to talk to\n\
-         hint: use a kubeconfig context whose cluster runs the agent (`kubectl sagemaker install`), or pass \
-         --agent URL (or set KUBECTL_SAGEMAKER_AGENT) to the address of a running sagemaker-agent\n"
+         hint: use a kubeconfig context whose cluster runs the agent, or pass --agent URL (or set \
+         KUBECTL_SAGEMAKER_AGENT) to the address of a running sagemaker-agent\n"
     );
 }
 

@@ -1412,6 +1412,14 @@ fn every_call_is_authorized_as_its_caller_with_kubernetes_rbac() {
     let as_alice = |args: &[&str]| s.cli.run(&[args, &["--token", "alice-token"]].concat());
 
     // no credentials at all, or a token the API server does not know
+    let out = Command::new("kubectl")
+        .args(["sagemaker", "get", "trainingjobs", "--agent", &s.agent.url])
+        .env("PATH", &s.cli.path)
+        .env("KUBECONFIG", "/nonexistent")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains("no credentials"), "{}", stderr_of(&out));
     let out = s.cli.run(&["get", "trainingjobs", "--token", "not-a-token"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
     assert!(stderr_of(&out).contains("does not accept these credentials"), "{}", stderr_of(&out));
@@ -1450,6 +1458,10 @@ fn every_call_is_authorized_as_its_caller_with_kubernetes_rbac() {
     assert!(stderr_of(&out).contains("in the namespace \"default\""), "{}", stderr_of(&out));
     let out = as_alice(&["delete", "trainingjob", "alices-job", "-n", "ml"]);
     assert!(out.status.success(), "{}", stderr_of(&out));
+    let log = s.agent.log();
+    for token in ["alice-token", "not-a-token", s.kube.admin_token.as_str()] {
+        assert!(!log.contains(token), "a token reached the agent's log");
+    }
 }
 
 /// A kubeconfig for the test API server whose only user logs in with an exec
@@ -1499,7 +1511,7 @@ fn the_plugin_finds_the_agent_through_the_clusters_service_with_the_callers_own_
         "{}",
         stderr_of(&out)
     );
-    assert!(stderr_of(&out).contains("hint: `kubectl sagemaker install --context test`"), "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains("hint: install the agent in that cluster (`kubectl --context test apply"), "{}", stderr_of(&out));
 
     // a Service with no ready pod behind it (this API server runs no pods)
     kubectl(&["create", "service", "clusterip", "sagemaker-agent", "-n", "ack-system", "--tcp=50051:50051"]);
