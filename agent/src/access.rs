@@ -11,7 +11,7 @@
 //!   impersonation.
 //! - `users.yaml`: what lets users reach the agent (read its Service, find a
 //!   ready pod, port-forward to it: the agent then authorizes each call as
-//!   the caller), bound to every authenticated user; and ClusterRoles that
+//!   the caller), bound to the group `sagemaker-agent-users`; and ClusterRoles that
 //!   aggregate the kinds into the built-in `edit` and `view` roles, so that
 //!   whoever may edit a namespace may use the agent there.
 
@@ -22,6 +22,8 @@ use sagemaker_core::{KindInfo, kinds};
 pub const NAMESPACE: &str = "ack-system";
 /// The agent's ServiceAccount, ClusterRole and Role.
 pub const NAME: &str = "sagemaker-agent";
+/// The group whose members may reach the agent (bind others to `sagemaker-agent-user` as well).
+pub const USERS_GROUP: &str = "sagemaker-agent-users";
 
 fn every_kind() -> impl Iterator<Item = &'static KindInfo> {
     kinds::KINDS.iter().copied().chain(kinds::ACK_KINDS.iter().copied())
@@ -111,12 +113,14 @@ fn users() -> Vec<Value> {
                 { "apiGroups": [""], "resources": ["pods/portforward"], "verbs": ["create"] },
             ],
         }),
-        // reaching the agent grants nothing by itself: it authorizes every call as its caller
+        // reaching the agent grants nothing by itself (it authorizes every call as its
+        // caller), but listing and port-forwarding to pods of a namespace the agent may
+        // share with ACK's controllers is for a group the cluster's admin fills, not everyone
         json!({
             "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
             "metadata": { "name": user, "namespace": NAMESPACE, "labels": labels },
             "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": user },
-            "subjects": [{ "apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "system:authenticated" }],
+            "subjects": [{ "apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": USERS_GROUP }],
         }),
         // not IAMRoleSelectors: whoever makes one picks the IAM role of other namespaces' resources
         aggregated("sagemaker-edit", "edit", &["get", "list", "watch", "create", "update", "patch", "delete"], false),

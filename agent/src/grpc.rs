@@ -63,6 +63,14 @@ impl AgentService {
     async fn caller<T>(&self, request: &Request<T>) -> Result<Option<Caller>, Status> {
         match &self.rbac {
             Some(rbac) => rbac.authenticate(request).await.map(Some),
+            // acting as someone else must never quietly act with the caller's own rights
+            None if request.metadata().contains_key(sagemaker_core::wire::IMPERSONATE_USER)
+                || request.metadata().contains_key(sagemaker_core::wire::IMPERSONATE_GROUP) =>
+            {
+                Err(Status::invalid_argument(
+                    "this agent has no Kubernetes users to impersonate (standalone): drop --as and --as-group",
+                ))
+            }
             None => Ok(None),
         }
     }
@@ -78,9 +86,14 @@ impl AgentService {
     }
 }
 
-/// The caller's name for the log of what they changed.
-fn who(caller: &Option<Caller>) -> &str {
-    caller.as_ref().map_or("-", |c| c.user.as_str())
+/// The caller's name for the log of what they changed: `alice`, or
+/// `alice (impersonated by bob)`.
+fn who(caller: &Option<Caller>) -> String {
+    match caller {
+        Some(Caller { user, impersonated_by: Some(by), .. }) => format!("{user} (impersonated by {by})"),
+        Some(caller) => caller.user.clone(),
+        None => "-".into(),
+    }
 }
 
 type WatchStream = BoxStream<'static, Result<pb::WatchEvent, Status>>;
@@ -227,7 +240,7 @@ impl AgentService {
         }
         if !req.dry_run {
             for v in &validated {
-                tracing::info!(user = who(caller), resource = %v.resource.key(), kind = v.kind.info.kind, "apply");
+                tracing::info!(user = %who(caller), resource = %v.resource.key(), kind = v.kind.info.kind, "apply");
             }
             let manifests: Vec<_> = validated.iter().map(|v| (v.kind.info, &v.resource)).collect();
             outcomes = self.store.apply_all(&manifests).await.map_err(|p| {
@@ -334,7 +347,7 @@ impl AgentService {
             // the annotation it sets on the way out is a change too
             self.allow(caller, "patch", k, Some(ns)).await?;
         }
-        tracing::info!(user = who(caller), resource = %format!("{ns}/{}", r.name), kind = k.kind, retain = req.retain, "delete");
+        tracing::info!(user = %who(caller), resource = %format!("{ns}/{}", r.name), kind = k.kind, retain = req.retain, "delete");
         let not_found = || status(Error::NotFound(format!("{} \"{}\" not found in namespace {ns}", k.qualified(), r.name)));
         if req.retain {
             use sagemaker_core::ack::{ANNOTATION_DELETION_POLICY, DELETION_POLICY_RETAIN};
@@ -354,7 +367,7 @@ impl AgentService {
         let k = kind(&r.kind)?;
         let ns = if r.namespace.is_empty() { "default" } else { &r.namespace };
         self.allow(caller, "patch", k, Some(ns)).await?;
-        tracing::info!(user = who(caller), resource = %format!("{ns}/{}", r.name), kind = k.kind, "stop");
+        tracing::info!(user = %who(caller), resource = %format!("{ns}/{}", r.name), kind = k.kind, "stop");
         if !k.is_job() {
             return Err(status(Error::invalid(
                 &format!("{}/{}", k.qualified(), r.name),

@@ -44,6 +44,8 @@ pub struct Caller {
     pub uid: Option<String>,
     pub groups: Vec<String>,
     pub extra: std::collections::BTreeMap<String, Vec<String>>,
+    /// Who acts as this user (`kubectl --as`), for the log of what they changed.
+    pub impersonated_by: Option<String>,
 }
 
 /// What the call does: `create trainingjobs` in a namespace (`None`: all),
@@ -65,6 +67,21 @@ impl Access {
     /// Acting as `name`, a user or a group (`resource`), as `kubectl --as` does.
     fn impersonate(resource: &'static str, name: &str) -> Access {
         Access { verb: "impersonate", group: "", resource, namespace: None, name: Some(name.to_string()) }
+    }
+
+    /// Acting as a user: a service account's name (`system:serviceaccount:NS:NAME`)
+    /// is authorized as the API server authorizes it, on `serviceaccounts` in NS.
+    fn impersonate_user(user: &str) -> Access {
+        match user.strip_prefix("system:serviceaccount:").and_then(|rest| rest.split_once(':')) {
+            Some((namespace, name)) => Access {
+                verb: "impersonate",
+                group: "",
+                resource: "serviceaccounts",
+                namespace: Some(namespace.to_string()),
+                name: Some(name.to_string()),
+            },
+            None => Access::impersonate("users", user),
+        }
     }
 
     /// As kubectl words a refusal: `User "alice" cannot create resource
@@ -151,6 +168,7 @@ impl KubeAuth {
             uid: user.uid,
             groups: user.groups.unwrap_or_default(),
             extra: user.extra.unwrap_or_default().into_iter().collect(),
+            impersonated_by: None,
         };
         let mut identities = self.identities.lock().unwrap_or_else(|p| p.into_inner());
         bounded(&mut identities);
@@ -174,12 +192,15 @@ impl KubeAuth {
             }
             return Err(Status::invalid_argument("impersonating groups needs a user to impersonate as well (--as)"));
         };
-        self.authorize(&caller, Access::impersonate("users", &user)).await?;
+        self.authorize(&caller, Access::impersonate_user(&user)).await?;
         for group in &groups {
             self.authorize(&caller, Access::impersonate("groups", group)).await?;
         }
         let mut implied = vec!["system:authenticated".to_string()];
-        if let Some(namespace) = user.strip_prefix("system:serviceaccount:").and_then(|rest| rest.split(':').next()) {
+        // a service account's own groups, unless the caller named the groups
+        if groups.is_empty()
+            && let Some(namespace) = user.strip_prefix("system:serviceaccount:").and_then(|rest| rest.split(':').next())
+        {
             implied.extend(["system:serviceaccounts".to_string(), format!("system:serviceaccounts:{namespace}")]);
         }
         for group in implied {
@@ -188,7 +209,7 @@ impl KubeAuth {
             }
         }
         tracing::debug!(caller = %caller.user, impersonates = %user, "impersonation allowed");
-        Ok(Caller { user, uid: None, groups, extra: Default::default() })
+        Ok(Caller { user, uid: None, groups, extra: Default::default(), impersonated_by: Some(caller.user) })
     }
 
     /// Whether `caller` may do `access`; PERMISSION_DENIED worded as kubectl
@@ -237,7 +258,7 @@ mod tests {
 
     #[test]
     fn a_refusal_reads_as_kubectls() {
-        let alice = Caller { user: "alice".into(), uid: None, groups: vec![], extra: Default::default() };
+        let alice = Caller { user: "alice".into(), uid: None, groups: vec![], extra: Default::default(), impersonated_by: None };
         let access = Access::to("create", &sagemaker_core::kinds::TRAINING_JOB, Some("prod"));
         assert_eq!(
             access.refusal(&alice),
@@ -247,7 +268,11 @@ mod tests {
         let everywhere = Access::to("list", &sagemaker_core::kinds::MODEL, None);
         assert!(everywhere.refusal(&alice).ends_with("at the cluster scope"));
         assert_eq!(
-            Access::impersonate("users", "bob").refusal(&alice),
+            Access::impersonate_user("system:serviceaccount:ml:runner").refusal(&alice),
+            "serviceaccounts \"runner\" is forbidden: User \"alice\" cannot impersonate resource \"serviceaccounts\" in API group \"\" in the namespace \"ml\""
+        );
+        assert_eq!(
+            Access::impersonate_user("bob").refusal(&alice),
             "users \"bob\" is forbidden: User \"alice\" cannot impersonate resource \"users\" in API group \"\" at the cluster scope"
         );
     }

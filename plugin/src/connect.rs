@@ -80,6 +80,11 @@ impl Session {
             _ => None,
         };
         let mut kube = resolved.config;
+        // the kubeconfig user's own `as:` and `as-groups:`, unless --as says otherwise
+        let impersonate = impersonate.or_else(|| {
+            let info = &kube.as_ref()?.auth_info;
+            Some((info.impersonate.clone()?, info.impersonate_groups.clone().unwrap_or_default()))
+        });
         if let Some(config) = &mut kube {
             config.connect_timeout = Some(global.connect_timeout);
             // kubectl's --as: the API server sees the impersonated user too
@@ -148,8 +153,19 @@ impl Session {
             user: self.user.clone().unwrap_or_default(),
             source,
         };
+        // kube runs an exec credential plugin right here, blocking: on the blocking
+        // pool, with a deadline, so that a plugin waiting for a login stalls no other cluster
+        let blocking = {
+            let config = config.clone();
+            tokio::task::spawn_blocking(move || config.auth_layer())
+        };
+        let layer = tokio::time::timeout(self.request_timeout, blocking)
+            .await
+            .map_err(|_| failed(format!("the credential plugin gave no answer in {:?}", self.request_timeout).into()))?
+            .map_err(|e| failed(e.into()))?
+            .map_err(|e| failed(credential_failure(e.into())))?;
         // a client certificate has nothing to send: the agent will say so
-        let Some(layer) = config.auth_layer().map_err(|e| failed(e.into()))? else {
+        let Some(layer) = layer else {
             return Ok(Credentials::default());
         };
         let header = tower::service_fn(|request: http::Request<String>| async move {
@@ -158,7 +174,7 @@ impl Session {
         let header = tokio::time::timeout(self.request_timeout, layer.layer(header).oneshot(http::Request::new(String::new())))
             .await
             .map_err(|_| failed(format!("the credential plugin gave no answer in {:?}", self.request_timeout).into()))?
-            .map_err(failed)?;
+            .map_err(|e| failed(credential_failure(e)))?;
         let bearer = header
             .into_body()
             .and_then(|h| h.to_str().ok().and_then(|h| h.strip_prefix("Bearer ")).map(|t| Secret(t.to_string())));
@@ -253,6 +269,26 @@ impl Session {
             source: Box::new(source),
         })?;
         Ok((channel, url))
+    }
+}
+
+/// A credential plugin's failure without what kube's message carries that
+/// may be secret: the command line and its raw output. Its exit status and
+/// stderr (where plugins explain themselves) are kept.
+fn credential_failure(error: BoxError) -> BoxError {
+    let exec = match error.downcast_ref::<kube::Error>() {
+        Some(kube::Error::Auth(e)) => Some(e),
+        _ => error.downcast_ref::<kube::client::AuthError>(),
+    };
+    match exec {
+        Some(kube::client::AuthError::AuthExecRun { out, .. }) => format!(
+            "the credential plugin failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        )
+        .into(),
+        Some(kube::client::AuthError::AuthExecParse(_)) => "the credential plugin printed no ExecCredential".into(),
+        _ => error,
     }
 }
 
@@ -420,7 +456,7 @@ impl Agent {
         match self.client.clone().info(request).await {
             Ok(response) => Ok(response.into_inner()),
             // an agent that refuses us is still an agent: say why it refused
-            Err(s) if from_agent(&s) && matches!(s.code(), Code::Unauthenticated | Code::PermissionDenied) => {
+            Err(s) if from_agent(&s) && matches!(s.code(), Code::Unauthenticated | Code::PermissionDenied | Code::InvalidArgument) => {
                 Err(Error::agent(format!("the agent at {} refused the call", self.url), &s))
             }
             Err(s) => Err(Error::NoAnswer {

@@ -834,6 +834,7 @@ async fn a_failing_credential_plugin_is_reported_as_such_before_any_call() {
         result.stderr
     );
     assert!(result.stderr.contains("the SSO session has expired"), "{}", result.stderr);
+    assert!(!result.stderr.contains("credentials.sh"), "the command line stays out of the message: {}", result.stderr);
     assert!(result.stderr.contains("hint: `kubectl --context eks auth whoami`"), "{}", result.stderr);
     assert!(agent.calls().is_empty(), "{:?}", agent.calls());
 }
@@ -1567,11 +1568,33 @@ async fn several_contexts_get_the_same_manifests_and_their_resources_come_back_i
     assert_eq!(partial.stdout.lines().count(), 3, "{}", partial.stdout);
     assert!(partial.stderr.starts_with("error: context down: no sagemaker-agent answered at http://127.0.0.1:9"), "{}", partial.stderr);
 
-    // --agent names one agent only
+    // --agent names one agent only, and --token is one cluster's credential
     let one = run(None, &["get", "tj", "--kubeconfig", &kubeconfig, "--all-contexts", "--agent", &a.url]).await;
     assert_eq!(one.code, 2, "{one:?}");
     assert!(one.stderr.starts_with("error: --agent (or KUBECTL_SAGEMAKER_AGENT) names one agent"), "{}", one.stderr);
+    let token = run(None, &["get", "tj", "--kubeconfig", &kubeconfig, "--context", "east,west", "--token", "t"]).await;
+    assert_eq!(token.code, 2, "{token:?}");
+    assert!(token.stderr.starts_with("error: --token (or KUBECTL_SAGEMAKER_TOKEN) is one cluster's credential"), "{}", token.stderr);
+    assert!(a.calls().iter().all(|c| c.authorization.as_deref() != Some("Bearer t")), "the token went nowhere");
+
+    // nothing reached: nothing on stdout (no empty List a script would read as "none")
+    let nothing = run(None, &["get", "tj", "--kubeconfig", &kubeconfig, "--context", "down", "-o", "json"]).await;
+    assert_eq!((nothing.code, nothing.stdout.as_str()), (2, ""), "{nothing:?}");
     assert!(!format!("{train:?}{table:?}{json:?}{partial:?}").contains("fan-out-token"));
+}
+
+#[tokio::test]
+async fn a_context_that_cannot_be_used_fails_alone_among_several() {
+    let a = FakeAgent::start().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let kubeconfig = contexts_kubeconfig(dir.path(), &[("east", &a.url)]);
+    let text = std::fs::read_to_string(&kubeconfig).expect("read")
+        + "- name: stale\n  context:\n    cluster: deleted-cluster\n    user: u\n";
+    std::fs::write(&kubeconfig, text).expect("write");
+    let result = run(None, &["get", "tj", "--kubeconfig", &kubeconfig, "--all-contexts"]).await;
+    assert_eq!(result.code, 2, "{result:?}");
+    assert!(result.stderr.starts_with("error: context stale: cannot use context \"stale\""), "{}", result.stderr);
+    assert!(a.calls().iter().any(|c| c.method == "list"), "east was still asked: {:?}", a.calls());
 }
 
 #[tokio::test]

@@ -378,6 +378,11 @@ fn standalone_mode_trains_stops_and_survives_an_agent_restart_mid_flight() {
     let agent = standalone_agent(data.path());
     let cli = Cli::new(&agent, None);
 
+    // there is nobody to impersonate standalone: refused rather than run with the caller's rights
+    let out = cli.run(&["get", "trainingjobs", "--as", "someone-else"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains("no Kubernetes users to impersonate"), "{}", stderr_of(&out));
+
     // the quickstart flow
     let out = cli.ok(&["train", "-f", training_yaml().to_str().expect("path"), "--wait"]);
     assert!(out.contains("Completed"), "{out}");
@@ -1543,8 +1548,10 @@ fn the_plugin_finds_the_agent_through_the_clusters_service_with_the_callers_own_
         stderr_of(&out)
     );
 
-    // with it, everyone finds the agent, which then decides as the caller
+    // with it (alice bound to the Role as a member of sagemaker-agent-users would be),
+    // she finds the agent, which then decides as the caller
     kubectl(&["apply", "-f", repo_root().join("manifests/rbac/users.yaml").to_str().expect("path")]);
+    kubectl(&["create", "rolebinding", "alice-finds-the-agent", "-n", "ack-system", "--role=sagemaker-agent-user", "--user=alice"]);
     let dir = tempfile::tempdir().expect("tempdir");
     let out = found(&["get", "trainingjobs", "--context", "alice", "-n", "ml"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));

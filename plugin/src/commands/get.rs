@@ -37,6 +37,10 @@ pub(super) async fn run(sessions: &[Session], args: GetArgs) -> Result<ExitStatu
         options.qualified = true;
     }
     let (clusters, mut status) = Clusters::connect(sessions).await;
+    if clusters.agents.is_empty() {
+        // nothing was asked: print nothing (not an empty List a script would take for "none")
+        return Ok(status);
+    }
     let targets = if all {
         served_kinds(&clusters).into_iter().map(|kind| Targets { kind, names: Vec::new() }).collect()
     } else {
@@ -68,7 +72,7 @@ pub(super) async fn run(sessions: &[Session], args: GetArgs) -> Result<ExitStatu
     if all && !matches!(printer, Printer::Table(_) | Printer::Name) {
         printer.print_values(&lists, false, !args.no_headers)?;
     }
-    if !printed && printer.is_table() && status == ExitStatus::Success && !clusters.agents.is_empty() {
+    if !printed && printer.is_table() && status == ExitStatus::Success {
         match (args.all_namespaces, sessions) {
             (false, [one]) => errln(format!("No resources found in {} namespace.", one.namespace)),
             _ => errln("No resources found"),

@@ -38,24 +38,51 @@ pub(crate) async fn run(cli: Cli) -> Result<ExitStatus> {
     let kubeconfigs = Kubeconfigs::load(global.kubeconfig.as_deref())?;
     let every = matches!(command, Commands::Clusters(_)) && global.agent.is_none();
     let contexts = select_contexts(&global, &kubeconfigs, every)?;
-    let sessions = futures::future::try_join_all(
-        contexts.iter().map(|c| Session::resolve(&global, &kubeconfigs, c.as_deref())),
-    )
-    .await?;
-    if sessions.len() > 1 && global.agent.is_some() {
-        return Err(Error::Usage(
-            "--agent (or KUBECTL_SAGEMAKER_AGENT) names one agent; with several contexts, each cluster's agent is \
-             found through its Service"
-                .into(),
-        ));
+    if contexts.len() > 1 {
+        // what names one cluster's agent or credentials must not go to every cluster
+        let one_cluster = [
+            (global.agent.as_deref().is_some_and(|a| !a.trim().is_empty()), "--agent (or KUBECTL_SAGEMAKER_AGENT) names one agent"),
+            (global.token.as_deref().is_some_and(|t| !t.is_empty()), "--token (or KUBECTL_SAGEMAKER_TOKEN) is one cluster's credential"),
+            (global.cluster.is_some(), "--cluster names one API server"),
+            (global.user.is_some(), "--user names one cluster's credentials"),
+        ];
+        if let Some((_, what)) = one_cluster.iter().find(|(set, _)| *set) {
+            return Err(Error::Usage(format!(
+                "{what}; with several contexts each uses its own (pick one context, or unset it)"
+            )));
+        }
     }
-    match (sessions.as_slice(), command) {
-        (many, Commands::Clusters(args)) => clusters::run(many, args).await,
+    let resolved =
+        futures::future::join_all(contexts.iter().map(|c| Session::resolve(&global, &kubeconfigs, c.as_deref()))).await;
+    let (sessions, status) = match resolved.len() {
+        1 => (vec![resolved.into_iter().next().expect("one")?], ExitStatus::Success),
+        // a context that cannot be used is one failed cluster, not a failed command
+        _ => {
+            let mut status = ExitStatus::Success;
+            let mut sessions = Vec::new();
+            for (context, session) in contexts.iter().zip(resolved) {
+                match session {
+                    Ok(session) => sessions.push(session),
+                    Err(err) => {
+                        crate::output::err(&crate::error::render_in(context.as_deref(), &err));
+                        status = worst(status, err.exit_status());
+                    }
+                }
+            }
+            (sessions, status)
+        }
+    };
+    if sessions.is_empty() {
+        return Ok(status);
+    }
+    let ran = match (sessions.as_slice(), command) {
+        (many, Commands::Clusters(args)) => clusters::run(many, args).await?,
         // several clusters' resources in one table, with a CLUSTER column
-        (many, Commands::Get(args)) if !args.watch => get::run(many, args).await,
-        ([one], command) => run_in(one, command).await,
-        (many, command) => Ok(fan_out(many, command).await),
-    }
+        (many, Commands::Get(args)) if !args.watch => get::run(many, args).await?,
+        ([one], command) => run_in(one, command).await?,
+        (many, command) => fan_out(many, command).await,
+    };
+    Ok(worst(status, ran))
 }
 
 /// Runs `command` in one cluster.
