@@ -736,14 +736,23 @@ impl KubeApiServer {
         let token = self
             .token(user)
             .ok_or_else(|| Error::new(format!("unknown test user {user}")))?;
+        self.kubeconfig_with(user, &format!("token: {token}"), "default")
+    }
+
+    /// Writes a kubeconfig for this server whose only user and context are
+    /// `name`, logging in with `credentials` (the YAML under a kubeconfig
+    /// user's `user:`, e.g. `token: T` or an `exec:` block), in `namespace`;
+    /// returns its path.
+    pub fn kubeconfig_with(&self, name: &str, credentials: &str, namespace: &str) -> Result<PathBuf, Error> {
         let text = fs::read_to_string(&self.kubeconfig).map_err(io_err("read kubeconfig"))?;
         let (clusters, _) = text
             .split_once("users:\n")
             .ok_or_else(|| Error::new("malformed kubeconfig"))?;
+        let credentials: String = credentials.lines().map(|l| format!("    {l}\n")).collect();
         let out = format!(
-            "{clusters}users:\n- name: {user}\n  user:\n    token: {token}\ncontexts:\n- name: {user}\n  context:\n    cluster: test\n    user: {user}\n    namespace: default\ncurrent-context: {user}\n"
+            "{clusters}users:\n- name: {name}\n  user:\n{credentials}contexts:\n- name: {name}\n  context:\n    cluster: test\n    user: {name}\n    namespace: {namespace}\ncurrent-context: {name}\n"
         );
-        let path = self.dir.join(format!("kubeconfig-{user}"));
+        let path = self.dir.join(format!("kubeconfig-{name}"));
         fs::write(&path, out).map_err(io_err("write kubeconfig"))?;
         Ok(path)
     }

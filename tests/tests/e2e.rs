@@ -248,18 +248,7 @@ fn service_account_kubeconfig(kube: &KubeApiServer) -> PathBuf {
         .expect("kubectl create token");
     assert!(out.status.success(), "token: {}", String::from_utf8_lossy(&out.stderr));
     let token = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    let text = std::fs::read_to_string(&kube.kubeconfig).expect("kubeconfig");
-    let (clusters, _) = text.split_once("users:\n").expect("users");
-    let path = kube.dir().join("kubeconfig-agent");
-    std::fs::write(
-        &path,
-        format!(
-            "{clusters}users:\n- name: agent\n  user:\n    token: {token}\ncontexts:\n- name: agent\n  context:\n    \
-             cluster: test\n    user: agent\ncurrent-context: agent\n"
-        ),
-    )
-    .expect("write kubeconfig");
-    path
+    kube.kubeconfig_with("agent", &format!("token: {token}"), "default").expect("kubeconfig")
 }
 
 #[test]
@@ -1483,20 +1472,11 @@ fn exec_kubeconfig(kube: &KubeApiServer, dir: &Path, token: &str) -> PathBuf {
     )
     .expect("write script");
     std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
-    let text = std::fs::read_to_string(&kube.kubeconfig).expect("kubeconfig");
-    let (clusters, _) = text.split_once("users:\n").expect("users");
-    let path = dir.join("exec-kubeconfig");
-    std::fs::write(
-        &path,
-        format!(
-            "{clusters}users:\n- name: sso\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      \
-             command: {}\n      interactiveMode: Never\ncontexts:\n- name: sso\n  context:\n    cluster: test\n    user: sso\n    \
-             namespace: ml\ncurrent-context: sso\n",
-            script.display()
-        ),
-    )
-    .expect("write kubeconfig");
-    path
+    let exec = format!(
+        "exec:\n  apiVersion: client.authentication.k8s.io/v1beta1\n  command: {}\n  interactiveMode: Never",
+        script.display()
+    );
+    kube.kubeconfig_with("sso", &exec, "ml").expect("kubeconfig")
 }
 
 #[test]
