@@ -2,7 +2,7 @@
 # The quickstart, on the embedded default: no cluster, no AWS. Builds the
 # agent and the plugin, starts the agent standalone with its SageMaker
 # simulator, then runs the whole ACK tutorial through kubectl sagemaker:
-# train (examples/training.yaml), deploy (examples/deploy.yaml) and
+# train (examples/training.yaml) with its logs, deploy (examples/deploy.yaml) and
 # autoscale the endpoint, and shows what it made with `get` and `describe`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,7 +36,8 @@ echo "==> agent running standalone with the SageMaker simulator at $KUBECTL_SAGE
 
 set -x
 "${KS[@]}" version
-"${KS[@]}" train -f examples/training.yaml --wait
+"${KS[@]}" train -f examples/training.yaml --wait --logs
+"${KS[@]}" logs trainingjob ack-xgboost-training-job-7420 --tail 3 --timestamps
 "${KS[@]}" get trainingjobs -o wide
 "${KS[@]}" describe trainingjob ack-xgboost-training-job-7420
 "${KS[@]}" deploy -f examples/deploy.yaml --wait
@@ -45,3 +46,4 @@ set -x
 "${KS[@]}" autoscale endpoint ack-xgboost-endpoint-7420
 "${KS[@]}" get all
 "${KS[@]}" describe endpoint ack-xgboost-endpoint-7420
+"${KS[@]}" logs endpoint ack-xgboost-endpoint-7420

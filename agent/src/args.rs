@@ -89,6 +89,10 @@ pub struct Args {
     /// First status poll after a change, e.g. 10s.
     #[arg(long, value_parser = parse_duration)]
     poll_min: Option<Duration>,
+    /// How long `logs -f` keeps reading after a job has ended, for its last
+    /// lines to land in CloudWatch [default: 10s; 0 with the simulator].
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    logs_settle: Option<Duration>,
     /// Longest poll interval while a resource is changing, e.g. 60s.
     #[arg(long, value_parser = parse_duration)]
     poll_max: Option<Duration>,
@@ -280,7 +284,17 @@ impl Args {
         };
         tracing::info!(mode = store.mode(), aws = aws.backend_name(), %region, %account, listen = %self.listen, "starting");
         Engine::start(store.clone(), aws.clone(), settings);
-        let service = AgentService::new(store, aws, AgentInfo { default_region: region, account, session_tags: self.session_tags }, rbac);
+        let service = AgentService::new(store, aws, AgentInfo {
+            default_region: region,
+            account,
+            session_tags: self.session_tags,
+            // the simulator's lines are there as soon as they are stamped;
+            // SageMaker's instances flush theirs within seconds
+            logs_settle: self.logs_settle.unwrap_or(match backend_kind {
+                AwsBackend::Sim => Duration::ZERO,
+                AwsBackend::Aws => Duration::from_secs(10),
+            }),
+        }, rbac);
         let token = match &self.token_file {
             Some(path) => Some(TokenFile::open(path.clone()).map_err(|e| {
                 Error::Startup(format!("cannot read the token file {}: {e}", path.display()))

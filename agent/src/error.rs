@@ -27,6 +27,14 @@ pub enum Error {
     Unprotected { listen: std::net::SocketAddr },
     #[error(transparent)]
     Lock(#[from] LockError),
+    /// An AWS call made for the caller (not by the engine) failed.
+    #[error("{what}")]
+    Aws {
+        what: String,
+        #[source]
+        source: Box<crate::aws::AwsError>,
+        hint: Option<String>,
+    },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -57,7 +65,7 @@ impl Error {
     /// What the user can do about it.
     pub fn hint(&self) -> Option<String> {
         match self {
-            Error::Invalid { hint, .. } | Error::Refused { hint, .. } => hint.clone(),
+            Error::Invalid { hint, .. } | Error::Refused { hint, .. } | Error::Aws { hint, .. } => hint.clone(),
             Error::Store(StoreError::MissingCrd(_)) => {
                 Some("install the CRDs first: sagemaker-agent crds | kubectl apply -f -".into())
             }
@@ -98,6 +106,11 @@ impl Error {
             Error::Store(_) | Error::Startup(_) | Error::Lock(_) | Error::Unprotected { .. } => {
                 (Code::Unavailable, &None, &None)
             }
+            Error::Aws { source, .. } => match source.class() {
+                crate::aws::ErrorClass::Transient => (Code::Unavailable, &None, &None),
+                crate::aws::ErrorClass::AccessDenied | crate::aws::ErrorClass::Quota => (Code::FailedPrecondition, &None, &None),
+                crate::aws::ErrorClass::Rejected => (Code::Internal, &None, &None),
+            },
         };
         let hint = self.hint();
         let mut message = self.to_string();

@@ -27,6 +27,9 @@ pub struct AgentInfo {
     pub account: String,
     /// `--session-tags`, for the sessions adoption reads AWS in.
     pub session_tags: crate::placement::SessionTags,
+    /// How long `logs -f` keeps reading after a job ends (its last lines
+    /// land late).
+    pub logs_settle: std::time::Duration,
 }
 
 pub struct AgentService {
@@ -97,6 +100,7 @@ fn who(caller: &Option<Caller>) -> String {
 }
 
 type WatchStream = BoxStream<'static, Result<pb::WatchEvent, Status>>;
+type LogsStream = BoxStream<'static, Result<pb::LogsMessage, Status>>;
 
 fn kind(name: &str) -> Result<&'static KindInfo, Status> {
     kinds::find(name).ok_or_else(|| {
@@ -178,6 +182,13 @@ impl Agent for AgentService {
     async fn adopt(&self, request: Request<pb::AdoptRequest>) -> Result<Response<pb::AdoptResponse>, Status> {
         let caller = self.caller(&request).await?;
         self.adopt_as(&caller, request.into_inner()).await
+    }
+
+    type LogsStream = LogsStream;
+
+    async fn logs(&self, request: Request<pb::LogsRequest>) -> Result<Response<Self::LogsStream>, Status> {
+        let caller = self.caller(&request).await?;
+        self.logs_as(&caller, request.into_inner()).await
     }
 
     async fn info(&self, request: Request<pb::InfoRequest>) -> Result<Response<pb::InfoResponse>, Status> {
@@ -437,6 +448,81 @@ impl AgentService {
             applied.results.into_iter().zip(&manifests).map(|(r, m)| r.resource.unwrap_or_else(|| to_pb(m))).collect()
         };
         Ok(Response::new(pb::AdoptResponse { resource: resources.first().cloned(), resources, skipped }))
+    }
+
+    async fn logs_as(&self, caller: &Option<Caller>, req: pb::LogsRequest) -> Result<Response<LogsStream>, Status> {
+        let r = req.r#ref.unwrap_or_default();
+        let k = kind(&r.kind)?;
+        let ns = if r.namespace.is_empty() { "default" } else { &r.namespace };
+        // what a resource printed is part of reading it
+        self.allow(caller, "get", k, Some(ns)).await?;
+        let writers = || crate::kinds::KINDS.iter().filter(|k| k.logs.is_some()).map(|k| k.info.plural).collect::<Vec<_>>().join(", ");
+        let Some((aws_kind, declared)) = crate::kinds::for_info(k).and_then(|a| a.logs.map(|l| (a, l))) else {
+            return Err(status(Error::invalid(
+                &format!("{}/{}", k.plural, r.name),
+                None,
+                format!("a {} writes no logs", k.kind),
+                Some(format!("these write logs: {}", writers())),
+            )));
+        };
+        let Some(res) = self.store.get(k, ns, &r.name).await.map_err(status)? else {
+            return Err(status(Error::NotFound(format!("{} \"{}\" not found in namespace {ns}", k.qualified(), r.name))));
+        };
+        let defaults = self.defaults().await?;
+        let target = defaults.target(&res, aws_kind.info).map_err(|e| {
+            status(Error::Refused { source_: None, field: None, message: format!("cannot read the logs of {}: {e}", res.key()), hint: None })
+        })?;
+        let aws_name = crate::placement::aws_id(&res, k);
+        let source = crate::logs::Source { target, group: declared.group_of(&aws_name), streams: declared.streams_of(&aws_name) };
+        let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_millis() as i64;
+        let query = crate::logs::Query {
+            since_ms: (req.since_seconds > 0).then(|| now_ms - (req.since_seconds as i64).saturating_mul(1000)),
+            tail: req.tail.map(|t| t as usize),
+            stream: req.stream_prefix,
+            follow: req.follow,
+            settle: self.info.logs_settle,
+        };
+        let ended: crate::logs::Ended = {
+            let (store, name, ns) = (self.store.clone(), r.name.clone(), ns.to_string());
+            Arc::new(move || {
+                let (store, name, ns) = (store.clone(), name.clone(), ns.clone());
+                Box::pin(async move {
+                    match store.get(k, &ns, &name).await {
+                        Ok(Some(r)) => k.status_path().and_then(|p| r.str_at(&p).map(str::to_string)).is_some_and(|s| k.is_final(&s)),
+                        Ok(None) => true,
+                        // the store will answer again: keep following
+                        Err(_) => false,
+                    }
+                })
+            })
+        };
+        let header = pb::LogsMessage {
+            item: Some(pb::logs_message::Item::Source(pb::LogsSource {
+                log_group: source.group.clone(),
+                stream_prefix: source.streams.clone(),
+                region: source.target.region.clone(),
+                account: source.target.account.clone(),
+                aws_name,
+            })),
+        };
+        let what = format!(
+            "cannot read the logs of {} {} (CloudWatch Logs group {} in account {}, region {})",
+            k.singular, res.key(), source.group, source.target.account, source.target.region
+        );
+        let permissions = format!(
+            "the agent's role needs logs:FilterLogEvents, logs:DescribeLogStreams and logs:GetLogEvents on arn:aws:logs:{}:{}:log-group:/aws/sagemaker/*",
+            source.target.region, source.target.account
+        );
+        let lines = crate::logs::read(self.aws.clone(), source, query, ended).map(move |line| match line {
+            Ok(l) => Ok(pb::LogsMessage {
+                item: Some(pb::logs_message::Item::Line(pb::LogLine { stream: l.stream, timestamp_ms: l.timestamp, message: l.message })),
+            }),
+            Err(e) => {
+                let hint = (e.class() == crate::aws::ErrorClass::AccessDenied).then(|| permissions.clone());
+                Err(status(Error::Aws { what: what.clone(), source: Box::new(e), hint }))
+            }
+        });
+        Ok(Response::new(futures::stream::once(std::future::ready(Ok(header))).chain(lines).boxed()))
     }
 
     fn info_now(&self) -> Result<Response<pb::InfoResponse>, Status> {

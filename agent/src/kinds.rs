@@ -320,6 +320,9 @@ pub struct SimLifecycle {
     /// Members only this kind's describe answers (training transitions,
     /// an endpoint's variants), from the simulated state.
     pub extras: fn(&crate::aws::sim::View<'_>) -> Map<String, Value>,
+    /// What the resource writes to its log streams (for kinds with
+    /// [`AwsKind::logs`]), from the simulated state.
+    pub logs: fn(&crate::aws::sim::View<'_>) -> Vec<crate::aws::sim::SimLog>,
 }
 
 impl SimLifecycle {
@@ -335,12 +338,41 @@ impl SimLifecycle {
             deleting: None,
             fail_paths: &[],
             extras: no_extras,
+            logs: no_logs,
         }
     }
 }
 
 fn no_extras(_: &crate::aws::sim::View<'_>) -> Map<String, Value> {
     Map::new()
+}
+
+fn no_logs(_: &crate::aws::sim::View<'_>) -> Vec<crate::aws::sim::SimLog> {
+    Vec::new()
+}
+
+/// Where a kind's CloudWatch logs are, as SageMaker writes them; `{name}`
+/// stands for the resource's AWS name. Declaring this is all a kind needs
+/// for `kubectl sagemaker logs`.
+#[derive(Debug, Clone, Copy)]
+pub struct Logs {
+    /// The log group: `/aws/sagemaker/TrainingJobs`,
+    /// `/aws/sagemaker/Endpoints/{name}`.
+    pub group: &'static str,
+    /// How the resource's stream names start in the group: `{name}/` (one
+    /// stream per instance, `{name}/algo-1-1700000000`), or empty when the
+    /// group is the resource's own (an endpoint's `<variant>/<instance>`).
+    pub streams: &'static str,
+}
+
+impl Logs {
+    pub fn group_of(&self, name: &str) -> String {
+        self.group.replace("{name}", name)
+    }
+
+    pub fn streams_of(&self, name: &str) -> String {
+        self.streams.replace("{name}", name)
+    }
 }
 
 /// Everything the engine needs to manage one kind in AWS.
@@ -378,6 +410,8 @@ pub struct AwsKind {
     /// (an endpoint deleted or changed outside Kubernetes) shows; `None` for
     /// jobs, whose final state never changes.
     pub resync: Option<Duration>,
+    /// Where its logs are, for kinds that write logs.
+    pub logs: Option<Logs>,
     pub hooks: Hooks,
     pub sim: SimLifecycle,
 }
@@ -512,6 +546,7 @@ pub static TRAINING_JOB: AwsKind = AwsKind {
     terminal_codes: JOB_TERMINAL_CODES,
     tags_field: Some("tags"),
     resync: None,
+    logs: Some(Logs { group: "/aws/sagemaker/TrainingJobs", streams: "{name}/" }),
     hooks: Hooks { before_update: training_job_update_guard, update_input: only_new_profiler_rules, ..NO_HOOKS },
     sim: SimLifecycle {
         arn: "arn:aws:sagemaker:{region}:{account}:training-job/{name}",
@@ -529,6 +564,7 @@ pub static TRAINING_JOB: AwsKind = AwsKind {
         deleting: None,
         fail_paths: &["environment.SIM_FAIL_REASON"],
         extras: crate::aws::sim::training_job_extras,
+        logs: crate::aws::sim::training_job_logs,
     },
 };
 
@@ -606,6 +642,7 @@ pub static MODEL: AwsKind = AwsKind {
     terminal_codes: HOSTING_TERMINAL_CODES,
     tags_field: Some("tags"),
     resync: Some(Duration::from_secs(600)),
+    logs: None,
     hooks: NO_HOOKS,
     sim: SimLifecycle::exists("arn:aws:sagemaker:{region}:{account}:model/{name}"),
 };
@@ -631,6 +668,7 @@ pub static ENDPOINT_CONFIG: AwsKind = AwsKind {
     terminal_codes: HOSTING_TERMINAL_CODES,
     tags_field: Some("tags"),
     resync: Some(Duration::from_secs(600)),
+    logs: None,
     hooks: NO_HOOKS,
     sim: SimLifecycle::exists("arn:aws:sagemaker:{region}:{account}:endpoint-config/{name}"),
 };
@@ -675,6 +713,7 @@ pub static ENDPOINT: AwsKind = AwsKind {
     tags_field: Some("tags"),
     // minutes, not ACK's 30 s (calls) or 10 h (drift unseen)
     resync: Some(Duration::from_secs(300)),
+    logs: Some(Logs { group: "/aws/sagemaker/Endpoints/{name}", streams: "" }),
     hooks: Hooks {
         // autoscaled capacity survives a config change
         update_input: |input, _| input["retainAllVariantProperties"] = json!(true),
@@ -695,6 +734,7 @@ pub static ENDPOINT: AwsKind = AwsKind {
         deleting: Some("Deleting"),
         fail_paths: &[],
         extras: crate::aws::sim::endpoint_extras,
+        logs: crate::aws::sim::endpoint_logs,
     },
 };
 
@@ -776,6 +816,7 @@ pub static SCALABLE_TARGET: AwsKind = AwsKind {
     terminal_codes: &[],
     tags_field: Some("tags"),
     resync: Some(Duration::from_secs(600)),
+    logs: None,
     hooks: NO_HOOKS,
     sim: SimLifecycle::exists("arn:aws:application-autoscaling:{region}:{account}:scalable-target/{id}"),
 };
@@ -826,6 +867,7 @@ pub static SCALING_POLICY: AwsKind = AwsKind {
     terminal_codes: &[],
     tags_field: None,
     resync: Some(Duration::from_secs(600)),
+    logs: None,
     hooks: NO_HOOKS,
     sim: SimLifecycle {
         extras: crate::aws::sim::scaling_policy_extras,

@@ -16,6 +16,7 @@ pub mod error;
 mod generated;
 pub mod grpc;
 pub mod kinds;
+pub mod logs;
 pub mod placement;
 pub mod rbac;
 pub mod store;

@@ -282,6 +282,33 @@ impl Defaults {
 
     /// The region for a resource of `ns` that names none:
     /// `services.k8s.aws/default-region` on its namespace, else the agent's.
+    /// Where a resource's calls go: its account and region (see
+    /// [`Defaults::locate`]) and the role (and session) to act with there.
+    pub fn target(&self, res: &Resource, kind: &KindInfo) -> Result<crate::aws::Target, NoRole> {
+        let mut target = self.locate(res, kind);
+        target.account = self.account_of(res, kind)?;
+        let role = self.role_for(res, kind, &target.account)?;
+        target.chosen_role = role.as_ref().map(Role::describe);
+        if let Some(role) = role {
+            target.session = session(self.session_tags, kind, res);
+            target.role_selected = role.selected;
+            target.role_arn = Some(role.arn);
+            target.external_id = role.external_id;
+        }
+        Ok(target)
+    }
+
+    /// The account and region of a resource (no role: for status only):
+    /// what its status recorded, else its annotations, else its
+    /// namespace's defaults, else the agent's.
+    pub fn locate(&self, res: &Resource, kind: &KindInfo) -> crate::aws::Target {
+        let ns = &res.metadata.namespace;
+        let region = region(res, self.region(ns)).to_string();
+        let account = self.account_of(res, kind).unwrap_or_else(|_| self.account(ns).to_string());
+        let endpoint_url = self.endpoint_url(ns).map(str::to_string);
+        crate::aws::Target { account, region, endpoint_url, ..Default::default() }
+    }
+
     pub fn region(&self, ns: &str) -> &str {
         self.namespace(ns, ack::ANNOTATION_DEFAULT_REGION).unwrap_or(&self.region)
     }

@@ -157,6 +157,9 @@ pub(crate) enum Commands {
     Delete(DeleteArgs),
     /// Follow a resource's status until it finishes
     Watch(WatchArgs),
+    /// Print what a job or endpoint wrote (every CloudWatch log stream of it, in time order)
+    #[command(after_help = LOGS_EXAMPLES)]
+    Logs(LogsArgs),
     /// Print the version of the plugin and of the agent
     Version(VersionArgs),
     /// Show each cluster's agent: version, mode, region, AWS accounts, health and latency
@@ -174,6 +177,18 @@ applied.
 Examples:
   kubectl sagemaker deploy -f deploy.yaml --wait --timeout 30m
   kubectl sagemaker deploy -f deploy.yaml --dry-run";
+
+const LOGS_EXAMPLES: &str = "\
+The agent reads the logs in the resource's AWS account and region with its own
+credentials: you need only the right to get the resource. Each line is prefixed
+by its stream: a training job has one per instance (algo-1-..., algo-2-...), an
+endpoint one per instance of each variant (AllTraffic/i-...).
+
+Examples:
+  kubectl sagemaker logs trainingjob my-job -f
+  kubectl sagemaker logs trainingjob/my-job --tail 20 --timestamps
+  kubectl sagemaker logs endpoint my-endpoint --since 10m --stream AllTraffic
+  kubectl sagemaker train -f job.yaml --wait --logs";
 
 const AUTOSCALE_EXAMPLES: &str = "\
 Setting autoscaling applies two resources, as ACK's tutorial does by hand:
@@ -291,6 +306,10 @@ pub(crate) struct ApplyFlags {
     /// Give up waiting after this long (e.g. 30m); default: wait as long as it takes
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "wait")]
     pub timeout: Option<Duration>,
+
+    /// While waiting, print what the resources write (as `logs -f` does)
+    #[arg(long, requires = "wait")]
+    pub logs: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -462,6 +481,37 @@ pub(crate) struct WatchArgs {
     /// Give up after this long (e.g. 30m); default: until the status is final
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub timeout: Option<Duration>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub(crate) struct LogsArgs {
+    /// KIND NAME or KIND/NAME; KIND as for `get`
+    #[arg(required = true, num_args = 1..=2, value_name = "KIND NAME")]
+    pub resource: Vec<String>,
+
+    /// Keep printing new lines until the job ends (an endpoint: until interrupted)
+    #[arg(short = 'f', long)]
+    pub follow: bool,
+
+    /// Only lines newer than this, e.g. 10m or 1h (default: from the start)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub since: Option<Duration>,
+
+    /// Only the last N lines of all streams together (then, with -f, the new ones); -1: all
+    #[arg(long, value_name = "N", default_value_t = -1, allow_negative_numbers = true)]
+    pub tail: i64,
+
+    /// Start each line with the time it was written (RFC 3339, UTC)
+    #[arg(long)]
+    pub timestamps: bool,
+
+    /// Only streams whose name starts with this, e.g. algo-2 or AllTraffic
+    #[arg(long, value_name = "PREFIX")]
+    pub stream: Option<String>,
+
+    /// Do not start each line with its stream
+    #[arg(long)]
+    pub no_prefix: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -10,7 +10,7 @@ use kube::client::{ConfigExt as _, middleware::AuthLayer};
 use sagemaker_core::wire;
 use sagemaker_proto::v1::{
     AdoptRequest, AdoptResponse, ApplyRequest, ApplyResponse, DeleteRequest, DeleteResponse, GetRequest, InfoRequest, InfoResponse,
-    ListRequest, ListResponse, Resource, StopRequest, StopResponse, WatchEvent, WatchRequest,
+    ListRequest, ListResponse, LogsMessage, LogsRequest, Resource, StopRequest, StopResponse, WatchEvent, WatchRequest,
     agent_client::AgentClient,
 };
 use tonic::{
@@ -473,6 +473,15 @@ impl Agent {
             Err(_) => Err(Status::deadline_exceeded(
                 "the agent did not start the watch in time",
             )),
+        }
+    }
+
+    /// A resource's log lines; like a watch, bounded only while it opens.
+    pub(crate) async fn logs(&self, request: LogsRequest) -> Result<Streaming<LogsMessage>, Status> {
+        let mut client = self.client.clone();
+        match tokio::time::timeout(self.timeout, client.logs(Request::new(request))).await {
+            Ok(response) => response.map(Response::into_inner),
+            Err(_) => Err(Status::deadline_exceeded("the agent did not start sending the logs in time")),
         }
     }
 }

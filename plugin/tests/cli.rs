@@ -1618,3 +1618,67 @@ async fn clusters_shows_every_contexts_agent_and_which_cannot_be_reached() {
     assert_eq!(value["clusters"][0]["mappedAccounts"], json!(["111111111111"]));
     assert_eq!(value["clusters"].as_array().map(Vec::len), Some(1));
 }
+
+#[tokio::test]
+async fn logs_prints_each_line_after_its_stream_with_tail_timestamps_and_stream_filter() {
+    let agent = FakeAgent::start().await;
+    agent.insert("default", "job", status("Completed", "Completed"));
+    agent.write_logs(
+        "TrainingJob",
+        "default",
+        "job",
+        &[
+            ("algo-1-1700000000", 1_700_000_000_000, "first"),
+            ("algo-2-1700000000", 1_700_000_001_000, "second"),
+            ("algo-1-1700000000", 1_700_000_002_000, "third\n"),
+        ],
+    );
+    let result = run(Some(&agent), &["logs", "trainingjob", "job"]).await;
+    assert_eq!(result.code, 0, "{result:?}");
+    assert_eq!(
+        result.stdout,
+        "algo-1-1700000000 first\nalgo-2-1700000000 second\nalgo-1-1700000000 third\n"
+    );
+    let result = run(Some(&agent), &["logs", "tj/job", "--tail", "1", "--timestamps", "--stream", "algo-2", "--no-prefix"]).await;
+    assert_eq!(result.code, 0, "{result:?}");
+    assert_eq!(result.stdout, "2023-11-14T22:13:21.000Z second\n");
+    assert!(agent.calls().iter().any(|c| c.method == "logs" && c.targets == ["TrainingJob/job"]), "{:?}", agent.calls());
+}
+
+#[tokio::test]
+async fn logs_say_where_they_would_be_when_there_are_none_and_which_kinds_write_none() {
+    let agent = FakeAgent::start().await;
+    agent.insert("default", "quiet", status("InProgress", "Starting"));
+    let result = run(Some(&agent), &["logs", "trainingjob", "quiet"]).await;
+    assert_eq!(result.code, 0, "{result:?}");
+    assert_eq!(result.stdout, "");
+    assert!(result.stderr.contains("no logs yet:"), "{}", result.stderr);
+    assert!(result.stderr.contains("group /aws/sagemaker/TrainingJobs (streams quiet/*)"), "{}", result.stderr);
+    agent.insert_object(json!({
+        "apiVersion": "sagemaker.services.k8s.aws/v1alpha1", "kind": "Model",
+        "metadata": {"name": "m", "namespace": "default"}, "spec": {"modelName": "m"}
+    }));
+    let result = run(Some(&agent), &["logs", "model", "m"]).await;
+    assert_ne!(result.code, 0, "{result:?}");
+    assert!(result.stderr.contains("cannot read the logs of model"), "{}", result.stderr);
+    assert!(result.stderr.contains("writes no logs"), "{}", result.stderr);
+    let result = run(Some(&agent), &["logs", "trainingjob"]).await;
+    assert_eq!(result.code, 2, "{result:?}");
+    assert!(result.stderr.contains("name the trainingjob whose logs to print"), "{}", result.stderr);
+}
+
+#[tokio::test]
+async fn train_wait_logs_prints_what_the_job_writes_while_following_it() {
+    let agent = FakeAgent::start().await;
+    agent.script(
+        "ack-xgboost-training-job-7420",
+        vec![Step::Status(json!({"trainingJobStatus": "Completed", "secondaryStatus": "Completed"}))],
+    );
+    agent.write_logs("TrainingJob", "default", "ack-xgboost-training-job-7420", &[("algo-1-1", 1, "[1]#011train-rmse:0.5")]);
+    let result = run(Some(&agent), &["train", "-f", &fixture("training.yaml"), "--wait", "--logs", "--timeout", "20s"]).await;
+    assert_eq!(result.code, 0, "{result:?}");
+    assert!(result.stdout.lines().any(|l| l == "algo-1-1 [1]#011train-rmse:0.5"), "{}", result.stdout);
+    assert!(result.stdout.lines().any(|l| words(l)[1..] == ["Completed", "Completed", "Synced=False"]), "{}", result.stdout);
+    let result = run(Some(&agent), &["train", "-f", &fixture("training.yaml"), "--logs"]).await;
+    assert_eq!(result.code, 2, "--logs needs --wait: {result:?}");
+}

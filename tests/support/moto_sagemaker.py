@@ -1218,6 +1218,44 @@ def install_sts() -> None:
 
 
 # --------------------------------------------------------------------------------------
+# CloudWatch Logs
+#
+# moto 5.2.5 gaps patched here (checked against its source):
+#   - FilterLogEvents ignored logStreamNamePrefix (every stream of the group answered);
+#   - its events were interleaved (merged in time order) only when the deprecated
+#     `interleaved` flag was set; AWS has always interleaved them since 2019.
+
+
+def install_logs() -> None:
+    from moto.logs.responses import LogsResponse
+
+    def filter_log_events(self: Any) -> str:
+        group_name = self._get_param("logGroupName")
+        names = self._get_param("logStreamNames", [])
+        prefix = self._get_param("logStreamNamePrefix")
+        if prefix:
+            group = self.logs_backend.groups.get(group_name)
+            names = [n for n in (group.streams if group else {}) if n.startswith(prefix)]
+            if not names:
+                return json.dumps({"events": [], "searchedLogStreams": []})
+        events, next_token, searched = self.logs_backend.filter_log_events(
+            group_name,
+            names,
+            self._get_param("startTime"),
+            self._get_param("endTime"),
+            self._get_param("limit"),
+            self._get_param("nextToken"),
+            self._get_param("filterPattern"),
+            True,
+        )
+        return json.dumps(
+            {"events": events, "nextToken": next_token, "searchedLogStreams": searched}
+        )
+
+    LogsResponse.filter_log_events = filter_log_events
+
+
+# --------------------------------------------------------------------------------------
 
 
 def install() -> None:
@@ -1225,6 +1263,7 @@ def install() -> None:
         _install(kind)
     install_application_autoscaling()
     install_sts()
+    install_logs()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -55,6 +55,16 @@ impl Cli {
         cmd.output().expect("run kubectl sagemaker")
     }
 
+    /// `kubectl sagemaker ...` started, its stdout piped (a command that
+    /// follows something).
+    fn spawn(&self, args: &[&str]) -> std::process::Child {
+        let mut cmd = Command::new("kubectl");
+        cmd.arg("sagemaker").args(args).args(["--agent", &self.agent]).env("PATH", &self.path);
+        cmd.env("KUBECONFIG", self.kubeconfig.as_deref().unwrap_or(Path::new("/nonexistent")));
+        cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+        cmd.spawn().expect("start kubectl sagemaker")
+    }
+
     /// `kubectl sagemaker ...` without `--agent`: the plugin finds the agent itself.
     fn run_found(&self, args: &[&str]) -> Output {
         let mut cmd = Command::new("kubectl");
@@ -1674,4 +1684,100 @@ fn one_plugin_deploys_to_two_clusters_lists_both_in_one_table_and_reports_the_on
     assert!(stdout.lines().nth(1).is_some_and(|l| l.starts_with("east ")), "{stdout}");
     assert_eq!(stdout.lines().count(), 2, "{stdout}");
     assert!(stderr_of(&out).starts_with("error: context west: no sagemaker-agent answered at"), "{}", stderr_of(&out));
+}
+
+fn cloudwatch_logs(moto: &Moto) -> aws_sdk_cloudwatchlogs::Client {
+    use aws_sdk_cloudwatchlogs::config::{BehaviorVersion, Credentials, Region};
+    let config = aws_sdk_cloudwatchlogs::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .endpoint_url(&moto.endpoint)
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
+        .build();
+    aws_sdk_cloudwatchlogs::Client::from_conf(config)
+}
+
+fn millis_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_millis() as i64
+}
+
+/// Writes lines to a stream as a SageMaker instance does (creating the
+/// stream, and the group, the first time).
+fn write_log(moto: &Moto, stream: &str, lines: &[(i64, &str)]) {
+    use aws_sdk_cloudwatchlogs::types::InputLogEvent;
+    let client = cloudwatch_logs(moto);
+    block_on(async {
+        let group = "/aws/sagemaker/TrainingJobs";
+        let _ = client.create_log_group().log_group_name(group).send().await;
+        let _ = client.create_log_stream().log_group_name(group).log_stream_name(stream).send().await;
+        let events = lines.iter().map(|(t, m)| InputLogEvent::builder().timestamp(*t).message(*m).build().expect("event")).collect();
+        client.put_log_events().log_group_name(group).log_stream_name(stream).set_log_events(Some(events)).send().await.expect("put log events");
+    });
+}
+
+#[test]
+fn logs_follow_a_training_jobs_two_instances_in_time_order_through_a_gap_until_the_job_ends() {
+    // a job of 5 phases of 3 s: time to write while it runs
+    let moto = Moto::start_with_step(3.0).expect("moto");
+    let (kube, agent) = cluster(&moto, &["--logs-settle", "2s"]);
+    let cli = Cli::new(&agent, Some(kube.kubeconfig.clone()));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let job = training_yaml_named(dir.path(), "logged-job", None);
+    cli.ok(&["train", "-f", job.to_str().expect("path")]);
+    // following starts before SageMaker has made the log group
+    let follow = cli.spawn(&["logs", "trainingjob", "logged-job", "-f"]);
+    std::thread::sleep(Duration::from_secs(2));
+    // written in time order, so that whatever a poll sees is in time order
+    let t = millis_now();
+    write_log(&moto, "logged-job/algo-1-1700000000", &[(t, "algo-1 epoch 1")]);
+    write_log(&moto, "logged-job/algo-2-1700000000", &[(t + 1, "algo-2 epoch 1")]);
+    write_log(&moto, "logged-job/algo-1-1700000000", &[(t + 2, "algo-1 epoch 2")]);
+    // another job's stream in the same group is not this job's
+    write_log(&moto, "logged-job-2/algo-1-1700000000", &[(t + 1, "someone else")]);
+    // a gap, then a line stamped before the newest already read (an
+    // instance flushing late), then more
+    std::thread::sleep(Duration::from_secs(4));
+    let t2 = millis_now();
+    write_log(&moto, "logged-job/algo-2-1700000000", &[(t + 1, "algo-2 late"), (t2, "algo-2 epoch 2")]);
+    write_log(&moto, "logged-job/algo-1-1700000000", &[(t2 + 1, "algo-1 done")]);
+
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let mut follow = follow;
+    let ended = loop {
+        if let Some(ended) = follow.try_wait().expect("wait") {
+            break ended;
+        }
+        assert!(Instant::now() < deadline, "logs -f did not end after the job did; agent log:\n{}", agent.log());
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let out = follow.wait_with_output().expect("output");
+    assert!(ended.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(status(&cli.get("logged-job").expect("job")), "Completed", "following ends with the job");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "algo-1-1700000000 algo-1 epoch 1",
+            "algo-2-1700000000 algo-2 epoch 1",
+            "algo-1-1700000000 algo-1 epoch 2",
+            "algo-2-1700000000 algo-2 late",
+            "algo-2-1700000000 algo-2 epoch 2",
+            "algo-1-1700000000 algo-1 done",
+        ],
+        "each line once, in time order within each read; stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // the last lines of both streams together, and one stream alone
+    let tail = cli.ok(&["logs", "trainingjob/logged-job", "--tail", "2", "--no-prefix"]);
+    assert_eq!(tail, "algo-2 epoch 2\nalgo-1 done\n");
+    let one = cli.ok(&["logs", "trainingjob", "logged-job", "--stream", "algo-2"]);
+    assert_eq!(one.lines().count(), 3, "{one}");
+
+    // reading logs is reading the resource: alice, with no rights on it, is refused
+    let alice = Cli::new(&agent, Some(kube.kubeconfig_for("alice").expect("kubeconfig")));
+    let refused = alice.run(&["logs", "trainingjob", "logged-job"]);
+    assert!(!refused.status.success());
+    assert!(stderr_of(&refused).contains("cannot get resource \"trainingjobs\""), "{}", stderr_of(&refused));
 }

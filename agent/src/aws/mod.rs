@@ -6,6 +6,7 @@
 //! SageMaker's API and keeps per-kind knowledge in the kinds table; the typed
 //! SDK values are built from those shapes through the SDK's own schemas.
 
+pub mod logs;
 pub mod sdk;
 pub mod sim;
 
@@ -195,6 +196,9 @@ pub trait Backend: Send + Sync + 'static {
     async fn call(&self, target: &Target, call: Call, input: Value) -> Result<Value, AwsError>;
     /// The account the agent's own credentials belong to.
     async fn caller_account(&self) -> Result<String, AwsError>;
+    /// Reads CloudWatch Logs (where SageMaker writes what its jobs and
+    /// endpoints print).
+    async fn logs(&self, target: &Target, request: &logs::LogsRequest) -> Result<logs::LogsPage, AwsError>;
     /// `aws` or `sim`, for `Info`.
     fn name(&self) -> &'static str;
 }
@@ -215,6 +219,10 @@ pub enum Priority {
 pub struct Aws {
     backend: Arc<dyn Backend>,
     max_per_second: f64,
+    /// CloudWatch Logs has its own, lower quotas (FilterLogEvents: 5 per
+    /// second per account and region by default), and a user following logs
+    /// must never take SageMaker's budget from reconciling.
+    logs_per_second: f64,
     buckets: Arc<Mutex<HashMap<String, Bucket>>>,
     calls: Mutex<BTreeMap<String, u64>>,
 }
@@ -247,9 +255,16 @@ impl Aws {
         Aws {
             backend,
             max_per_second: max_per_second.max(0.1),
+            logs_per_second: logs::LOGS_PER_SECOND,
             buckets: Arc::default(),
             calls: Mutex::default(),
         }
+    }
+
+    /// The same, with another CloudWatch Logs budget (per account and region).
+    pub fn with_logs_rate(mut self, per_second: f64) -> Self {
+        self.logs_per_second = per_second.max(0.1);
+        self
     }
 
     pub fn backend_name(&self) -> &'static str {
@@ -270,9 +285,28 @@ impl Aws {
     /// that whoever made them frees its place for urgent work meanwhile.
     pub async fn call_with(&self, target: &Target, call: Call, input: Value, priority: Priority) -> Result<Value, AwsError> {
         let operation = call.op.name;
+        self.pace(&target.account, self.max_per_second, operation, priority).await?;
+        let result = self.backend.call(target, call, input).await;
+        if let Err(e) = &result {
+            tracing::debug!(operation, account = %target.account, region = %target.region, code = %e.code, "AWS call failed");
+        }
+        result
+    }
+
+    /// Reads CloudWatch Logs once, after waiting for the account and
+    /// region's logs budget.
+    pub async fn logs(&self, target: &Target, request: &logs::LogsRequest) -> Result<logs::LogsPage, AwsError> {
+        let bucket = format!("logs/{}/{}", target.account, target.region);
+        self.pace(&bucket, self.logs_per_second, request.operation(), Priority::Urgent).await?;
+        self.backend.logs(target, request).await
+    }
+
+    /// Waits for a token of `bucket` (refilled at `rate` per second), then
+    /// counts the call; routine calls come back deferred instead of waiting.
+    async fn pace(&self, bucket: &str, rate: f64, operation: &str, priority: Priority) -> Result<(), AwsError> {
         let mut waiting = None;
         loop {
-            match self.take_token(&target.account, priority) {
+            match self.take_token(bucket, rate, priority) {
                 None => break,
                 Some(wait) if priority == Priority::Routine => {
                     let mut e = AwsError::new(operation, "Deferred", "the account's call budget is spent; routine work waits");
@@ -282,8 +316,8 @@ impl Aws {
                 }
                 Some(wait) => {
                     if priority == Priority::Urgent && waiting.is_none() {
-                        self.bucket(&target.account, |b| b.urgent_waiting += 1);
-                        waiting = Some(Waiting { buckets: self.buckets.clone(), account: target.account.clone() });
+                        self.bucket(bucket, rate, |b| b.urgent_waiting += 1);
+                        waiting = Some(Waiting { buckets: self.buckets.clone(), account: bucket.to_string() });
                     }
                     tokio::time::sleep(wait).await
                 }
@@ -291,11 +325,7 @@ impl Aws {
         }
         drop(waiting);
         *self.calls.lock().unwrap_or_else(|p| p.into_inner()).entry(operation.to_string()).or_default() += 1;
-        let result = self.backend.call(target, call, input).await;
-        if let Err(e) = &result {
-            tracing::debug!(operation, account = %target.account, region = %target.region, code = %e.code, "AWS call failed");
-        }
-        result
+        Ok(())
     }
 
     /// Calls made so far, by operation.
@@ -303,9 +333,8 @@ impl Aws {
         self.calls.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    fn bucket<T>(&self, account: &str, f: impl FnOnce(&mut Bucket) -> T) -> T {
+    fn bucket<T>(&self, account: &str, rate: f64, f: impl FnOnce(&mut Bucket) -> T) -> T {
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        let rate = self.max_per_second;
         let now = Instant::now();
         let bucket =
             buckets.entry(account.to_string()).or_insert(Bucket { tokens: rate, updated: now, urgent_waiting: 0 });
@@ -315,9 +344,8 @@ impl Aws {
     }
 
     /// Takes a token, or says how long to wait for one.
-    fn take_token(&self, account: &str, priority: Priority) -> Option<Duration> {
-        let rate = self.max_per_second;
-        self.bucket(account, |bucket| {
+    fn take_token(&self, account: &str, rate: f64, priority: Priority) -> Option<Duration> {
+        self.bucket(account, rate, |bucket| {
             let yields = priority == Priority::Routine && bucket.urgent_waiting > 0;
             if bucket.tokens >= 1.0 && !yields {
                 bucket.tokens -= 1.0;
@@ -342,6 +370,9 @@ mod tests {
         }
         async fn caller_account(&self) -> Result<String, AwsError> {
             Ok("123456789012".into())
+        }
+        async fn logs(&self, _: &Target, _: &logs::LogsRequest) -> Result<logs::LogsPage, AwsError> {
+            Ok(logs::LogsPage::default())
         }
         fn name(&self) -> &'static str {
             "echo"

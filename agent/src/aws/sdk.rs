@@ -37,7 +37,10 @@ use aws_smithy_types::{
 use sagemaker_schema::Naming;
 use serde_json::Value;
 
-use super::{AwsError, Backend, Call, Target};
+use super::{
+    AwsError, Backend, Call, Target,
+    logs::{LogEvent, LogsPage, LogsRequest},
+};
 use crate::kinds::Read;
 
 /// Replaces the operation's (empty) input with a fully built one.
@@ -192,6 +195,7 @@ where
 pub struct Clients {
     pub sagemaker: aws_sdk_sagemaker::Client,
     pub autoscaling: aws_sdk_applicationautoscaling::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
 }
 
 /// What one set of clients serves: (region, role, ExternalId, endpoint,
@@ -254,6 +258,7 @@ impl SdkBackend {
         let clients = Clients {
             sagemaker: aws_sdk_sagemaker::Client::new(&config),
             autoscaling: aws_sdk_applicationautoscaling::Client::new(&config),
+            logs: aws_sdk_cloudwatchlogs::Client::new(&config),
         };
         let mut all = self.clients.lock().unwrap_or_else(|p| p.into_inner());
         if all.len() >= MAX_CLIENTS {
@@ -269,6 +274,57 @@ impl Backend for SdkBackend {
     async fn call(&self, target: &Target, call: Call, input: Value) -> Result<Value, AwsError> {
         let clients = self.clients(target).await;
         (call.op.send)(&clients, input).await
+    }
+
+    async fn logs(&self, target: &Target, request: &LogsRequest) -> Result<LogsPage, AwsError> {
+        let client = self.clients(target).await.logs;
+        let op = request.operation();
+        let event = |stream: &str, timestamp: Option<i64>, message: Option<&str>| LogEvent {
+            stream: stream.to_string(),
+            timestamp: timestamp.unwrap_or_default(),
+            message: message.unwrap_or_default().to_string(),
+        };
+        match request {
+            LogsRequest::Filter { group, stream_prefix, start_ms, next_token } => {
+                let out = client
+                    .filter_log_events()
+                    .log_group_name(group)
+                    .set_log_stream_name_prefix((!stream_prefix.is_empty()).then(|| stream_prefix.clone()))
+                    .start_time(*start_ms)
+                    .set_next_token(next_token.clone())
+                    .send()
+                    .await
+                    .map_err(|e| sdk_error(op, e))?;
+                let events =
+                    out.events().iter().map(|e| event(e.log_stream_name().unwrap_or_default(), e.timestamp(), e.message())).collect();
+                Ok(LogsPage { events, streams: Vec::new(), next_token: out.next_token().map(str::to_string) })
+            }
+            LogsRequest::Streams { group, prefix, next_token } => {
+                let out = client
+                    .describe_log_streams()
+                    .log_group_name(group)
+                    .set_log_stream_name_prefix((!prefix.is_empty()).then(|| prefix.clone()))
+                    .set_next_token(next_token.clone())
+                    .send()
+                    .await
+                    .map_err(|e| sdk_error(op, e))?;
+                let streams = out.log_streams().iter().filter_map(|s| s.log_stream_name().map(str::to_string)).collect();
+                Ok(LogsPage { events: Vec::new(), streams, next_token: out.next_token().map(str::to_string) })
+            }
+            LogsRequest::Last { group, stream, limit } => {
+                let out = client
+                    .get_log_events()
+                    .log_group_name(group)
+                    .log_stream_name(stream)
+                    .start_from_head(false)
+                    .limit(*limit)
+                    .send()
+                    .await
+                    .map_err(|e| sdk_error(op, e))?;
+                let events = out.events().iter().map(|e| event(stream, e.timestamp(), e.message())).collect();
+                Ok(LogsPage { events, streams: Vec::new(), next_token: None })
+            }
+        }
     }
 
     async fn caller_account(&self) -> Result<String, AwsError> {

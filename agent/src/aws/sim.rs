@@ -24,7 +24,10 @@ use sagemaker_schema::{MappingError, MappingErrorKind, ack_name};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::{AwsError, Backend, Call, Target};
+use super::{
+    AwsError, Backend, Call, Target,
+    logs::{LogEvent, LogsPage, LogsRequest},
+};
 use crate::kinds::{self, AwsKind, Role};
 
 /// Environment variable in a job's `environment` that makes the simulated job
@@ -156,7 +159,22 @@ pub struct View<'a> {
     pub gone: bool,
     /// The create inputs (AWS names) of the resources this one depends on.
     pub dependencies: Vec<Value>,
+    /// Seconds per simulated phase.
+    pub step: f64,
 }
+
+/// A line a simulated resource writes to its logs: its stream (after the
+/// kind's stream prefix), when (seconds since the epoch) and what.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimLog {
+    pub stream: String,
+    pub at: f64,
+    pub message: String,
+}
+
+/// Events per simulated FilterLogEvents page (AWS pages by size; a small
+/// page here makes callers' paging matter in tests).
+const LOG_PAGE: usize = 100;
 
 impl Simulator {
     /// A simulator whose own credentials belong to `account`. With a `data_dir`
@@ -322,6 +340,7 @@ impl Simulator {
             last_change: r.created,
             gone: false,
             dependencies: Vec::new(),
+            step,
         };
         let mut failure = None;
         for (at, status, progress, fails, new_input, gone) in marks.into_iter().filter(|m| m.0 <= now) {
@@ -411,6 +430,72 @@ impl Simulator {
             })
             .collect();
         json!({ aws_member(&members, list.items): found })
+    }
+
+    /// Every line written so far to a log group, oldest first: each
+    /// resource's lines, from its kind's declaration, under its streams.
+    fn log_events(&self, target: &Target, group: &str) -> Result<Vec<LogEvent>, AwsError> {
+        let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let now = self.now();
+        let mut found = false;
+        let mut events = Vec::new();
+        for kind in kinds::KINDS {
+            let Some(logs) = kind.logs else { continue };
+            let prefix = format!("{}/{}/{}/", target.account, target.region, kind.info.kind);
+            for (key, record) in state.records.range(prefix.clone()..).take_while(|(k, _)| k.starts_with(&prefix)) {
+                let name = &key[prefix.len()..];
+                if logs.group_of(name) != group {
+                    continue;
+                }
+                found = true;
+                // what was written stays written, even after a delete
+                let view = self.view(&state, target, kind, record, now);
+                let streams = logs.streams_of(name);
+                events.extend((kind.sim.logs)(&view).into_iter().filter(|l| l.at <= now).map(|l| LogEvent {
+                    stream: format!("{streams}{}", l.stream),
+                    timestamp: (l.at * 1000.0) as i64,
+                    message: l.message,
+                }));
+            }
+        }
+        if !found {
+            return Err(AwsError::new("FilterLogEvents", "ResourceNotFoundException", "The specified log group does not exist."));
+        }
+        events.sort_by_key(|e| e.timestamp);
+        Ok(events)
+    }
+
+    fn read_logs(&self, target: &Target, request: &LogsRequest) -> Result<LogsPage, AwsError> {
+        let op = request.operation();
+        let missing = |mut e: AwsError| {
+            e.operation = op.into();
+            e
+        };
+        match request {
+            LogsRequest::Filter { group, stream_prefix, start_ms, next_token } => {
+                let skip: usize = next_token.as_deref().and_then(|t| t.parse().ok()).unwrap_or(0);
+                let matching: Vec<LogEvent> = self
+                    .log_events(target, group)
+                    .map_err(missing)?
+                    .into_iter()
+                    .filter(|e| e.stream.starts_with(stream_prefix.as_str()) && e.timestamp >= *start_ms)
+                    .collect();
+                let next = (matching.len() > skip + LOG_PAGE).then(|| (skip + LOG_PAGE).to_string());
+                Ok(LogsPage { events: matching.into_iter().skip(skip).take(LOG_PAGE).collect(), streams: Vec::new(), next_token: next })
+            }
+            LogsRequest::Streams { group, prefix, .. } => {
+                let mut streams: Vec<String> =
+                    self.log_events(target, group).map_err(missing)?.into_iter().map(|e| e.stream).filter(|s| s.starts_with(prefix.as_str())).collect();
+                streams.sort();
+                streams.dedup();
+                Ok(LogsPage { events: Vec::new(), streams, next_token: None })
+            }
+            LogsRequest::Last { group, stream, limit } => {
+                let events: Vec<LogEvent> = self.log_events(target, group).map_err(missing)?.into_iter().filter(|e| &e.stream == stream).collect();
+                let skip = events.len().saturating_sub((*limit).max(0) as usize);
+                Ok(LogsPage { events: events.into_iter().skip(skip).collect(), streams: Vec::new(), next_token: None })
+            }
+        }
     }
 
     /// Whether a record was deleted (and its deleting phase is over).
@@ -561,6 +646,13 @@ impl Backend for Simulator {
 
     async fn caller_account(&self) -> Result<String, AwsError> {
         Ok(self.account.clone())
+    }
+
+    async fn logs(&self, target: &Target, request: &LogsRequest) -> Result<LogsPage, AwsError> {
+        if let Some(error) = self.take_injected(request.operation()) {
+            return Err(error);
+        }
+        self.read_logs(target, request)
     }
 
     fn name(&self) -> &'static str {
@@ -780,6 +872,69 @@ pub fn training_job_extras(view: &View<'_>) -> Map<String, Value> {
     out
 }
 
+/// What each instance of a simulated training job prints: its streams are
+/// `algo-<n>-<epoch>`, as SageMaker names them, and its lines follow the
+/// job's phases (a few epochs while it trains).
+pub fn training_job_logs(view: &View<'_>) -> Vec<SimLog> {
+    let count = view.input["ResourceConfig"]["InstanceCount"].as_u64().unwrap_or(1).clamp(1, 16);
+    let channel = view.input["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"].as_str().unwrap_or("the input channels");
+    let output = view.input["OutputDataConfig"]["S3OutputPath"].as_str().unwrap_or_default().trim_end_matches('/');
+    let name = view.input["TrainingJobName"].as_str().unwrap_or_default();
+    let epochs = 3;
+    let mut lines = Vec::new();
+    for n in 1..=count {
+        let stream = format!("algo-{n}-{}", view.created as i64);
+        let mut say = |at: f64, message: String| lines.push(SimLog { stream: stream.clone(), at, message });
+        for (i, (_, progress, start)) in view.transitions.iter().enumerate() {
+            // a phase's lines stop where the next phase begins (a stop cuts training short)
+            let end = view.transitions.get(i + 1).map_or(start + view.step, |t| t.2);
+            match *progress {
+                "Downloading" => say(*start, format!("[algo-{n}] Downloading input data from {channel}")),
+                "Training" => {
+                    say(*start, format!("[algo-{n}] Invoking the training script with hyperparameters {}", view.input["HyperParameters"]));
+                    for epoch in 1..=epochs {
+                        let at = start + (end - start) * f64::from(epoch) / f64::from(epochs + 1);
+                        let loss = 0.9 / f64::from(epoch) + 0.01 * n as f64;
+                        say(at, format!("[{epoch}]#011train-loss:{loss:.4}#011validation-loss:{:.4}", loss * 1.1));
+                    }
+                }
+                "Uploading" => say(*start, format!("[algo-{n}] Uploading the model to {output}/{name}/output/model.tar.gz")),
+                "Completed" => say(*start, format!("[algo-{n}] Reporting training SUCCESS")),
+                "Failed" => say(*start, format!("[algo-{n}] Reporting training FAILURE: {}", view.failure.as_deref().unwrap_or("unknown"))),
+                "Stopping" => say(*start, format!("[algo-{n}] Received SIGTERM: stopping")),
+                _ => {}
+            }
+        }
+    }
+    lines
+}
+
+/// What each instance of a simulated endpoint's variants prints: streams
+/// `<variant>/i-<id>`, as SageMaker names them.
+pub fn endpoint_logs(view: &View<'_>) -> Vec<SimLog> {
+    let Some(config) = view.dependencies.first() else { return Vec::new() };
+    let mut lines = Vec::new();
+    let started = view.transitions.iter().find(|t| t.0 == "Creating").map(|t| t.2);
+    let serving = view.transitions.iter().find(|t| t.0 == "InService").map(|t| t.2);
+    for variant in config["ProductionVariants"].as_array().into_iter().flatten() {
+        let name = variant["VariantName"].as_str().unwrap_or("AllTraffic");
+        let model = variant["ModelName"].as_str().unwrap_or_default();
+        let count = variant["InitialInstanceCount"].as_u64().unwrap_or(1).clamp(1, 16);
+        for n in 0..count {
+            let stream = format!("{name}/i-{}", &stable_id(&format!("{}/{name}/{n}", view.arn))[..17]);
+            let mut say = |at: f64, message: String| lines.push(SimLog { stream: stream.clone(), at, message });
+            if let Some(at) = started {
+                say(at + view.step / 2.0, format!("Loading model {model}"));
+            }
+            if let Some(at) = serving {
+                say(at, "Starting the inference server: listening on 0.0.0.0:8080".into());
+                say(at + view.step, "GET /ping 200".into());
+            }
+        }
+    }
+    lines
+}
+
 fn status_message(status: &str) -> &'static str {
     match status {
         "Starting" => "Preparing the instances for training",
@@ -908,6 +1063,36 @@ mod tests {
         let out = call(sim, &here(), kind, Role::Describe, id).await.expect("describe");
         let field = aws_member(&kind.describe_members(), kind.info.statuses.field.unwrap_or_default());
         (out[field].as_str().unwrap_or_default().to_string(), out)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_training_job_writes_each_instances_lines_under_its_own_stream_as_its_phases_pass() {
+        let sim = sim(1000);
+        let logs = |prefix: &str| LogsRequest::Filter {
+            group: "/aws/sagemaker/TrainingJobs".into(),
+            stream_prefix: prefix.into(),
+            start_ms: 0,
+            next_token: None,
+        };
+        let missing = sim.logs(&here(), &logs("j/")).await.expect_err("no group before any job");
+        assert_eq!(missing.code, "ResourceNotFoundException");
+        let mut input = training("j", json!({}));
+        input["ResourceConfig"]["InstanceCount"] = json!(2);
+        call(&sim, &here(), &TRAINING_JOB, Role::Create, input).await.expect("create");
+        call(&sim, &here(), &TRAINING_JOB, Role::Create, training("other", json!({}))).await.expect("create");
+        // starting and launching instances: nothing printed yet
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert!(sim.logs(&here(), &logs("j/")).await.expect("filter").events.is_empty());
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        let page = sim.logs(&here(), &logs("j/")).await.expect("filter");
+        let streams: std::collections::BTreeSet<_> = page.events.iter().map(|e| e.stream.as_str()).collect();
+        assert_eq!(streams.len(), 2, "{streams:?}");
+        assert!(streams.iter().all(|s| s.starts_with("j/algo-")), "{streams:?}");
+        assert!(page.events.windows(2).all(|w| w[0].timestamp <= w[1].timestamp), "oldest first");
+        let last = page.events.last().expect("lines");
+        assert!(last.message.ends_with("Reporting training SUCCESS"), "{last:?}");
+        let listed = sim.logs(&here(), &LogsRequest::Streams { group: "/aws/sagemaker/TrainingJobs".into(), prefix: "j/".into(), next_token: None }).await;
+        assert_eq!(listed.expect("streams").streams.len(), 2);
     }
 
     #[tokio::test(start_paused = true)]

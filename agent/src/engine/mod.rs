@@ -309,7 +309,7 @@ impl Engine {
         };
         // the role too where it can be placed, so the status keeps saying
         // which selector chose it (ACK.IAMRoleSelected) across failures
-        let target = self.cx.place(kind, res, &defaults).unwrap_or_else(|_| Context::locate(res, kind.info, &defaults));
+        let target = self.cx.place(kind, res, &defaults).unwrap_or_else(|_| defaults.locate(res, kind.info));
         let status = status::build(kind, res, &target, None, &c);
         if status != res.status
             && let Err(e) = self.cx.store.write_status(kind.info, res, status).await

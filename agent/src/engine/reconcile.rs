@@ -220,31 +220,11 @@ impl Context {
     /// Where the resource lives, without judging its annotations (deleting
     /// must work even when the region annotation was moved).
     pub(crate) fn place(&self, kind: &AwsKind, res: &Resource, defaults: &placement::Defaults) -> Result<Target, Failure> {
-        let mut target = Self::locate(res, kind.info, defaults);
-        let refused = |e: placement::NoRole| match e {
+        defaults.target(res, kind.info).map_err(|e| match e {
             placement::NoRole::NotAllowed { .. } => Failure::Terminal(e.to_string()),
             // not mapped (yet): wait, never the agent's own account instead
             e => Failure::Waiting(e.to_string()),
-        };
-        target.account = defaults.account_of(res, kind.info).map_err(refused)?;
-        let role = defaults.role_for(res, kind.info, &target.account).map_err(refused)?;
-        target.chosen_role = role.as_ref().map(placement::Role::describe);
-        if let Some(role) = role {
-            target.session = placement::session(defaults.session_tags, kind.info, res);
-            target.role_selected = role.selected;
-            target.role_arn = Some(role.arn);
-            target.external_id = role.external_id;
-        }
-        Ok(target)
-    }
-
-    /// The account and region of a resource (no role: for status only).
-    pub(crate) fn locate(res: &Resource, kind: &KindInfo, defaults: &placement::Defaults) -> Target {
-        let ns = &res.metadata.namespace;
-        let region = placement::region(res, defaults.region(ns)).to_string();
-        let account = defaults.account_of(res, kind).unwrap_or_else(|_| defaults.account(ns).to_string());
-        let endpoint_url = defaults.endpoint_url(ns).map(str::to_string);
-        Target { account, region, endpoint_url, ..Default::default() }
+        })
     }
 
     async fn observe(&self, kind: &'static AwsKind, target: &Target, identity: &Value, priority: Priority) -> Result<Option<Value>, Failure> {

@@ -27,6 +27,8 @@ pub(super) struct Options {
     /// Then follow the applied resources until their status is final.
     pub wait: bool,
     pub timeout: Option<Duration>,
+    /// While waiting, print what the resources write.
+    pub logs: bool,
     /// Which of the applied resources `wait` follows, by kind.
     pub follow: fn(&KindInfo) -> bool,
 }
@@ -38,6 +40,7 @@ impl Options {
             dry_run: flags.dry_run,
             wait: flags.wait,
             timeout: flags.timeout,
+            logs: flags.logs,
             follow: |_| true,
         }
     }
@@ -87,7 +90,12 @@ pub(super) async fn apply_on(
         })
         .filter(|t| (options.follow)(t.kind))
         .collect();
-    watch::wait_all(agent, &targets, options.timeout, Until::Final).await
+    let wait = watch::wait_all(agent, &targets, options.timeout, Until::Final);
+    if options.logs {
+        super::logs::during(agent, &targets, wait).await
+    } else {
+        wait.await
+    }
 }
 
 /// Sends the documents twice: first as a dry run for all of them, then (unless

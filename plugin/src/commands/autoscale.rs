@@ -163,6 +163,7 @@ async fn set(
             dry_run: false,
             wait: args.wait,
             timeout: args.timeout,
+            logs: false,
             follow: |_| true,
         };
         return apply::apply_on(agent, session, &documents, &options).await;

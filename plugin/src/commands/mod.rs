@@ -10,6 +10,7 @@ mod delete;
 mod deploy;
 mod describe;
 mod get;
+mod logs;
 mod stop;
 mod train;
 mod version;
@@ -98,6 +99,7 @@ async fn run_in(session: &Session, command: Commands) -> Result<ExitStatus> {
         Commands::Adopt(args) => adopt::run(session, args).await,
         Commands::Delete(args) => delete::run(session, args).await,
         Commands::Watch(args) => watch::run(session, args).await,
+        Commands::Logs(args) => logs::run(session, args).await,
         Commands::Version(args) => version::run(session, &args).await,
         Commands::Clusters(args) => clusters::run(std::slice::from_ref(session), args).await,
     }

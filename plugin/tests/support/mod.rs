@@ -21,7 +21,7 @@ use sagemaker_core::{KindInfo, ack, kinds, wire};
 use sagemaker_proto::v1::{
     ApplyOutcome, ApplyRequest, ApplyResponse, ApplyResult, DeleteRequest, DeleteResponse, EventType,
     GetRequest, InfoRequest, InfoResponse, ListRequest, ListResponse, Resource, ResourceRef, StopRequest,
-    StopResponse, WatchEvent, WatchRequest,
+    StopResponse, WatchEvent, WatchRequest, LogLine, LogsMessage, LogsRequest, LogsSource, logs_message,
     agent_server::{Agent, AgentServer},
 };
 use serde_json::{Value, json};
@@ -58,8 +58,12 @@ pub enum Step {
 /// (kind, namespace, name): as in Kubernetes, a name is unique per kind.
 type Key = (String, String, String);
 
+/// A line a resource wrote: (stream, milliseconds since the epoch, message).
+type Written = (String, i64, String);
+
 pub struct State {
     resources: Mutex<BTreeMap<Key, Value>>,
+    logs: Mutex<HashMap<Key, Vec<Written>>>,
     scripts: Mutex<HashMap<String, Vec<Step>>>,
     calls: Mutex<Vec<Call>>,
     events: broadcast::Sender<WatchEvent>,
@@ -78,6 +82,7 @@ impl FakeAgent {
         let url = format!("http://{}", incoming.local_addr().expect("local address"));
         let state = Arc::new(State {
             resources: Mutex::default(),
+            logs: Mutex::default(),
             scripts: Mutex::default(),
             calls: Mutex::default(),
             events: broadcast::channel(64).0,
@@ -98,6 +103,12 @@ impl FakeAgent {
             state,
             _shutdown: shutdown,
         }
+    }
+
+    /// Lines a resource wrote: (stream, milliseconds since the epoch, message).
+    pub fn write_logs(&self, kind: &str, namespace: &str, name: &str, lines: &[(&str, i64, &str)]) {
+        let key = (kind.to_string(), namespace.to_string(), name.to_string());
+        lock(&self.state.logs).entry(key).or_default().extend(lines.iter().map(|(s, t, m)| (s.to_string(), *t, m.to_string())));
     }
 
     /// Stores a TrainingJob created twenty minutes ago with this status.
@@ -574,6 +585,35 @@ impl Agent for Fake {
             }),
             stopping: !ended,
         }))
+    }
+
+    type LogsStream = ReceiverStream<Result<LogsMessage, Status>>;
+
+    /// The lines written with [`FakeAgent::write_logs`] (the last `tail`),
+    /// after the source; a following stream ends with them too. Only the
+    /// kinds the agent declares logs for write any.
+    async fn logs(&self, request: Request<LogsRequest>) -> Result<Response<Self::LogsStream>, Status> {
+        let r = request.get_ref().clone();
+        let reference = r.r#ref.clone().unwrap_or_default();
+        let (kind, key) = self.about("logs", &request, &reference)?;
+        if kind.statuses.field.is_none() {
+            return Err(Status::invalid_argument(format!("a {} writes no logs", kind.kind)));
+        }
+        if !lock(&self.0.resources).contains_key(&key) {
+            return Err(not_found(kind, &reference.name));
+        }
+        let mut lines = lock(&self.0.logs).get(&key).cloned().unwrap_or_default();
+        lines.retain(|(stream, _, _)| stream.starts_with(&r.stream_prefix));
+        if let Some(n) = r.tail {
+            lines = lines.split_off(lines.len().saturating_sub(n as usize));
+        }
+        let (tx, rx) = mpsc::channel(lines.len() + 1);
+        let source = LogsSource { log_group: format!("/aws/sagemaker/{}s", kind.kind), stream_prefix: format!("{}/", key.2), region: "us-west-2".into(), account: "123456789012".into(), aws_name: key.2.clone() };
+        let _ = tx.try_send(Ok(LogsMessage { item: Some(logs_message::Item::Source(source)) }));
+        for (stream, timestamp_ms, message) in lines {
+            let _ = tx.try_send(Ok(LogsMessage { item: Some(logs_message::Item::Line(LogLine { stream, timestamp_ms, message })) }));
+        }
+        Ok(Response::new(ReceiverStream::new(rx)))
     }
 
     async fn info(&self, request: Request<InfoRequest>) -> Result<Response<InfoResponse>, Status> {

@@ -208,6 +208,66 @@ pub struct InfoResponse {
     #[prost(string, repeated, tag = "9")]
     pub mapped_accounts: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
 }
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct LogsRequest {
+    #[prost(message, optional, tag = "1")]
+    pub r#ref: ::core::option::Option<ResourceRef>,
+    /// Keep streaming new lines until the resource ends or the caller leaves.
+    #[prost(bool, tag = "2")]
+    pub follow: bool,
+    /// Only lines from this many seconds ago on (0: from the start).
+    #[prost(uint64, tag = "3")]
+    pub since_seconds: u64,
+    /// Only the last this many lines (then, following, the new ones).
+    #[prost(uint64, optional, tag = "4")]
+    pub tail: ::core::option::Option<u64>,
+    /// Only streams whose name (as shown) starts with this.
+    #[prost(string, tag = "5")]
+    pub stream_prefix: ::prost::alloc::string::String,
+}
+/// Where the lines come from, sent first.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct LogsSource {
+    #[prost(string, tag = "1")]
+    pub log_group: ::prost::alloc::string::String,
+    /// The resource's streams start with this (shown without it).
+    #[prost(string, tag = "2")]
+    pub stream_prefix: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub region: ::prost::alloc::string::String,
+    #[prost(string, tag = "4")]
+    pub account: ::prost::alloc::string::String,
+    /// The resource's AWS name.
+    #[prost(string, tag = "5")]
+    pub aws_name: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct LogLine {
+    /// The stream, without the resource's prefix: `algo-1-1700000000`,
+    /// `AllTraffic/i-0abc...`.
+    #[prost(string, tag = "1")]
+    pub stream: ::prost::alloc::string::String,
+    /// Milliseconds since the epoch, as the writer stamped the line.
+    #[prost(int64, tag = "2")]
+    pub timestamp_ms: i64,
+    #[prost(string, tag = "3")]
+    pub message: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct LogsMessage {
+    #[prost(oneof = "logs_message::Item", tags = "1, 2")]
+    pub item: ::core::option::Option<logs_message::Item>,
+}
+/// Nested message and enum types in `LogsMessage`.
+pub mod logs_message {
+    #[derive(Clone, PartialEq, Eq, Hash, ::prost::Oneof)]
+    pub enum Item {
+        #[prost(message, tag = "1")]
+        Source(super::LogsSource),
+        #[prost(message, tag = "2")]
+        Line(super::LogLine),
+    }
+}
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
 #[repr(i32)]
 pub enum ApplyOutcome {
@@ -549,6 +609,34 @@ pub mod agent_client {
                 .insert(GrpcMethod::new("sagemaker.agent.v1.Agent", "Info"));
             self.inner.unary(req, path, codec).await
         }
+        /// Streams what a resource printed (its CloudWatch log streams, merged in
+        /// time order), read by the agent in the resource's account and region.
+        /// The first message says where the lines come from; following ends when
+        /// the resource has ended (a job) or is gone.
+        pub async fn logs(
+            &mut self,
+            request: impl tonic::IntoRequest<super::LogsRequest>,
+        ) -> std::result::Result<
+            tonic::Response<tonic::codec::Streaming<super::LogsMessage>>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/sagemaker.agent.v1.Agent/Logs",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("sagemaker.agent.v1.Agent", "Logs"));
+            self.inner.server_streaming(req, path, codec).await
+        }
     }
 }
 /// Generated server implementations.
@@ -617,6 +705,20 @@ pub mod agent_server {
             &self,
             request: tonic::Request<super::InfoRequest>,
         ) -> std::result::Result<tonic::Response<super::InfoResponse>, tonic::Status>;
+        /// Server streaming response type for the Logs method.
+        type LogsStream: tonic::codegen::tokio_stream::Stream<
+                Item = std::result::Result<super::LogsMessage, tonic::Status>,
+            >
+            + std::marker::Send
+            + 'static;
+        /// Streams what a resource printed (its CloudWatch log streams, merged in
+        /// time order), read by the agent in the resource's account and region.
+        /// The first message says where the lines come from; following ends when
+        /// the resource has ended (a job) or is gone.
+        async fn logs(
+            &self,
+            request: tonic::Request<super::LogsRequest>,
+        ) -> std::result::Result<tonic::Response<Self::LogsStream>, tonic::Status>;
     }
     #[derive(Debug)]
     pub struct AgentServer<T> {
@@ -1037,6 +1139,52 @@ pub mod agent_server {
                                 max_encoding_message_size,
                             );
                         let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/sagemaker.agent.v1.Agent/Logs" => {
+                    #[allow(non_camel_case_types)]
+                    struct LogsSvc<T: Agent>(pub Arc<T>);
+                    impl<
+                        T: Agent,
+                    > tonic::server::ServerStreamingService<super::LogsRequest>
+                    for LogsSvc<T> {
+                        type Response = super::LogsMessage;
+                        type ResponseStream = T::LogsStream;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::ResponseStream>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::LogsRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Agent>::logs(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = LogsSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.server_streaming(method, req).await;
                         Ok(res)
                     };
                     Box::pin(fut)
