@@ -52,6 +52,10 @@ pub struct Args {
     /// unless callers must authenticate (--token-file or --tls-client-ca).
     #[arg(long, default_value = "127.0.0.1:50051")]
     listen: SocketAddr,
+    /// Serve /metrics (Prometheus), /healthz, /readyz and /loglevel over
+    /// plain HTTP on this address, e.g. 0.0.0.0:8080 [default: not served].
+    #[arg(long, value_name = "ADDR")]
+    metrics_addr: Option<SocketAddr>,
     /// Callers must send this file's content as `authorization: Bearer`
     /// (the plugin's --token); checked on every call, re-read when it changes.
     #[arg(long, value_name = "FILE")]
@@ -188,7 +192,7 @@ impl Args {
             }
             return Ok(());
         }
-        init_logging(&self.log_level, self.log_format);
+        let log_level = init_logging(&self.log_level, self.log_format);
 
         let backend_kind = self.aws_backend.unwrap_or(if self.standalone { AwsBackend::Sim } else { AwsBackend::Aws });
         let region = match (&self.aws_region, backend_kind) {
@@ -224,7 +228,8 @@ impl Args {
                 Arc::new(SdkBackend::new(&region, self.aws_endpoint_url.as_deref(), self.aws_max_attempts).await)
             }
         };
-        let aws = Arc::new(Aws::new(backend, self.aws_max_rps));
+        let metrics = crate::metrics::Shared::default();
+        let aws = Arc::new(Aws::new(backend, self.aws_max_rps).with_metrics(metrics.clone()));
         let account = aws
             .caller_account()
             .await
@@ -284,6 +289,15 @@ impl Args {
         };
         tracing::info!(mode = store.mode(), aws = aws.backend_name(), %region, %account, listen = %self.listen, "starting");
         Engine::start(store.clone(), aws.clone(), settings);
+        let ready = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        if let Some(addr) = self.metrics_addr {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| Error::Startup(format!("cannot listen on {addr} for metrics: {e}")))?;
+            println!("metrics on http://{}", listener.local_addr().map_err(|e| Error::Startup(e.to_string()))?);
+            let state = crate::http::State { metrics, store: store.clone(), ready: ready.clone(), log_level: Some(log_level) };
+            tokio::spawn(crate::http::serve(listener, Arc::new(state)));
+        }
         let service = AgentService::new(store, aws, AgentInfo {
             default_region: region,
             account,
@@ -314,6 +328,7 @@ impl Args {
             .map_err(|e| Error::Startup(format!("cannot listen on {}: {e}", self.listen)))?;
         // print the bound address (the port may have been 0) for scripts and tests
         println!("listening on {}", listener.local_addr().map_err(|e| Error::Startup(e.to_string()))?);
+        ready.store(true, std::sync::atomic::Ordering::SeqCst);
         let authenticate = move |request: tonic::Request<()>| match &token {
             Some(token) => token.check(&request).map(|()| request),
             None => Ok(request),
@@ -335,15 +350,28 @@ impl Args {
     }
 }
 
-fn init_logging(level: &str, format: LogFormat) {
+/// Installs the log subscriber; the filter can be changed while the agent
+/// runs through what this returns (`/loglevel`).
+fn init_logging(level: &str, format: LogFormat) -> crate::http::LogLevel {
     use std::io::IsTerminal;
+
+    use tracing_subscriber::{layer::SubscriberExt, reload, util::SubscriberInitExt};
     let filter = EnvFilter::try_new(level).unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let (filter, handle) = reload::Layer::new(filter);
+    let base = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let registry = tracing_subscriber::registry().with(filter);
     match format {
         // colour codes are noise in a file or a log collector
-        LogFormat::Text => builder.with_ansi(std::io::stderr().is_terminal()).init(),
-        LogFormat::Json => builder.json().with_current_span(true).with_span_list(false).init(),
+        LogFormat::Text => registry.with(base.with_ansi(std::io::stderr().is_terminal())).init(),
+        LogFormat::Json => registry.with(base.json().with_current_span(true).with_span_list(false)).init(),
     }
+    Arc::new(move |wanted: Option<&str>| {
+        if let Some(wanted) = wanted {
+            let filter = EnvFilter::try_new(wanted).map_err(|e| format!("invalid log filter {wanted:?}: {e}"))?;
+            handle.reload(filter).map_err(|e| e.to_string())?;
+        }
+        handle.with_current(|f| f.to_string()).map_err(|e| e.to_string())
+    })
 }
 
 async fn kube_client(kubeconfig: Option<&std::path::Path>, context: Option<&str>) -> Result<kube::Client> {

@@ -89,6 +89,16 @@ impl AgentService {
     }
 }
 
+impl AgentService {
+    /// Runs a handler, counting the call by method and outcome (a stream
+    /// counts once, as it opens).
+    async fn metered<T>(&self, method: &'static str, handler: impl Future<Output = Result<T, Status>>) -> Result<T, Status> {
+        let result = handler.await;
+        self.aws.metrics().grpc(method, result.as_ref().map_or_else(Status::code, |_| tonic::Code::Ok));
+        result
+    }
+}
+
 /// The caller's name for the log of what they changed: `alice`, or
 /// `alice (impersonated by bob)`.
 fn who(caller: &Option<Caller>) -> String {
@@ -148,57 +158,84 @@ fn status(e: impl Into<Error>) -> Status {
 #[tonic::async_trait]
 impl Agent for AgentService {
     async fn apply(&self, request: Request<pb::ApplyRequest>) -> Result<Response<pb::ApplyResponse>, Status> {
-        let caller = self.caller(&request).await?;
-        self.apply_as(&caller, request.into_inner()).await
+        self.metered("Apply", async {
+            let caller = self.caller(&request).await?;
+            self.apply_as(&caller, request.into_inner()).await
+        })
+        .await
     }
 
     async fn get(&self, request: Request<pb::GetRequest>) -> Result<Response<pb::Resource>, Status> {
-        let caller = self.caller(&request).await?;
-        self.get_as(&caller, request.into_inner()).await
+        self.metered("Get", async {
+            let caller = self.caller(&request).await?;
+            self.get_as(&caller, request.into_inner()).await
+        })
+        .await
     }
 
     async fn list(&self, request: Request<pb::ListRequest>) -> Result<Response<pb::ListResponse>, Status> {
-        let caller = self.caller(&request).await?;
-        self.list_as(&caller, request.into_inner()).await
+        self.metered("List", async {
+            let caller = self.caller(&request).await?;
+            self.list_as(&caller, request.into_inner()).await
+        })
+        .await
     }
 
     type WatchStream = WatchStream;
 
     async fn watch(&self, request: Request<pb::WatchRequest>) -> Result<Response<Self::WatchStream>, Status> {
-        let caller = self.caller(&request).await?;
-        self.watch_as(&caller, request.into_inner()).await
+        self.metered("Watch", async {
+            let caller = self.caller(&request).await?;
+            self.watch_as(&caller, request.into_inner()).await
+        })
+        .await
     }
 
     async fn delete(&self, request: Request<pb::DeleteRequest>) -> Result<Response<pb::DeleteResponse>, Status> {
-        let caller = self.caller(&request).await?;
-        self.delete_as(&caller, request.into_inner()).await
+        self.metered("Delete", async {
+            let caller = self.caller(&request).await?;
+            self.delete_as(&caller, request.into_inner()).await
+        })
+        .await
     }
 
     async fn stop(&self, request: Request<pb::StopRequest>) -> Result<Response<pb::StopResponse>, Status> {
-        let caller = self.caller(&request).await?;
-        self.stop_as(&caller, request.into_inner()).await
+        self.metered("Stop", async {
+            let caller = self.caller(&request).await?;
+            self.stop_as(&caller, request.into_inner()).await
+        })
+        .await
     }
 
     async fn adopt(&self, request: Request<pb::AdoptRequest>) -> Result<Response<pb::AdoptResponse>, Status> {
-        let caller = self.caller(&request).await?;
-        self.adopt_as(&caller, request.into_inner()).await
+        self.metered("Adopt", async {
+            let caller = self.caller(&request).await?;
+            self.adopt_as(&caller, request.into_inner()).await
+        })
+        .await
     }
 
     type LogsStream = LogsStream;
 
     async fn logs(&self, request: Request<pb::LogsRequest>) -> Result<Response<Self::LogsStream>, Status> {
-        let caller = self.caller(&request).await?;
-        self.logs_as(&caller, request.into_inner()).await
+        self.metered("Logs", async {
+            let caller = self.caller(&request).await?;
+            self.logs_as(&caller, request.into_inner()).await
+        })
+        .await
     }
 
     async fn info(&self, request: Request<pb::InfoRequest>) -> Result<Response<pb::InfoResponse>, Status> {
-        self.caller(&request).await?;
-        let mut info = self.info_now()?;
-        // best effort: the accounts are a courtesy, and Info must answer even when the store cannot
-        if let Ok(defaults) = self.defaults().await {
-            info.get_mut().mapped_accounts = defaults.mapped_accounts();
-        }
-        Ok(info)
+        self.metered("Info", async {
+            self.caller(&request).await?;
+            let mut info = self.info_now()?;
+            // best effort: the accounts are a courtesy, and Info must answer even when the store cannot
+            if let Ok(defaults) = self.defaults().await {
+                info.get_mut().mapped_accounts = defaults.mapped_accounts();
+            }
+            Ok(info)
+        })
+        .await
     }
 }
 

@@ -15,8 +15,10 @@ pub mod error;
 #[cfg(test)]
 mod generated;
 pub mod grpc;
+pub mod http;
 pub mod kinds;
 pub mod logs;
+pub mod metrics;
 pub mod placement;
 pub mod rbac;
 pub mod store;

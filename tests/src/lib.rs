@@ -307,13 +307,19 @@ impl Dirs {
 // Minimal HTTP over TCP (plain http only: etcd health, moto)
 
 fn http(port: u16, method: &str, path: &str) -> std::io::Result<(u16, String)> {
+    http_with(port, method, path, "")
+}
+
+/// One plain HTTP/1.1 request to 127.0.0.1: the status and the body.
+pub fn http_with(port: u16, method: &str, path: &str, body: &str) -> std::io::Result<(u16, String)> {
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
     s.set_read_timeout(Some(Duration::from_secs(10)))?;
     s.set_write_timeout(Some(Duration::from_secs(10)))?;
     write!(
         s,
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
     )?;
     let mut buf = Vec::new();
     s.read_to_end(&mut buf)?;
@@ -970,6 +976,9 @@ pub fn tls_files(dir: &Path) -> Result<(PathBuf, PathBuf, PathBuf), Error> {
 pub struct AgentProcess {
     /// `http://127.0.0.1:PORT`, for `--agent`.
     pub url: String,
+    /// The port of /metrics, /healthz and /readyz, when started with
+    /// `--metrics-addr`.
+    pub metrics_port: Option<u16>,
     child: std::process::Child,
     log: PathBuf,
     _dir: tempfile::TempDir,
@@ -998,10 +1007,18 @@ impl AgentProcess {
         }
         let mut child = cmd.spawn().map_err(|e| Error::new(format!("spawn sagemaker-agent: {e}")))?;
         let stdout = child.stdout.take().ok_or_else(|| Error::new("no agent stdout"))?;
+        // the metrics address (if served) comes first, then the gRPC one
+        let mut stdout = std::io::BufReader::new(stdout);
         let mut line = String::new();
-        std::io::BufReader::new(stdout)
-            .read_line(&mut line)
-            .map_err(|e| Error::new(format!("read agent stdout: {e}")))?;
+        let mut metrics_port = None;
+        loop {
+            line.clear();
+            stdout.read_line(&mut line).map_err(|e| Error::new(format!("read agent stdout: {e}")))?;
+            match line.trim().strip_prefix("metrics on http://") {
+                Some(addr) => metrics_port = addr.rsplit(':').next().and_then(|p| p.parse().ok()),
+                None => break,
+            }
+        }
         let Some(addr) = line.trim().strip_prefix("listening on ") else {
             let _ = child.kill();
             let _ = child.wait();
@@ -1010,7 +1027,13 @@ impl AgentProcess {
         };
         let port = addr.rsplit(':').next().unwrap_or_default();
         let scheme = if args.contains(&"--tls-cert") { "https" } else { "http" };
-        Ok(AgentProcess { url: format!("{scheme}://127.0.0.1:{port}"), child, log, _dir: dir })
+        Ok(AgentProcess { url: format!("{scheme}://127.0.0.1:{port}"), metrics_port, child, log, _dir: dir })
+    }
+
+    /// A request to the agent's metrics and health port: status and body.
+    pub fn http(&self, method: &str, path: &str, body: &str) -> (u16, String) {
+        let port = self.metrics_port.expect("the agent was started with --metrics-addr");
+        http_with(port, method, path, body).unwrap_or_else(|e| panic!("{method} {path}: {e}"))
     }
 
     /// The agent's log so far (for assertion messages).

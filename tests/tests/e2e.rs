@@ -237,7 +237,7 @@ fn cluster(moto: &Moto, extra_agent_args: &[&str]) -> (KubeApiServer, AgentProce
     let agent = AgentProcess::start(
         &[
             "--kubeconfig", kubeconfig, "--aws-backend", "aws", "--aws-endpoint-url", &moto.endpoint,
-            "--poll-min", "300ms", "--poll-max", "1s", "--aws-max-attempts", "1",
+            "--poll-min", "300ms", "--poll-max", "1s", "--aws-max-attempts", "1", "--metrics-addr", "127.0.0.1:0",
         ]
         .into_iter()
         .chain(extra_agent_args.iter().copied())
@@ -314,6 +314,29 @@ fn a_training_job_reaches_sagemaker_with_every_manifest_field_and_its_status_com
     let before = s.calls();
     std::thread::sleep(Duration::from_secs(3));
     assert_eq!(s.calls(), before, "a completed job must not be polled");
+
+    // Prometheus sees those calls under ACK's names, and the agent's own
+    let (code, metrics) = s.agent.http("GET", "/metrics", "");
+    assert_eq!(code, 200);
+    let value = |line_start: &str| -> f64 {
+        let line = metrics.lines().find(|l| l.starts_with(line_start)).unwrap_or_else(|| panic!("{line_start} not in:\n{metrics}"));
+        line.rsplit(' ').next().and_then(|v| v.parse().ok()).expect("a number")
+    };
+    let creates = value("ack_outbound_api_requests_total{service=\"sagemaker\",op_type=\"CREATE\",op_id=\"CreateTrainingJob\"}");
+    assert_eq!(creates, 2.0, "{JOB} and fail-me");
+    let describes = value("ack_outbound_api_requests_total{service=\"sagemaker\",op_type=\"READ_ONE\",op_id=\"DescribeTrainingJob\"}");
+    assert_eq!(describes as u64, before["DescribeTrainingJob"], "the metric counts what Info counts");
+    assert!(value("sagemaker_agent_aws_calls_total{service=\"sagemaker\",operation=\"CreateTrainingJob\",outcome=\"ok\",account=\"123456789012\",region=\"us-east-1\"}") == 2.0);
+    assert!(value("sagemaker_agent_reconciles_total{kind=\"TrainingJob\",outcome=\"done\"}") >= 2.0);
+    assert!(value("sagemaker_agent_grpc_requests_total{method=\"Apply\",code=\"Ok\"}") >= 2.0);
+    assert_eq!(value("sagemaker_agent_cache_objects{kind=\"TrainingJob\"}"), 1.0);
+    assert_eq!(s.agent.http("GET", "/healthz", ""), (200, "ok\n".into()));
+    assert_eq!(s.agent.http("GET", "/readyz", ""), (200, "ok\n".into()));
+    // the log filter changes while the agent runs
+    assert_eq!(s.agent.http("GET", "/loglevel", "").1, "sagemaker_agent=debug,info\n");
+    assert_eq!(s.agent.http("PUT", "/loglevel", "warn").0, 200);
+    assert_eq!(s.agent.http("GET", "/loglevel", "").1, "warn\n");
+    assert_eq!(s.agent.http("PUT", "/loglevel", "no=such=level").0, 400);
 
     // deleting releases the finalizer; the job record stays in SageMaker
     s.cli.ok(&["delete", "trainingjob", JOB, "--wait"]);

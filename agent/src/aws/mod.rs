@@ -225,6 +225,7 @@ pub struct Aws {
     logs_per_second: f64,
     buckets: Arc<Mutex<HashMap<String, Bucket>>>,
     calls: Mutex<BTreeMap<String, u64>>,
+    metrics: crate::metrics::Shared,
 }
 
 struct Bucket {
@@ -258,7 +259,19 @@ impl Aws {
             logs_per_second: logs::LOGS_PER_SECOND,
             buckets: Arc::default(),
             calls: Mutex::default(),
+            metrics: Arc::default(),
         }
+    }
+
+    /// The same, reporting to `metrics`.
+    pub fn with_metrics(mut self, metrics: crate::metrics::Shared) -> Self {
+        self.metrics = metrics;
+        self
+    }
+
+    /// The process's metrics (every part that reports holds this handle).
+    pub fn metrics(&self) -> &crate::metrics::Shared {
+        &self.metrics
     }
 
     /// The same, with another CloudWatch Logs budget (per account and region).
@@ -285,11 +298,17 @@ impl Aws {
     /// that whoever made them frees its place for urgent work meanwhile.
     pub async fn call_with(&self, target: &Target, call: Call, input: Value, priority: Priority) -> Result<Value, AwsError> {
         let operation = call.op.name;
-        self.pace(&target.account, self.max_per_second, operation, priority).await?;
+        let service = call.kind.service.arn_service;
+        if let Err(e) = self.pace(&target.account, self.max_per_second, operation, priority).await {
+            self.metrics.deferred(service, &target.account, &target.region);
+            return Err(e);
+        }
         let result = self.backend.call(target, call, input).await;
         if let Err(e) = &result {
             tracing::debug!(operation, account = %target.account, region = %target.region, code = %e.code, "AWS call failed");
         }
+        let op_type = crate::metrics::op_type(call.role);
+        self.metrics.aws_call(service, op_type, operation, &target.account, &target.region, result.as_ref().err());
         result
     }
 
@@ -298,7 +317,9 @@ impl Aws {
     pub async fn logs(&self, target: &Target, request: &logs::LogsRequest) -> Result<logs::LogsPage, AwsError> {
         let bucket = format!("logs/{}/{}", target.account, target.region);
         self.pace(&bucket, self.logs_per_second, request.operation(), Priority::Urgent).await?;
-        self.backend.logs(target, request).await
+        let result = self.backend.logs(target, request).await;
+        self.metrics.aws_call("logs", "READ_MANY", request.operation(), &target.account, &target.region, result.as_ref().err());
+        result
     }
 
     /// Waits for a token of `bucket` (refilled at `rate` per second), then

@@ -96,6 +96,8 @@ pub struct Engine {
     keys: Mutex<HashMap<Key, KeyState>>,
     /// Resources being reconciled right now.
     running: Mutex<HashSet<Key>>,
+    /// Resources with a reconcile scheduled, for the queue-depth metric.
+    scheduled: Mutex<HashSet<Key>>,
     tx: mpsc::Sender<ScheduleRequest<Key>>,
 }
 
@@ -118,7 +120,7 @@ impl Engine {
         let cx = Arc::new(cx);
         tokio::spawn(adopted::run(cx.clone()));
         tokio::spawn(selectors::run(cx.clone()));
-        let engine = Arc::new(Engine { cx, settings, keys: Mutex::default(), running: Mutex::default(), tx });
+        let engine = Arc::new(Engine { cx, settings, keys: Mutex::default(), running: Mutex::default(), scheduled: Mutex::default(), tx });
         for kind in kinds::KINDS {
             let e = engine.clone();
             tokio::spawn(async move { e.watch(kind).await });
@@ -161,6 +163,9 @@ impl Engine {
     /// Asks for a reconcile after `after`; an earlier request for the same
     /// resource wins (kube-runtime's scheduler keeps one entry per key).
     async fn schedule(&self, key: Key, after: Duration) {
+        self.queued(|s| {
+            s.insert(key.clone());
+        });
         let request = ScheduleRequest { message: key, run_at: Instant::now() + after };
         if self.tx.clone().send(request).await.is_err() {
             tracing::error!("the reconcile queue is gone");
@@ -190,10 +195,15 @@ impl Engine {
             };
             let Some(key) = key else { return };
             let Ok(permit) = permits.clone().try_acquire_owned() else { continue };
+            self.queued(|s| {
+                s.remove(&key);
+            });
             self.running.lock().unwrap_or_else(|p| p.into_inner()).insert(key.clone());
             let (e, finished) = (self.clone(), finished.clone());
+            let running = crate::metrics::Up::new(&self.cx.aws.metrics().running);
             tokio::spawn(async move {
                 let next = e.reconcile(&key).await;
+                drop(running);
                 drop(permit);
                 e.running.lock().unwrap_or_else(|p| p.into_inner()).remove(&key);
                 finished.notify_one();
@@ -219,6 +229,7 @@ impl Engine {
             Ok(Some(r)) => r,
             Ok(None) => return None,
             Err(e) => {
+                self.cx.aws.metrics().reconciled(kind.info.kind, "store_error");
                 tracing::warn!(error = %reconcile::error_chain(&e), "cannot read resource");
                 return Some(self.backoff(key));
             }
@@ -232,6 +243,13 @@ impl Engine {
         } else {
             reconcile::sync(&self.cx, kind, &res).await
         };
+        let outcome = match &result {
+            Ok(Next::Done) => "done",
+            Ok(Next::Poll) => "poll",
+            Ok(Next::After(_)) => "resync",
+            Err(f) => f.label(),
+        };
+        self.cx.aws.metrics().reconciled(kind.info.kind, outcome);
         match result {
             Ok(next) => {
                 self.state(key, |s| s.failures = 0);
@@ -250,6 +268,13 @@ impl Engine {
             Err(Failure::Later(wait)) => Some(wait.max(self.poll_interval(key, "deferred"))),
             Err(failure) => self.record_failure(kind, key, &res, failure).await,
         }
+    }
+
+    /// Changes the set of scheduled resources, keeping its gauge.
+    fn queued(&self, f: impl FnOnce(&mut HashSet<Key>)) {
+        let mut scheduled = self.scheduled.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut scheduled);
+        self.cx.aws.metrics().queue_depth.set(scheduled.len() as i64);
     }
 
     fn state<T>(&self, key: &Key, f: impl FnOnce(&mut KeyState) -> T) -> T {

@@ -56,6 +56,19 @@ pub enum Failure {
     Later(Duration),
 }
 
+impl Failure {
+    /// Its metric label.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Failure::Terminal(_) => "terminal",
+            Failure::Recoverable(_) => "recoverable",
+            Failure::Waiting(_) => "waiting",
+            Failure::Conflict => "conflict",
+            Failure::Later(_) => "deferred",
+        }
+    }
+}
+
 impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
