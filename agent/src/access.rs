@@ -6,7 +6,8 @@
 //! - `agent.yaml`: the agent's ServiceAccount (namespace `ack-system`) and
 //!   what it may do: its kinds with their status and finalizers, namespaces
 //!   (for their annotations and labels), the CARM ConfigMaps in its own
-//!   namespace only, and TokenReview and SubjectAccessReview to authenticate
+//!   namespace only, Events about its resources, and TokenReview and
+//!   SubjectAccessReview to authenticate
 //!   and authorize each caller. Nothing else: no Secrets, no Pods, no
 //!   impersonation.
 //! - `users.yaml`: what lets users reach the agent (read its Service, find a
@@ -53,6 +54,9 @@ fn agent() -> Vec<Value> {
     rules.extend(per_group("/status", &["get", "update", "patch"], true));
     rules.extend(per_group("/finalizers", &["update"], true));
     rules.push(json!({ "apiGroups": [""], "resources": ["namespaces"], "verbs": ["get", "list", "watch"] }));
+    // Events about its resources (patch: a repeat adds to the event's series;
+    // list: `describe` shows them)
+    rules.push(json!({ "apiGroups": ["events.k8s.io"], "resources": ["events"], "verbs": ["create", "patch", "list"] }));
     rules.push(json!({ "apiGroups": ["authentication.k8s.io"], "resources": ["tokenreviews"], "verbs": ["create"] }));
     rules.push(json!({ "apiGroups": ["authorization.k8s.io"], "resources": ["subjectaccessreviews"], "verbs": ["create"] }));
     let labels = json!({ "app.kubernetes.io/name": NAME, "app.kubernetes.io/part-of": "kubectl-sagemaker" });

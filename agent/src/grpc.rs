@@ -225,6 +225,14 @@ impl Agent for AgentService {
         .await
     }
 
+    async fn events(&self, request: Request<pb::GetRequest>) -> Result<Response<pb::EventsResponse>, Status> {
+        self.metered("Events", async {
+            let caller = self.caller(&request).await?;
+            self.events_as(&caller, request.into_inner()).await
+        })
+        .await
+    }
+
     async fn info(&self, request: Request<pb::InfoRequest>) -> Result<Response<pb::InfoResponse>, Status> {
         self.metered("Info", async {
             self.caller(&request).await?;
@@ -241,6 +249,14 @@ impl Agent for AgentService {
 
 /// The handlers, for an authenticated caller (each checks what it touches).
 impl AgentService {
+    /// One stored resource, or NOT_FOUND naming it.
+    async fn resource(&self, k: &'static KindInfo, ns: &str, name: &str) -> Result<Resource, Status> {
+        match self.store.get(k, ns, name).await.map_err(status)? {
+            Some(res) => Ok(res),
+            None => Err(status(Error::NotFound(format!("{} \"{name}\" not found in namespace {ns}", k.qualified())))),
+        }
+    }
+
     async fn apply_as(&self, caller: &Option<Caller>, req: pb::ApplyRequest) -> Result<Response<pb::ApplyResponse>, Status> {
         let namespace = if req.default_namespace.is_empty() { "default" } else { &req.default_namespace };
         // validate everything first: a request applies all manifests or none
@@ -334,10 +350,7 @@ impl AgentService {
         let k = kind(&r.kind)?;
         let ns = if r.namespace.is_empty() { "default" } else { &r.namespace };
         self.allow(caller, "get", k, Some(ns)).await?;
-        match self.store.get(k, ns, &r.name).await.map_err(status)? {
-            Some(res) => Ok(Response::new(to_pb(&res))),
-            None => Err(status(Error::NotFound(format!("{} \"{}\" not found in namespace {ns}", k.qualified(), r.name)))),
-        }
+        Ok(Response::new(to_pb(&self.resource(k, ns, &r.name).await?)))
     }
 
     async fn list_as(&self, caller: &Option<Caller>, r: pb::ListRequest) -> Result<Response<pb::ListResponse>, Status> {
@@ -487,6 +500,33 @@ impl AgentService {
         Ok(Response::new(pb::AdoptResponse { resource: resources.first().cloned(), resources, skipped }))
     }
 
+    async fn events_as(&self, caller: &Option<Caller>, req: pb::GetRequest) -> Result<Response<pb::EventsResponse>, Status> {
+        let r = req.r#ref.unwrap_or_default();
+        let k = kind(&r.kind)?;
+        let ns = if r.namespace.is_empty() { "default" } else { &r.namespace };
+        // the events about a resource are part of reading it
+        self.allow(caller, "get", k, Some(ns)).await?;
+        let res = self.resource(k, ns, &r.name).await?;
+        let events = self
+            .store
+            .events(k, &res)
+            .await
+            .map_err(status)?
+            .into_iter()
+            .map(|e| pb::RecordedEvent {
+                r#type: if e.note.warning { "Warning" } else { "Normal" }.into(),
+                reason: e.note.reason,
+                message: e.note.message,
+                count: e.count,
+                first_time: e.first,
+                last_time: e.last,
+                action: e.note.action,
+                reporter: e.reporter,
+            })
+            .collect();
+        Ok(Response::new(pb::EventsResponse { events }))
+    }
+
     async fn logs_as(&self, caller: &Option<Caller>, req: pb::LogsRequest) -> Result<Response<LogsStream>, Status> {
         let r = req.r#ref.unwrap_or_default();
         let k = kind(&r.kind)?;
@@ -502,9 +542,7 @@ impl AgentService {
                 Some(format!("these write logs: {}", writers())),
             )));
         };
-        let Some(res) = self.store.get(k, ns, &r.name).await.map_err(status)? else {
-            return Err(status(Error::NotFound(format!("{} \"{}\" not found in namespace {ns}", k.qualified(), r.name))));
-        };
+        let res = self.resource(k, ns, &r.name).await?;
         let defaults = self.defaults().await?;
         let target = defaults.target(&res, aws_kind.info).map_err(|e| {
             status(Error::Refused { source_: None, field: None, message: format!("cannot read the logs of {}: {e}", res.key()), hint: None })

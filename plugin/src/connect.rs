@@ -10,7 +10,7 @@ use kube::client::{ConfigExt as _, middleware::AuthLayer};
 use sagemaker_core::wire;
 use sagemaker_proto::v1::{
     AdoptRequest, AdoptResponse, ApplyRequest, ApplyResponse, DeleteRequest, DeleteResponse, GetRequest, InfoRequest, InfoResponse,
-    ListRequest, ListResponse, LogsMessage, LogsRequest, Resource, StopRequest, StopResponse, WatchEvent, WatchRequest,
+    EventsResponse, ListRequest, ListResponse, LogsMessage, LogsRequest, Resource, StopRequest, StopResponse, WatchEvent, WatchRequest,
     agent_client::AgentClient,
 };
 use tonic::{
@@ -446,6 +446,7 @@ impl Agent {
         stop(StopRequest) -> StopResponse;
         adopt(AdoptRequest) -> AdoptResponse;
         info(InfoRequest) -> InfoResponse;
+        events(GetRequest) -> EventsResponse;
     }
 
     /// The first call on a new connection: proves that what answers is a

@@ -327,6 +327,9 @@ mod tests {
         async fn info(&self, _: Request<pb::InfoRequest>) -> Result<Response<pb::InfoResponse>, Status> {
             Ok(Response::new(pb::InfoResponse { agent_version: "fake".into(), ..Default::default() }))
         }
+        async fn events(&self, _: Request<pb::GetRequest>) -> Result<Response<pb::EventsResponse>, Status> {
+            Err(Status::unimplemented("fake"))
+        }
         type LogsStream = futures::stream::Empty<Result<pb::LogsMessage, Status>>;
         async fn logs(&self, _: Request<pb::LogsRequest>) -> Result<Response<Self::LogsStream>, Status> {
             Err(Status::unimplemented("fake"))

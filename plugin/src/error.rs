@@ -448,6 +448,10 @@ pub(crate) fn failure_hint(reason: &str) -> Option<&'static str> {
         )
     } else if any(&["resourcelimitexceeded", "quota", "limit exceeded"]) {
         Some("request a SageMaker quota increase for this instance type, or use another instance type")
+    } else if any(&["insufficientcapacity", "capacity"]) {
+        Some("SageMaker has no capacity for this instance type in the region now: retry later, or use another instance type or region")
+    } else if any(&["resourceinuse", "already exists", "must be unique"]) {
+        Some("the name is taken in this account and region (job names can never be reused): choose another name")
     } else if any(&["cannotstartcontainer", "image", "ecr"]) {
         Some(
             "check the training image URI (spec.algorithmSpecification.trainingImage) and that it is for the job's region",

@@ -308,12 +308,26 @@ fn a_training_job_reaches_sagemaker_with_every_manifest_field_and_its_status_com
     assert!(!out.status.success(), "kubectl wait --for=condition=Ready passed on a failed job");
     let out = s.kube.kubectl().args(["wait", "--for=condition=Ready", "--timeout=5s", &format!("trainingjob/{JOB}")]).output().expect("kubectl wait");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // its failure is a Warning event
+    let failed = s.cli.ok(&["describe", "trainingjob", "fail-me"]);
+    assert!(failed.lines().any(|l| l.trim_start().starts_with("Warning") && l.contains("AlgorithmError: boom")), "{failed}");
     s.cli.ok(&["delete", "trainingjob", "fail-me", "--wait"]);
 
     // a finished job costs no more AWS calls
     let before = s.calls();
     std::thread::sleep(Duration::from_secs(3));
     assert_eq!(s.calls(), before, "a completed job must not be polled");
+
+    // each lifecycle step is an Event, recorded by the agent as its ServiceAccount
+    // and shown by describe (read back from the API server by the resource's uid)
+    let described = s.cli.ok(&["describe", "trainingjob", JOB]);
+    let events = described.split_once("Events:\n").map(|(_, e)| e.to_string()).unwrap_or_else(|| panic!("{described}"));
+    for reason in ["Created", "Starting", "Training", "Completed"] {
+        assert!(events.lines().any(|l| l.split_whitespace().nth(1) == Some(reason)), "{reason} not in:\n{events}");
+    }
+    let out = s.kube.kubectl().args(["get", "events.events.k8s.io", "-o", "json"]).output().expect("kubectl get events");
+    let listed: Value = serde_json::from_slice(&out.stdout).expect("events json");
+    assert!(listed["items"].as_array().expect("items").iter().all(|e| e["reportingController"] == "sagemaker-agent"));
 
     // Prometheus sees those calls under ACK's names, and the agent's own
     let (code, metrics) = s.agent.http("GET", "/metrics", "");

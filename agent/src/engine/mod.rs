@@ -328,6 +328,7 @@ impl Engine {
             Failure::Later(wait) => return Some(wait.max(self.poll_interval(key, "deferred"))),
         };
         tracing::warn!(terminal = ?c.terminal, recoverable = ?c.recoverable, waiting = ?(c.terminal.is_none() && c.recoverable.is_none()).then_some(&c.synced_message), "reconcile did not finish");
+        self.cx.note(kind, res, failure_note(&c)).await;
         let defaults = match self.cx.defaults().await {
             Ok(d) => d,
             Err(_) => placement::Defaults { region: self.cx.default_region.clone(), account: self.cx.account.clone(), ..Default::default() },
@@ -342,6 +343,24 @@ impl Engine {
             tracing::warn!(error = %reconcile::error_chain(&e), "cannot write status");
         }
         next
+    }
+}
+
+/// The event a step that did not finish is worth: a Warning named by the
+/// AWS error code where the message starts with one (so each kind of
+/// trouble is one aggregated event), else by the condition it set.
+fn failure_note(c: &status::Conditions) -> crate::store::EventNote {
+    let code = |m: &str, fallback: &str| {
+        m.split_once(": ")
+            .map(|(code, _)| code)
+            .filter(|code| !code.is_empty() && code.chars().all(|ch| ch.is_ascii_alphanumeric()) && code.starts_with(|ch: char| ch.is_ascii_uppercase()))
+            .unwrap_or(fallback)
+            .to_string()
+    };
+    match (&c.terminal, &c.recoverable) {
+        (Some(m), _) => crate::store::EventNote::warning("Reconcile", &code(m, "Terminal"), m.clone()),
+        (None, Some(m)) => crate::store::EventNote::warning("Reconcile", &code(m, "Retrying"), m.clone()),
+        (None, None) => crate::store::EventNote::normal("Reconcile", "Waiting", c.synced_message.clone()),
     }
 }
 

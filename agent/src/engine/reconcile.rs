@@ -24,7 +24,7 @@ use crate::{
     aws::{Aws, AwsError, Call, ErrorClass, Priority, Target},
     kinds::{self, AwsKind, Hold, Role, UpdateContext},
     placement,
-    store::{Store, StoreError},
+    store::{EventNote, Store, StoreError},
 };
 
 /// What the queue does with the resource after a step.
@@ -284,9 +284,22 @@ impl Context {
     async fn write(&self, kind: &AwsKind, res: &Resource, target: &Target, observed: Option<&Value>, c: &Conditions) -> Result<(), Failure> {
         let status = status::build(kind, res, target, observed, c);
         if status != res.status {
+            let transition = status::transition(kind, &res.status, &status);
             self.store.write_status(kind.info, res, status).await?;
+            if let Some(note) = transition {
+                self.note(kind, res, note).await;
+            }
         }
         Ok(())
+    }
+
+    /// Records a Kubernetes Event about `res`. An event is a courtesy: not
+    /// recording one never fails the step.
+    pub(crate) async fn note(&self, kind: &AwsKind, res: &Resource, note: EventNote) {
+        match self.store.record(kind.info, res, &note).await {
+            Ok(()) => self.aws.metrics().event_recorded(),
+            Err(e) => tracing::debug!(error = %error_chain(&e), reason = %note.reason, "cannot record an event"),
+        }
     }
 }
 
@@ -471,6 +484,7 @@ pub async fn sync(cx: &Context, kind: &'static AwsKind, res: &Resource) -> Resul
     {
         cx.call(kind, Role::Stop, &target, &identity, Priority::Urgent).await?;
         tracing::info!("stop requested");
+        cx.note(kind, res, EventNote::normal("Stop", "StopRequested", format!("asked SageMaker to stop the {}", kind.info.kind))).await;
         let observed = cx.observe(kind, &target, &identity, Priority::Urgent).await?.unwrap_or(observed);
         let reading = status::read(kind, &observed);
         cx.write(kind, res, &target, Some(&observed), &reading.conditions).await?;
@@ -607,6 +621,8 @@ async fn create(
     };
     let arn = out.get(kind.arn_field).and_then(Value::as_str).unwrap_or_default().to_string();
     tracing::info!(%arn, account = %target.account, region = %target.region, "created");
+    let place = format!("in account {}, region {}", target.account, target.region);
+    cx.note(kind, &res, EventNote::normal("Create", "Created", format!("created {} {id} {place}", kind.info.kind))).await;
     // the ARN now, the status at the next look (routine polling: creates
     // of other resources go first)
     let observed = json!({ kind.arn_field: arn });
@@ -690,6 +706,8 @@ async fn update(
     cx.call(kind, Role::Update, target, &input, Priority::Urgent).await?;
     cx.updates_sent.lock().unwrap_or_else(|p| p.into_inner()).insert((kind.info.kind, key), generation);
     tracing::info!("update requested");
+    let fields: Vec<&str> = input.as_object().map(|o| o.keys().map(String::as_str).filter(|k| !kind.info.identifiers.contains(k)).collect()).unwrap_or_default();
+    cx.note(kind, res, EventNote::normal("Update", "UpdateRequested", format!("sent generation {generation}'s {}", fields.join(", ")))).await;
     for (key, value) in (kind.hooks.after_update)(&update_cx) {
         cx.store.annotate(kind.info, &res.metadata.namespace, &res.metadata.name, key, &value).await?;
     }
@@ -791,6 +809,8 @@ pub async fn finalize(cx: &Context, kind: &'static AwsKind, res: &Resource) -> R
     };
     cx.call(kind, role, &target, &identity, Priority::Urgent).await?;
     tracing::info!("{verb} requested");
+    let (action, reason) = if role == Role::Stop { ("Stop", "StopRequested") } else { ("Delete", "DeleteRequested") };
+    cx.note(kind, res, EventNote::normal(action, reason, format!("the resource is being deleted: asked SageMaker to {verb} it"))).await;
     match cx.observe(kind, &target, &identity, Priority::Urgent).await? {
         None => release().await,
         Some(observed) => {

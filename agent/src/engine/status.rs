@@ -121,6 +121,34 @@ pub(crate) fn build(kind: &AwsKind, res: &Resource, target: &Target, observed: O
     Value::Object(status)
 }
 
+/// The event a status change is worth, if any: a new AWS status (or, for
+/// kinds with one, a new progress step such as a training job's
+/// `Downloading`), as a Warning when it is a failure.
+pub(crate) fn transition(kind: &AwsKind, before: &Value, after: &Value) -> Option<crate::store::EventNote> {
+    let info = kind.info;
+    let at = |v: &Value, f: Option<&str>| f.and_then(|f| v.get(f)).and_then(Value::as_str).unwrap_or_default().to_string();
+    let (status, progress) = (at(after, info.statuses.field), at(after, info.progress_field));
+    if status.is_empty() || (status, progress.clone()) == (at(before, info.statuses.field), at(before, info.progress_field)) {
+        return None;
+    }
+    let status = at(after, info.statuses.field);
+    let failed = info.statuses.terminal.contains(&status.as_str()) || (info.is_final(&status) && !info.statuses.success.contains(&status.as_str()));
+    let reason = at(after, info.failure_field);
+    let mut message = format!("{} is {status}", info.kind);
+    if !progress.is_empty() && progress != status {
+        message.push_str(&format!(": {progress}"));
+    }
+    if failed && !reason.is_empty() {
+        message.push_str(&format!(" ({reason})"));
+    }
+    let step = if progress.is_empty() || progress == status { status } else { progress };
+    Some(if failed {
+        crate::store::EventNote::warning("Reconcile", &step, message)
+    } else {
+        crate::store::EventNote::normal("Reconcile", &step, message)
+    })
+}
+
 /// A condition, keeping its transition time when nothing about it changed.
 /// `observedGeneration` says which spec it speaks for (kstatus, Argo CD and
 /// Flux read it; ACK's conditions lack it).

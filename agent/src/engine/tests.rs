@@ -1081,3 +1081,28 @@ async fn adopt_all_picks_by_prefix_and_tag_and_skips_what_another_resource_manag
     assert!(skipped[0].starts_with("batch-b: ") && skipped[0].contains("default/already"), "{skipped:?}");
     assert_eq!(rig.calls("ListModels"), 1);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_jobs_lifecycle_and_a_retried_aws_error_become_events_and_the_retries_one_counted_event() {
+    let rig = rig();
+    let tj = &sagemaker_core::kinds::TRAINING_JOB;
+    let done = rig.apply(&job("evented", json!({}))).await;
+    rig.until(tj, "evented", "completed", |r| r.str_at("status.trainingJobStatus") == Some("Completed")).await;
+    let events = rig.store.events(tj, &done).await.expect("events");
+    let reasons: Vec<&str> = events.iter().map(|e| e.note.reason.as_str()).collect();
+    assert_eq!(reasons.first(), Some(&"Created"), "{reasons:?}");
+    for step in ["Starting", "Downloading", "Training", "Uploading", "Completed"] {
+        assert!(reasons.contains(&step), "{step} missing from {reasons:?}");
+    }
+    assert!(events.iter().all(|e| !e.note.warning && e.count == 1), "{events:?}");
+
+    // throttled five times in a row: one Warning event, counted five times
+    rig.sim.inject("CreateTrainingJob", crate::aws::AwsError::new("CreateTrainingJob", "ThrottlingException", "Rate exceeded"), 5);
+    let throttled = rig.apply(&job("throttled", json!({}))).await;
+    rig.until(tj, "throttled", "created", |r| placement::recorded_arn(r).is_some()).await;
+    let events = rig.store.events(tj, &throttled).await.expect("events");
+    let warnings: Vec<_> = events.iter().filter(|e| e.note.warning).collect();
+    assert_eq!(warnings.len(), 1, "{events:?}");
+    assert_eq!((warnings[0].note.reason.as_str(), warnings[0].count), ("ThrottlingException", 5));
+    assert!(warnings[0].note.message.contains("Rate exceeded"), "{warnings:?}");
+}

@@ -213,6 +213,14 @@ impl Store for CachedStore {
     async fn config_map(&self, name: &str) -> Result<std::collections::BTreeMap<String, String>> {
         self.inner.config_map(name).await
     }
+
+    async fn record(&self, kind: &'static KindInfo, resource: &Resource, note: &super::EventNote) -> Result<()> {
+        self.inner.record(kind, resource, note).await
+    }
+
+    async fn events(&self, kind: &'static KindInfo, resource: &Resource) -> Result<Vec<super::RecordedEvent>> {
+        self.inner.events(kind, resource).await
+    }
 }
 
 #[cfg(test)]

@@ -79,6 +79,8 @@ pub struct EmbeddedStore {
     /// on every use so edits apply at once), or set directly (tests).
     config_maps: Mutex<std::collections::HashMap<String, RoleMap>>,
     events: broadcast::Sender<Event>,
+    /// Kubernetes Events about the resources, in memory.
+    journal: Mutex<super::journal::Journal>,
     /// Tests make writes fail after this many more files, as a full disk would.
     #[cfg(test)]
     fail_after: Mutex<Option<usize>>,
@@ -166,6 +168,7 @@ impl EmbeddedStore {
             namespaces: Mutex::default(),
             config_maps: Mutex::default(),
             events,
+            journal: Mutex::default(),
             #[cfg(test)]
             fail_after: Mutex::new(None),
         };
@@ -660,6 +663,18 @@ impl Store for EmbeddedStore {
 
     async fn namespaces(&self) -> Result<crate::placement::Namespaces> {
         Ok(self.namespaces.lock().unwrap_or_else(|p| p.into_inner()).clone())
+    }
+
+    async fn record(&self, kind: &'static KindInfo, resource: &Resource, note: &super::EventNote) -> Result<()> {
+        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let subject = super::journal::subject(kind.kind, resource);
+        self.journal.lock().unwrap_or_else(|p| p.into_inner()).record(subject, note, &now);
+        Ok(())
+    }
+
+    async fn events(&self, kind: &'static KindInfo, resource: &Resource) -> Result<Vec<super::RecordedEvent>> {
+        let subject = super::journal::subject(kind.kind, resource);
+        Ok(self.journal.lock().unwrap_or_else(|p| p.into_inner()).events(&subject))
     }
 
     async fn config_map(&self, name: &str) -> Result<BTreeMap<String, String>> {

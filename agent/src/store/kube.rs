@@ -27,7 +27,13 @@ pub struct KubeStore {
     /// ACK's CARM ConfigMaps in the agent's namespace, by name, kept
     /// current the same way: edits apply without a restart.
     config_maps: std::collections::HashMap<&'static str, kube::runtime::reflector::Store<ConfigMap>>,
+    /// kube-runtime's events.k8s.io recorder: it aggregates repeats into a
+    /// series (count, last seen) instead of a new Event each time.
+    recorder: kube::runtime::events::Recorder,
 }
+
+/// The name events give as their reporting controller.
+pub const REPORTER: &str = "sagemaker-agent";
 
 /// ACK's name for the account-to-role ConfigMap (CARM).
 pub const ROLE_ACCOUNT_MAP: &str = "ack-role-account-map";
@@ -101,7 +107,10 @@ impl KubeStore {
                 (name, reflect(api, watcher::Config::default().fields(&format!("metadata.name={name}"))))
             })
             .collect();
-        Ok(KubeStore { client, namespaces, config_maps })
+        // several replicas: each says which one it is (the pod's name)
+        let instance = std::env::var("POD_NAME").or_else(|_| std::env::var("HOSTNAME")).ok();
+        let recorder = kube::runtime::events::Recorder::new(client.clone(), kube::runtime::events::Reporter { controller: REPORTER.into(), instance });
+        Ok(KubeStore { client, namespaces, config_maps, recorder })
     }
 
     fn api(&self, kind: &KindInfo, ns: Option<&str>) -> Api<DynamicObject> {
@@ -267,6 +276,58 @@ impl Store for KubeStore {
         let Some(reader) = self.config_maps.get(name) else { return Ok(Default::default()) };
         let _ = reader.wait_until_ready().await;
         Ok(reader.state().first().and_then(|c| c.data.clone()).unwrap_or_default().into_iter().collect())
+    }
+
+    async fn record(&self, kind: &'static KindInfo, resource: &Resource, note: &super::EventNote) -> Result<()> {
+        use kube::runtime::events::{Event as KubeEvent, EventType};
+        let reference = k8s_openapi::api::core::v1::ObjectReference {
+            api_version: Some(kind.api_version()),
+            kind: Some(kind.kind.into()),
+            name: Some(resource.metadata.name.clone()),
+            namespace: (!kind.cluster_scoped).then(|| resource.metadata.namespace.clone()),
+            uid: resource.metadata.uid.clone(),
+            ..Default::default()
+        };
+        let event = KubeEvent {
+            type_: if note.warning { EventType::Warning } else { EventType::Normal },
+            reason: note.reason.clone(),
+            // the API server refuses a note over 1 kB
+            note: Some(note.message.chars().take(1000).collect()),
+            action: note.action.clone(),
+            secondary: None,
+        };
+        self.recorder.publish(&event, &reference).await.map_err(|e| kube_err(e, "event"))
+    }
+
+    async fn events(&self, kind: &'static KindInfo, resource: &Resource) -> Result<Vec<super::RecordedEvent>> {
+        use k8s_openapi::api::events::v1::Event as KubeEvent;
+        let Some(uid) = &resource.metadata.uid else { return Ok(Vec::new()) };
+        let ns = if kind.cluster_scoped { "default" } else { resource.metadata.namespace.as_str() };
+        let api = Api::<KubeEvent>::namespaced(self.client.clone(), ns);
+        let listed = api.list(&ListParams::default().fields(&format!("regarding.uid={uid}"))).await.map_err(|e| kube_err(e, "events"))?;
+        let time = |t: Option<Value>| t.and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+        let mut events: Vec<super::RecordedEvent> = listed
+            .items
+            .into_iter()
+            .map(|e| {
+                let first = time(e.event_time.as_ref().and_then(|t| serde_json::to_value(t).ok()));
+                let last = e.series.as_ref().and_then(|s| serde_json::to_value(&s.last_observed_time).ok());
+                super::RecordedEvent {
+                    note: super::EventNote {
+                        warning: e.type_.as_deref() == Some("Warning"),
+                        reason: e.reason.unwrap_or_default(),
+                        action: e.action.unwrap_or_default(),
+                        message: e.note.unwrap_or_default(),
+                    },
+                    count: e.series.as_ref().map_or(1, |s| s.count.max(1) as u32),
+                    last: last.map_or_else(|| first.clone(), |l| time(Some(l))),
+                    first,
+                    reporter: e.reporting_instance.or(e.reporting_controller).unwrap_or_default(),
+                }
+            })
+            .collect();
+        events.sort_by(|a, b| a.last.cmp(&b.last));
+        Ok(events)
     }
 
     fn mode(&self) -> &'static str {

@@ -4,7 +4,10 @@
 
 pub mod cache;
 pub mod embedded;
+pub mod journal;
 pub mod kube;
+
+pub use journal::{EventNote, RecordedEvent};
 
 use async_trait::async_trait;
 use futures::stream::BoxStream;
@@ -129,6 +132,10 @@ pub trait Store: Send + Sync + 'static {
         let _ = name;
         Ok(Default::default())
     }
+    /// Records a Kubernetes Event about a resource (aggregated by reason).
+    async fn record(&self, kind: &'static KindInfo, resource: &Resource, note: &EventNote) -> Result<()>;
+    /// The events about a resource, oldest first.
+    async fn events(&self, kind: &'static KindInfo, resource: &Resource) -> Result<Vec<RecordedEvent>>;
 }
 
 /// Field manager for what users apply through the plugin (as kubectl's is `kubectl`).
@@ -205,6 +212,12 @@ impl Store for Instrumented {
     }
     async fn config_map(&self, name: &str) -> Result<std::collections::BTreeMap<String, String>> {
         self.inner.config_map(name).await
+    }
+    async fn record(&self, k: &'static KindInfo, r: &Resource, note: &EventNote) -> Result<()> {
+        self.inner.record(k, r, note).await
+    }
+    async fn events(&self, k: &'static KindInfo, r: &Resource) -> Result<Vec<RecordedEvent>> {
+        self.inner.events(k, r).await
     }
     fn mode(&self) -> &'static str {
         "test"

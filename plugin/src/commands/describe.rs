@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use sagemaker_core::{KindInfo, Resource};
-use sagemaker_proto::v1::GetRequest;
+use sagemaker_proto::v1::{GetRequest, RecordedEvent};
 use serde_json::Value;
 
 use super::{find_kind, list_hint, located, read_resource, resource_ref};
@@ -29,8 +29,41 @@ pub(super) async fn run(session: &Session, args: DescribeArgs) -> Result<ExitSta
         .or_hint(list_hint(kind, namespace))
     })?;
     let (_, resource) = read_resource(Some(&resource))?;
-    out(&render(&resource, kind, Utc::now()))?;
+    let now = Utc::now();
+    let mut text = render(&resource, kind, now);
+    // an agent that keeps no events (or an older one) still describes
+    match agent.events(GetRequest { r#ref: Some(resource_ref(kind, namespace, &args.name)) }).await {
+        Ok(events) => text.push_str(&render_events(&events.events, now)),
+        Err(s) if s.code() == tonic::Code::Unimplemented => {}
+        Err(s) => text.push_str(&format!("Events:           <cannot read them: {}>\n", s.message())),
+    }
+    out(&text)?;
     Ok(ExitStatus::Success)
+}
+
+/// The events as `kubectl describe` shows them (`Age` is the last time,
+/// with `(xN over T)` for a repeated one), then a hint for the newest
+/// warning when its cause is a known one.
+fn render_events(events: &[RecordedEvent], now: DateTime<Utc>) -> String {
+    if events.is_empty() {
+        return format!("{:<18}<none>\n", "Events:");
+    }
+    let mut table = Table::new(["Type", "Reason", "Age", "From", "Message"]);
+    table.push(["----", "------", "----", "----", "-------"].map(String::from).to_vec());
+    for e in events {
+        let last = age(Some(&e.last_time), now);
+        let when = if e.count > 1 { format!("{last} (x{} over {})", e.count, age(Some(&e.first_time), now)) } else { last };
+        table.push(vec![e.r#type.clone(), e.reason.clone(), when, e.reporter.clone(), e.message.clone()]);
+    }
+    let mut out = String::from("Events:\n");
+    for line in table.render().lines() {
+        out.push_str(&format!("  {line}\n"));
+    }
+    let warning = events.iter().rev().find(|e| e.r#type == "Warning");
+    if let Some(hint) = warning.and_then(|e| failure_hint(&format!("{} {}", e.reason, e.message))) {
+        out.push_str(&format!("  hint: {hint}\n"));
+    }
+    out
 }
 
 /// The description: aligned `Label:  value` lines, the conditions as a
@@ -136,6 +169,36 @@ mod tests {
     use super::*;
     use sagemaker_core::kinds::TRAINING_JOB;
     use serde_json::json;
+
+    #[test]
+    fn events_show_as_kubectl_shows_them_with_repeats_counted_and_a_hint_for_the_newest_warning() {
+        let event = |t: &str, reason: &str, count, first: &str, last: &str, message: &str| RecordedEvent {
+            r#type: t.into(),
+            reason: reason.into(),
+            message: message.into(),
+            count,
+            first_time: first.into(),
+            last_time: last.into(),
+            action: "Reconcile".into(),
+            reporter: "sagemaker-agent-0".into(),
+        };
+        let now = DateTime::parse_from_rfc3339("2020-01-01T00:10:00Z").expect("time").to_utc();
+        let events = [
+            event("Normal", "Created", 1, "2020-01-01T00:00:00Z", "2020-01-01T00:00:00Z", "created TrainingJob x"),
+            event("Warning", "ResourceLimitExceeded", 3, "2020-01-01T00:05:00Z", "2020-01-01T00:09:00Z", "ResourceLimitExceeded: quota"),
+        ];
+        let text = render_events(&events, now);
+        assert_eq!(
+            text,
+            "Events:\n\
+             \x20 Type      Reason                  Age                From                Message\n\
+             \x20 ----      ------                  ----               ----                -------\n\
+             \x20 Normal    Created                 10m                sagemaker-agent-0   created TrainingJob x\n\
+             \x20 Warning   ResourceLimitExceeded   60s (x3 over 5m)   sagemaker-agent-0   ResourceLimitExceeded: quota\n\
+             \x20 hint: request a SageMaker quota increase for this instance type, or use another instance type\n"
+        );
+        assert_eq!(render_events(&[], now), "Events:           <none>\n");
+    }
 
     #[test]
     fn the_role_the_agent_acts_with_and_the_mapping_that_chose_it_are_described() {

@@ -587,6 +587,16 @@ impl Agent for Fake {
         }))
     }
 
+    /// No events (the agent's are tested against its own stores).
+    async fn events(&self, request: Request<GetRequest>) -> Result<Response<sagemaker_proto::v1::EventsResponse>, Status> {
+        let reference = request.get_ref().r#ref.clone().unwrap_or_default();
+        let (kind, key) = self.about("events", &request, &reference)?;
+        if !lock(&self.0.resources).contains_key(&key) {
+            return Err(not_found(kind, &reference.name));
+        }
+        Ok(Response::new(sagemaker_proto::v1::EventsResponse::default()))
+    }
+
     type LogsStream = ReceiverStream<Result<LogsMessage, Status>>;
 
     /// The lines written with [`FakeAgent::write_logs`] (the last `tail`),
