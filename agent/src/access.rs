@@ -6,9 +6,9 @@
 //! - `agent.yaml`: the agent's ServiceAccount (namespace `ack-system`) and
 //!   what it may do: its kinds with their status and finalizers, namespaces
 //!   (for their annotations and labels), the CARM ConfigMaps in its own
-//!   namespace only, Events about its resources, and TokenReview and
-//!   SubjectAccessReview to authenticate
-//!   and authorize each caller. Nothing else: no Secrets, no Pods, no
+//!   namespace only, its leader-election Lease there, Events about its
+//!   resources, and TokenReview and SubjectAccessReview to authenticate and
+//!   authorize each caller. Nothing else: no Secrets, no Pods, no
 //!   impersonation.
 //! - `users.yaml`: what lets users reach the agent (read its Service, find a
 //!   ready pod, port-forward to it: the agent then authorizes each call as
@@ -81,7 +81,11 @@ fn agent() -> Vec<Value> {
         json!({
             "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
             "metadata": { "name": NAME, "namespace": NAMESPACE, "labels": labels },
-            "rules": [{ "apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "list", "watch"] }],
+            "rules": [
+                { "apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "list", "watch"] },
+                // leader election among replicas, on a Lease in its own namespace
+                { "apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": ["get", "create", "update"] },
+            ],
         }),
         json!({
             "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",

@@ -90,6 +90,20 @@ pub struct Args {
     /// Kubeconfig context.
     #[arg(long)]
     context: Option<String>,
+    /// Of several replicas, only the holder of the Lease --leader-election-lease
+    /// in the agent's namespace reconciles; the others serve the plugin and
+    /// take over when it stops (Kubernetes mode).
+    #[arg(long, alias = "enable-leader-election", conflicts_with = "standalone")]
+    leader_elect: bool,
+    /// The Lease leader election uses.
+    #[arg(long, default_value = "sagemaker-agent", value_name = "NAME")]
+    leader_election_lease: String,
+    /// How long a leader's lease lasts without renewal (a takeover waits this long).
+    #[arg(long, default_value = "15s", value_parser = parse_duration, value_name = "DURATION")]
+    leader_election_duration: Duration,
+    /// How often the leader renews its lease (and followers look at it).
+    #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
+    leader_election_renew: Duration,
     /// First status poll after a change, e.g. 10s.
     #[arg(long, value_parser = parse_duration)]
     poll_min: Option<Duration>,
@@ -235,6 +249,7 @@ impl Args {
             .await
             .map_err(|e| Error::Startup(format!("cannot determine the AWS account (STS GetCallerIdentity): {e}")))?;
 
+        let mut election = None;
         let (store, rbac): (Arc<dyn Store>, _) = if self.standalone {
             let (store, recovery) = EmbeddedStore::open(&self.data_dir).map_err(Error::Store)?;
             if let Some(path) = &self.role_account_map {
@@ -265,6 +280,9 @@ impl Args {
                     .unwrap_or_else(|_| "ack-system".into())
             });
             let kube: Arc<dyn Store> = Arc::new(KubeStore::connect(client.clone(), &infos, &namespace).await?);
+            if self.leader_elect {
+                election = Some((client.clone(), namespace.clone(), crate::leader::identity()));
+            }
             // every call authenticated and authorized as its caller
             let rbac = Arc::new(crate::rbac::KubeAuth::new(client));
             // one watch per kind, shared by the engine and every plugin call
@@ -288,7 +306,32 @@ impl Args {
             session_tags: self.session_tags,
         };
         tracing::info!(mode = store.mode(), aws = aws.backend_name(), %region, %account, listen = %self.listen, "starting");
-        Engine::start(store.clone(), aws.clone(), settings);
+        match &election {
+            None => {
+                aws.metrics().leader.set(1);
+                Engine::start(store.clone(), aws.clone(), settings);
+            }
+            Some((client, namespace, identity)) => {
+                let timing = crate::leader::Timing { lease: self.leader_election_duration, renew: self.leader_election_renew };
+                let mut role = crate::leader::campaign(client.clone(), namespace, &self.leader_election_lease, identity.clone(), timing);
+                let (store, aws) = (store.clone(), aws.clone());
+                tokio::spawn(async move {
+                    // follow until leading, then reconcile until the lease is lost
+                    if role.wait_for(|r| *r == crate::leader::Role::Leader).await.is_err() {
+                        return;
+                    }
+                    aws.metrics().leader.set(1);
+                    Engine::start(store, aws.clone(), settings);
+                    let _ = role.wait_for(|r| *r == crate::leader::Role::Lost).await;
+                    aws.metrics().leader.set(0);
+                    // another replica may reconcile now: two must never run
+                    // at once, and the engine has no brake, so the process
+                    // ends (and restarts as a follower), as client-go's do
+                    tracing::error!("lost the leader lease: exiting so that only the new leader reconciles");
+                    std::process::exit(1);
+                });
+            }
+        }
         let ready = Arc::new(std::sync::atomic::AtomicBool::new(false));
         if let Some(addr) = self.metrics_addr {
             let listener = tokio::net::TcpListener::bind(addr)
@@ -346,6 +389,9 @@ impl Args {
                 router.serve_with_incoming_shutdown(incoming, shutdown).await
             }
         };
+        if let Some((client, namespace, identity)) = &election {
+            crate::leader::release(client.clone(), namespace, &self.leader_election_lease, identity).await;
+        }
         served.map_err(|e| Error::Startup(format!("gRPC server failed: {e}")))
     }
 }

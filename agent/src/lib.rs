@@ -17,6 +17,7 @@ mod generated;
 pub mod grpc;
 pub mod http;
 pub mod kinds;
+pub mod leader;
 pub mod logs;
 pub mod metrics;
 pub mod placement;

@@ -83,6 +83,8 @@ pub struct Metrics {
     pub queue_depth: Gauge<i64, AtomicI64>,
     /// Reconciles running now.
     pub running: Gauge<i64, AtomicI64>,
+    /// 1 while this replica reconciles (holds the lease, or no election).
+    pub leader: Gauge<i64, AtomicI64>,
     cache: Family<Kind, Gauge<i64, AtomicI64>>,
     events: Counter<u64, AtomicU64>,
 }
@@ -124,6 +126,7 @@ impl Metrics {
             grpc: Family::default(),
             queue_depth: Gauge::default(),
             running: Gauge::default(),
+            leader: Gauge::default(),
             cache: Family::default(),
             events: Counter::default(),
             registry: Registry::default(),
@@ -139,6 +142,7 @@ impl Metrics {
         ours.register("grpc_requests", "Plugin calls by method and gRPC code", metrics.grpc.clone());
         ours.register("queue_depth", "Resources with a reconcile scheduled", metrics.queue_depth.clone());
         ours.register("reconciles_running", "Reconciles running now", metrics.running.clone());
+        ours.register("leader", "1 while this replica reconciles (it holds the leader lease, or there is no election)", metrics.leader.clone());
         ours.register("cache_objects", "Resources in the agent's cache by kind", metrics.cache.clone());
         ours.register("events", "Kubernetes Events recorded", metrics.events.clone());
         Metrics { registry, ..metrics }

@@ -232,9 +232,16 @@ fn cluster(moto: &Moto, extra_agent_args: &[&str]) -> (KubeApiServer, AgentProce
         assert!(Instant::now() < deadline, "CRDs established: {}", String::from_utf8_lossy(&out.stderr));
         std::thread::sleep(Duration::from_millis(200));
     }
-    let kubeconfig = service_account_kubeconfig(&kube);
+    let agent = agent_for(&kube, moto, extra_agent_args);
+    (kube, agent)
+}
+
+/// A Kubernetes-mode agent for `kube` (another replica, when there is one
+/// already), running as the ServiceAccount of `manifests/rbac/`.
+fn agent_for(kube: &KubeApiServer, moto: &Moto, extra_agent_args: &[&str]) -> AgentProcess {
+    let kubeconfig = service_account_kubeconfig(kube);
     let kubeconfig = kubeconfig.to_str().expect("path");
-    let agent = AgentProcess::start(
+    AgentProcess::start(
         &[
             "--kubeconfig", kubeconfig, "--aws-backend", "aws", "--aws-endpoint-url", &moto.endpoint,
             "--poll-min", "300ms", "--poll-max", "1s", "--aws-max-attempts", "1", "--metrics-addr", "127.0.0.1:0",
@@ -244,8 +251,7 @@ fn cluster(moto: &Moto, extra_agent_args: &[&str]) -> (KubeApiServer, AgentProce
         .collect::<Vec<_>>(),
         &moto.aws_env(),
     )
-    .expect("agent");
-    (kube, agent)
+    .expect("agent")
 }
 
 /// A kubeconfig for the agent's ServiceAccount (`ack-system/sagemaker-agent`),
@@ -1817,4 +1823,57 @@ fn logs_follow_a_training_jobs_two_instances_in_time_order_through_a_gap_until_t
     let refused = alice.run(&["logs", "trainingjob", "logged-job"]);
     assert!(!refused.status.success());
     assert!(stderr_of(&refused).contains("cannot get resource \"trainingjobs\""), "{}", stderr_of(&refused));
+}
+
+/// A metric's value as the agent reports it now (0 when absent).
+fn metric(agent: &AgentProcess, line_start: &str) -> f64 {
+    let (_, text) = agent.http("GET", "/metrics", "");
+    text.lines()
+        .find(|l| l.starts_with(line_start) && l[line_start.len()..].starts_with(' '))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0)
+}
+
+fn creates(agent: &AgentProcess) -> f64 {
+    metric(agent, "ack_outbound_api_requests_total{service=\"sagemaker\",op_type=\"CREATE\",op_id=\"CreateTrainingJob\"}")
+}
+
+#[test]
+fn two_replicas_elect_one_leader_that_alone_reconciles_and_the_other_takes_over_when_it_stops() {
+    let moto = Moto::start_with_step(1.0).expect("moto");
+    let election = ["--leader-elect", "--leader-election-duration", "3s", "--leader-election-renew", "500ms"];
+    let (kube, first) = cluster(&moto, &election);
+    let second = agent_for(&kube, &moto, &election);
+    let leads = |a: &AgentProcess| metric(a, "sagemaker_agent_leader") == 1.0;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !(leads(&first) || leads(&second)) {
+        assert!(Instant::now() < deadline, "no replica leads:\n{}\n{}", first.log(), second.log());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(leads(&first) != leads(&second), "exactly one replica leads");
+    let (leader, follower) = if leads(&first) { (first, second) } else { (second, first) };
+
+    // applied through the follower, reconciled by the leader alone
+    let dir = tempfile::tempdir().expect("tempdir");
+    let through_follower = Cli::new(&follower, Some(kube.kubeconfig.clone()));
+    let job = training_yaml_named(dir.path(), "led-job", None);
+    through_follower.ok(&["train", "-f", job.to_str().expect("path"), "--wait", "--timeout", "1m"]);
+    assert_eq!((creates(&leader), creates(&follower)), (1.0, 0.0), "only the leader calls AWS");
+    assert_eq!(metric(&follower, "sagemaker_agent_reconciles_total{kind=\"TrainingJob\",outcome=\"done\"}"), 0.0);
+
+    // the leader dies without giving the lease up: the follower takes over once it runs out
+    let log = leader.kill();
+    assert!(log.contains("became the leader"), "{log}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !leads(&follower) {
+        assert!(Instant::now() < deadline, "the follower never took over:\n{}", follower.log());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let job = training_yaml_named(dir.path(), "after-takeover", None);
+    through_follower.ok(&["train", "-f", job.to_str().expect("path"), "--wait", "--timeout", "1m"]);
+    assert_eq!(creates(&follower), 1.0);
+    let out = kube.kubectl().args(["get", "lease", "sagemaker-agent", "-n", "ack-system", "-o", "jsonpath={.spec.leaseTransitions}"]).output().expect("kubectl");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "1", "one takeover");
 }
