@@ -90,6 +90,10 @@ pub struct Args {
     /// Kubeconfig context.
     #[arg(long)]
     context: Option<String>,
+    /// Manage the resources of this namespace only (ACK's flag): lists and
+    /// watches stay in it, and applies to other namespaces are refused.
+    #[arg(long, value_name = "NS", conflicts_with = "standalone")]
+    watch_namespace: Option<String>,
     /// Of several replicas, only the holder of the Lease --leader-election-lease
     /// in the agent's namespace reconciles; the others serve the plugin and
     /// take over when it stops (Kubernetes mode).
@@ -169,6 +173,8 @@ enum Command {
     Crds,
     /// Print the RBAC of the agent (its ServiceAccount in ack-system) and of its users as YAML.
     Rbac,
+    /// Print everything that installs the agent (CRDs, RBAC, Deployment, Service) as YAML.
+    InstallManifests,
 }
 
 /// `Endpoint=1m`: a served kind (any name kubectl accepts) and a duration.
@@ -198,6 +204,9 @@ impl Args {
         let printed = match self.command {
             Some(Command::Crds) => Some(crate::crd::all()),
             Some(Command::Rbac) => Some(crate::access::all()),
+            Some(Command::InstallManifests) => {
+                Some([crate::crd::all(), crate::access::all(), crate::deploy::all()].concat())
+            }
             None => None,
         };
         if let Some(files) = printed {
@@ -279,7 +288,8 @@ impl Args {
                     .map(|s| s.trim().to_string())
                     .unwrap_or_else(|_| "ack-system".into())
             });
-            let kube: Arc<dyn Store> = Arc::new(KubeStore::connect(client.clone(), &infos, &namespace).await?);
+            let kube: Arc<dyn Store> =
+                Arc::new(KubeStore::connect(client.clone(), &infos, &namespace).await?.watching(self.watch_namespace.clone()));
             if self.leader_elect {
                 election = Some((client.clone(), namespace.clone(), crate::leader::identity()));
             }

@@ -82,9 +82,11 @@ async fn handle(state: &State, peer: SocketAddr, request: Request<hyper::body::I
             if !state.ready.load(Ordering::SeqCst) {
                 return text(StatusCode::SERVICE_UNAVAILABLE, "starting\n");
             }
-            match state.store.list(crate::kinds::KINDS[0].info, None).await {
-                Ok(_) => text(StatusCode::OK, "ok\n"),
-                Err(e) => text(StatusCode::SERVICE_UNAVAILABLE, format!("the store does not answer: {e}\n")),
+            // a probe must be answered at once: a cache still filling is "not yet"
+            match tokio::time::timeout(std::time::Duration::from_secs(1), state.store.list(crate::kinds::KINDS[0].info, None)).await {
+                Ok(Ok(_)) => text(StatusCode::OK, "ok\n"),
+                Ok(Err(e)) => text(StatusCode::SERVICE_UNAVAILABLE, format!("the store does not answer: {e}\n")),
+                Err(_) => text(StatusCode::SERVICE_UNAVAILABLE, "the caches are still filling\n"),
             }
         }
         (method, "/loglevel") if method == Method::GET || method == Method::PUT => {

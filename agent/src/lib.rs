@@ -10,6 +10,7 @@ pub mod args;
 pub mod auth;
 pub mod aws;
 pub mod crd;
+pub mod deploy;
 pub mod engine;
 pub mod error;
 #[cfg(test)]

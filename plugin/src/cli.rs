@@ -162,6 +162,13 @@ pub(crate) enum Commands {
     Logs(LogsArgs),
     /// Print the version of the plugin and of the agent
     Version(VersionArgs),
+    /// Print (or, with --apply, apply) what runs the agent in a cluster: CRDs, RBAC, Deployment,
+    /// Service; running it again upgrades, CRDs included
+    #[command(after_help = INSTALL_EXAMPLES)]
+    Install(InstallArgs),
+    /// Remove the agent from a cluster (CRDs and resources stay unless --crds); refused while
+    /// resources the agent still manages would be orphaned
+    Uninstall(UninstallArgs),
     /// Show each cluster's agent: version, mode, region, AWS accounts, health and latency
     /// (every context of the kubeconfig unless --context or --context-selector picks some)
     Clusters(ClustersArgs),
@@ -177,6 +184,18 @@ applied.
 Examples:
   kubectl sagemaker deploy -f deploy.yaml --wait --timeout 30m
   kubectl sagemaker deploy -f deploy.yaml --dry-run";
+
+const INSTALL_EXAMPLES: &str = "\
+The agent is installed in --agent-namespace (ack-system), or -n when given. Its AWS
+identity is an IAM role: IRSA (--role-arn puts eks.amazonaws.com/role-arn on its
+ServiceAccount) or EKS Pod Identity (associate the role with the ServiceAccount
+sagemaker-agent in that namespace). The same files are in manifests/ for
+`kubectl apply -k manifests/` and GitOps.
+
+Examples:
+  kubectl sagemaker install --role-arn arn:aws:iam::111111111111:role/sagemaker-agent --region us-east-1 --apply
+  kubectl sagemaker install --watch-namespace ml > agent.yaml
+  kubectl sagemaker uninstall";
 
 const LOGS_EXAMPLES: &str = "\
 The agent reads the logs in the resource's AWS account and region with its own
@@ -481,6 +500,48 @@ pub(crate) struct WatchArgs {
     /// Give up after this long (e.g. 30m); default: until the status is final
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub timeout: Option<Duration>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub(crate) struct InstallArgs {
+    /// IAM role the agent acts as, through IRSA (the ServiceAccount's eks.amazonaws.com/role-arn)
+    #[arg(long, value_name = "ARN")]
+    pub role_arn: Option<String>,
+
+    /// AWS region for resources that name none (default: the pod's AWS_REGION, which EKS sets)
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// Manage the resources of this namespace only
+    #[arg(long, value_name = "NS")]
+    pub watch_namespace: Option<String>,
+
+    /// Agent image (default: this version's)
+    #[arg(long, value_name = "IMAGE")]
+    pub image: Option<String>,
+
+    /// Replicas (one reconciles, all serve the plugin)
+    #[arg(long, value_name = "N")]
+    pub replicas: Option<u32>,
+
+    /// Apply the manifests to the cluster (server-side, as kubectl-sagemaker) instead of printing them
+    #[arg(long)]
+    pub apply: bool,
+
+    /// Output format when printing
+    #[arg(short = 'o', long, value_name = "FORMAT", default_value = "yaml")]
+    pub output: DocumentFormat,
+}
+
+#[derive(Debug, Clone, Args)]
+pub(crate) struct UninstallArgs {
+    /// Delete the CustomResourceDefinitions too, and with them every resource of their kinds
+    #[arg(long)]
+    pub crds: bool,
+
+    /// Only say what would be deleted
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Clone, Args)]

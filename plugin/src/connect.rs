@@ -46,6 +46,8 @@ pub(crate) struct Session {
     pub context: Option<String>,
     /// The namespace to work in: `-n`, else the context's, else `default`.
     pub namespace: String,
+    /// `-n`, when given.
+    namespace_flag: Option<String>,
     agent: Option<String>,
     agent_ca: Option<PathBuf>,
     agent_namespace: String,
@@ -96,6 +98,7 @@ impl Session {
         Ok(Session {
             context: resolved.name,
             namespace,
+            namespace_flag: global.namespace.clone().filter(|n| !n.is_empty()),
             agent: global.agent.clone().filter(|a| !a.trim().is_empty()).or(resolved.agent),
             agent_ca: global.agent_ca.clone(),
             agent_namespace: global.agent_namespace.clone(),
@@ -106,6 +109,19 @@ impl Session {
             connect_timeout: global.connect_timeout,
             request_timeout: global.request_timeout,
         })
+    }
+
+    /// A client for the context's API server (none without a kubeconfig).
+    pub(crate) fn kube_client(&self) -> Result<kube::Client> {
+        let Some(config) = self.kube.clone() else {
+            return Err(Error::Usage("this needs a kubeconfig context: pass --kubeconfig or --context".into()));
+        };
+        kube::Client::try_from(config).map_err(|source| Error::Kube { action: format!("cannot reach the API server of context {}", self.context_name()), source })
+    }
+
+    /// Where the agent runs: `-n` when given, else `--agent-namespace`.
+    pub(crate) fn install_namespace(&self) -> &str {
+        self.namespace_flag.as_deref().unwrap_or(&self.agent_namespace)
     }
 
     /// The context's name for messages (`<none>` without a kubeconfig).

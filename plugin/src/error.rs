@@ -151,6 +151,14 @@ pub(crate) enum Error {
     BadResource(#[source] serde_json::Error),
     #[error("cannot write the output")]
     Output(#[from] std::io::Error),
+    #[error("{action}")]
+    Kube {
+        action: String,
+        #[source]
+        source: kube::Error,
+    },
+    #[error("{count} resources still hold the agent's finalizer: without the agent, deleting them would never finish ({listed})")]
+    WouldOrphan { count: usize, listed: String },
 }
 
 /// A plain sentence used as the source of an error (a failure reason, a
@@ -253,9 +261,8 @@ impl Error {
                 "check `kubectl --context {context} -n {namespace} get service sagemaker-agent`; or pass --agent URL"
             )),
             Error::NoAgentService { context, .. } => Some(format!(
-                "install the agent in that cluster (`kubectl --context {context} apply -f manifests/crds/ -f \
-                 manifests/rbac/`, then its Deployment and Service); pass --agent-namespace if it runs in another \
-                 namespace, or --agent URL"
+                "install the agent in that cluster (`kubectl sagemaker install --context {context} --apply`); pass \
+                 --agent-namespace if it runs in another namespace, or --agent URL"
             )),
             Error::BadAgentService { .. } => Some(format!(
                 "publish the agent's URL in the Service's annotation {}, or fix the Service's selector and ports",
@@ -327,6 +334,15 @@ impl Error {
             }
             Error::BadResource(_) => Some("the agent and the plugin may be of different versions; compare `kubectl sagemaker version`".into()),
             Error::Output(_) => None,
+            Error::Kube { source: kube::Error::Api(status), .. } if status.code == 403 => {
+                Some("your kubeconfig user may not do this: installing needs cluster-admin-like rights (CRDs, ClusterRoles)".into())
+            }
+            Error::Kube { .. } => Some("`kubectl cluster-info` checks that the cluster answers".into()),
+            Error::WouldOrphan { .. } => Some(
+                "delete them first (`kubectl sagemaker delete KIND NAME -n NS` stops or deletes each in AWS; add \
+                 --retain to leave the AWS resource), then uninstall"
+                    .into(),
+            ),
         }
     }
 

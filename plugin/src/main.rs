@@ -8,6 +8,7 @@ mod discover;
 mod error;
 mod jsonpath;
 mod kubeconfig;
+mod manifests;
 mod output;
 
 use std::process::ExitCode;

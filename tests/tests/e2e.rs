@@ -39,10 +39,15 @@ struct Cli {
 
 impl Cli {
     fn new(agent: &AgentProcess, kubeconfig: Option<PathBuf>) -> Self {
+        Cli { agent: agent.url.clone(), ..Self::new_plugin(kubeconfig) }
+    }
+
+    /// The plugin with no agent of its own (it finds one, or needs none).
+    fn new_plugin(kubeconfig: Option<PathBuf>) -> Self {
         let bin_dir = workspace_binary("kubectl-sagemaker").expect("plugin built").parent().expect("dir").to_path_buf();
         let mut paths = vec![bin_dir];
         paths.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
-        Cli { path: std::env::join_paths(paths).expect("PATH"), agent: agent.url.clone(), kubeconfig }
+        Cli { path: std::env::join_paths(paths).expect("PATH"), agent: String::new(), kubeconfig }
     }
 
     fn run(&self, args: &[&str]) -> Output {
@@ -1549,7 +1554,7 @@ fn the_plugin_finds_the_agent_through_the_clusters_service_with_the_callers_own_
         "{}",
         stderr_of(&out)
     );
-    assert!(stderr_of(&out).contains("hint: install the agent in that cluster (`kubectl --context test apply"), "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains("hint: install the agent in that cluster (`kubectl sagemaker install --context test --apply`)"), "{}", stderr_of(&out));
 
     // a Service with no ready pod behind it (this API server runs no pods)
     kubectl(&["create", "service", "clusterip", "sagemaker-agent", "-n", "ack-system", "--tcp=50051:50051"]);
@@ -1876,4 +1881,104 @@ fn two_replicas_elect_one_leader_that_alone_reconciles_and_the_other_takes_over_
     assert_eq!(creates(&follower), 1.0);
     let out = kube.kubectl().args(["get", "lease", "sagemaker-agent", "-n", "ack-system", "-o", "jsonpath={.spec.leaseTransitions}"]).output().expect("kubectl");
     assert_eq!(String::from_utf8_lossy(&out.stdout), "1", "one takeover");
+}
+
+#[test]
+fn install_applies_the_manifests_the_agent_runs_from_them_and_uninstall_refuses_to_orphan_then_removes_it() {
+    let moto = Moto::start_with_step(1.0).expect("moto");
+    let kube = KubeApiServer::start().expect("kube-apiserver");
+    // the admin installs through the plugin: nothing applied by hand
+    let admin = Cli::new_plugin(Some(kube.kubeconfig.clone()));
+    let install = ["install", "--apply", "--role-arn", "arn:aws:iam::123456789012:role/sagemaker-agent", "--region", "us-west-2"];
+    let out = admin.run_found(&install);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for applied in [
+        "customresourcedefinition.apiextensions.k8s.io/trainingjobs.sagemaker.services.k8s.aws serverside-applied",
+        "clusterrole.rbac.authorization.k8s.io/sagemaker-agent serverside-applied",
+        "deployment.apps/sagemaker-agent serverside-applied",
+        "service/sagemaker-agent serverside-applied",
+    ] {
+        assert!(stdout.lines().any(|l| l == applied), "{applied} not in:\n{stdout}");
+    }
+    let out = kube.kubectl().args(["wait", "--for", "condition=established", "--timeout", "30s", "crd", "--all"]).output().expect("wait");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let json = |args: &[&str]| -> Value {
+        let out = kube.kubectl().args(args).args(["-o", "json"]).output().expect("kubectl get");
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    let sa = json(&["get", "serviceaccount", "sagemaker-agent", "-n", "ack-system"]);
+    assert_eq!(sa["metadata"]["annotations"]["eks.amazonaws.com/role-arn"], "arn:aws:iam::123456789012:role/sagemaker-agent");
+
+    // the agent runs with the Deployment's own arguments and environment, as the
+    // ServiceAccount install made, with only the RBAC install granted
+    let deployment = json(&["get", "deployment", "sagemaker-agent", "-n", "ack-system"]);
+    let container = &deployment["spec"]["template"]["spec"]["containers"][0];
+    let mut args: Vec<String> = Vec::new();
+    let mut given = container["args"].as_array().expect("args").iter().filter_map(Value::as_str);
+    while let Some(arg) = given.next() {
+        match arg {
+            // the harness picks a free port for gRPC, and metrics go on a free one
+            "--listen" => {
+                given.next();
+            }
+            "--metrics-addr" => {
+                given.next();
+                args.extend(["--metrics-addr".into(), "127.0.0.1:0".into()]);
+            }
+            other => args.push(other.into()),
+        }
+    }
+    let region = container["env"].as_array().expect("env").iter().find(|e| e["name"] == "AWS_REGION").expect("region")["value"].clone();
+    assert_eq!(region, "us-west-2");
+    let kubeconfig = service_account_kubeconfig(&kube);
+    let mut argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    argv.extend(["--kubeconfig", kubeconfig.to_str().expect("path"), "--aws-backend", "aws", "--aws-endpoint-url", &moto.endpoint, "--aws-max-attempts", "1", "--poll-min", "300ms", "--poll-max", "1s"]);
+    let mut env = moto.aws_env();
+    env.retain(|(k, _)| !k.contains("REGION"));
+    env.push(("AWS_REGION", "us-west-2".into()));
+    env.push(("POD_NAME", "sagemaker-agent-0".into()));
+    let agent = AgentProcess::start(&argv, &env).expect("the agent starts from the Deployment's arguments");
+    // as the kubelet would: probe until ready
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while agent.http("GET", "/readyz", "").0 != 200 {
+        assert!(Instant::now() < deadline, "never ready: {}", agent.log());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let cli = Cli::new(&agent, Some(kube.kubeconfig.clone()));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let job = training_yaml_named(dir.path(), "installed-job", None);
+    cli.ok(&["train", "-f", job.to_str().expect("path"), "--wait", "--timeout", "1m"]);
+    assert!(agent.log().lines().any(|l| l.starts_with('{') && l.contains("\"became the leader")), "JSON logs and the lease:\n{}", agent.log());
+    let placed = cli.get("installed-job").expect("job");
+    assert_eq!(placed["status"]["ackResourceMetadata"]["region"], "us-west-2", "the region install set");
+
+    // installing again is an upgrade: the same objects, applied again
+    let out = admin.run_found(&install);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+
+    // the agent still owns the job: uninstalling would leave it undeletable
+    let refused = admin.run_found(&["uninstall"]);
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr_of(&refused));
+    assert!(stderr_of(&refused).contains("trainingjob/installed-job -n default"), "{}", stderr_of(&refused));
+    assert!(json(&["get", "deployment", "-n", "ack-system"])["items"].as_array().is_some_and(|i| i.len() == 1), "nothing was deleted");
+
+    cli.ok(&["delete", "trainingjob", "installed-job", "--wait"]);
+    drop(agent);
+    let out = admin.run_found(&["uninstall"]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).lines().any(|l| l == "deployment.apps/sagemaker-agent deleted"));
+    assert!(json(&["get", "deployment", "-n", "ack-system"])["items"].as_array().is_some_and(Vec::is_empty));
+    let out = kube.kubectl().args(["get", "clusterrole", "sagemaker-agent"]).output().expect("kubectl");
+    assert!(!out.status.success(), "the agent's ClusterRole is gone");
+    assert_eq!(json(&["get", "crd", "trainingjobs.sagemaker.services.k8s.aws"])["kind"], "CustomResourceDefinition", "CRDs stay");
+    let out = admin.run_found(&["uninstall", "--crds"]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    // the API server removes a deleted CRD once it has cleaned up its resources
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while kube.kubectl().args(["get", "crd", "trainingjobs.sagemaker.services.k8s.aws"]).output().expect("kubectl").status.success() {
+        assert!(Instant::now() < deadline, "the CRD is gone with --crds");
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }

@@ -30,6 +30,8 @@ pub struct KubeStore {
     /// kube-runtime's events.k8s.io recorder: it aggregates repeats into a
     /// series (count, last seen) instead of a new Event each time.
     recorder: kube::runtime::events::Recorder,
+    /// `--watch-namespace`: the only namespace whose resources it manages.
+    only: Option<String>,
 }
 
 /// The name events give as their reporting controller.
@@ -110,12 +112,19 @@ impl KubeStore {
         // several replicas: each says which one it is (the pod's name)
         let instance = std::env::var("POD_NAME").or_else(|_| std::env::var("HOSTNAME")).ok();
         let recorder = kube::runtime::events::Recorder::new(client.clone(), kube::runtime::events::Reporter { controller: REPORTER.into(), instance });
-        Ok(KubeStore { client, namespaces, config_maps, recorder })
+        Ok(KubeStore { client, namespaces, config_maps, recorder, only: None })
+    }
+
+    /// Manages the resources of `namespace` only (ACK's `--watch-namespace`):
+    /// lists and watches stay in it, and applies elsewhere are refused.
+    pub fn watching(mut self, namespace: Option<String>) -> Self {
+        self.only = namespace;
+        self
     }
 
     fn api(&self, kind: &KindInfo, ns: Option<&str>) -> Api<DynamicObject> {
         let ar = api_resource(kind);
-        match ns {
+        match ns.or(self.only.as_deref()) {
             Some(ns) if !kind.cluster_scoped => Api::namespaced_with(self.client.clone(), ns, &ar),
             _ => Api::all_with(self.client.clone(), &ar),
         }
@@ -136,6 +145,12 @@ impl Store for KubeStore {
 
     async fn apply(&self, kind: &'static KindInfo, manifest: &Resource, dry_run: bool) -> Result<(Resource, ApplyOutcome)> {
         let ns = &manifest.metadata.namespace;
+        if let Some(only) = self.only.as_deref().filter(|only| !kind.cluster_scoped && only != ns) {
+            return Err(StoreError::Invalid(format!(
+                "this agent manages namespace {only} only (--watch-namespace): {} {ns}/{} is in another one",
+                kind.kind, manifest.metadata.name
+            )));
+        }
         let name = &manifest.metadata.name;
         let api = self.api(kind, Some(ns));
         let existing = api.get_opt(name).await.map_err(|e| kube_err(e, name))?.map(to_resource).transpose()?;

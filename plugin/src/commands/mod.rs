@@ -10,6 +10,7 @@ mod delete;
 mod deploy;
 mod describe;
 mod get;
+mod install;
 mod logs;
 mod stop;
 mod train;
@@ -100,6 +101,8 @@ async fn run_in(session: &Session, command: Commands) -> Result<ExitStatus> {
         Commands::Delete(args) => delete::run(session, args).await,
         Commands::Watch(args) => watch::run(session, args).await,
         Commands::Logs(args) => logs::run(session, args).await,
+        Commands::Install(args) => install::install(session, args).await,
+        Commands::Uninstall(args) => install::uninstall(session, args).await,
         Commands::Version(args) => version::run(session, &args).await,
         Commands::Clusters(args) => clusters::run(std::slice::from_ref(session), args).await,
     }

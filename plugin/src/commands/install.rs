@@ -1,0 +1,256 @@
+//! `install` and `uninstall`: the manifests of `manifests/` (embedded in
+//! the plugin), adjusted to the flags, printed or applied server-side; and
+//! their removal, refused while the agent still owns resources.
+//!
+//! Applying again upgrades everything, CRDs included (server-side apply with
+//! the plugin as field manager, taking over fields another manager set), so
+//! an upgrade is `install --apply` with a newer plugin.
+
+use kube::{
+    Api, Client,
+    api::{DeleteParams, DynamicObject, GroupVersionKind, ListParams, Patch, PatchParams},
+    discovery::{self, ApiCapabilities, ApiResource, Scope},
+};
+use sagemaker_core::{ack, kinds};
+use serde_json::{Value, json};
+
+use crate::{
+    cli::{DocumentFormat, InstallArgs, UninstallArgs},
+    connect::Session,
+    error::{Error, ExitStatus, Result},
+    manifests::FILES,
+    output::{outln, to_json, to_yaml},
+};
+
+/// The namespace and name the manifests are written for.
+const NAMESPACE: &str = "ack-system";
+const AGENT: &str = "sagemaker-agent";
+/// IRSA's ServiceAccount annotation.
+const IRSA: &str = "eks.amazonaws.com/role-arn";
+/// Field manager of what install applies.
+const MANAGER: &str = "kubectl-sagemaker";
+
+/// Every document of the manifests, in the order they apply.
+fn documents() -> Result<Vec<Value>> {
+    let mut out = Vec::new();
+    for (file, text) in FILES {
+        for document in sagemaker_core::manifest::parse(&format!("manifests/{file}"), text)? {
+            out.push(document.value);
+        }
+    }
+    Ok(out)
+}
+
+/// What the flags change in the manifests.
+#[derive(Debug, Default)]
+struct Options<'a> {
+    namespace: &'a str,
+    role_arn: Option<&'a str>,
+    region: Option<&'a str>,
+    watch_namespace: Option<&'a str>,
+    image: Option<&'a str>,
+    replicas: Option<u32>,
+}
+
+/// One document as the flags want it.
+fn customize(mut doc: Value, o: &Options<'_>) -> Value {
+    let kind = doc["kind"].as_str().unwrap_or_default().to_string();
+    let name = doc["metadata"]["name"].as_str().unwrap_or_default().to_string();
+    // (`get_mut`, not indexing: an index inserts a null member where there is none)
+    if let Some(ns) = doc.pointer_mut("/metadata/namespace").filter(|ns| *ns == NAMESPACE) {
+        *ns = json!(o.namespace);
+    }
+    if let Some(subjects) = doc.get_mut("subjects").and_then(Value::as_array_mut) {
+        for s in subjects.iter_mut().filter(|s| s["namespace"] == NAMESPACE) {
+            s["namespace"] = json!(o.namespace);
+        }
+    }
+    match (kind.as_str(), name.as_str()) {
+        ("Namespace", NAMESPACE) => doc["metadata"]["name"] = json!(o.namespace),
+        ("ServiceAccount", AGENT) => {
+            if let Some(arn) = o.role_arn {
+                doc["metadata"]["annotations"][IRSA] = json!(arn);
+            }
+        }
+        ("Deployment", AGENT) => {
+            if let Some(n) = o.replicas {
+                doc["spec"]["replicas"] = json!(n);
+            }
+            let container = &mut doc["spec"]["template"]["spec"]["containers"][0];
+            if let Some(image) = o.image {
+                container["image"] = json!(image);
+            }
+            if let (Some(region), Some(env)) = (o.region, container["env"].as_array_mut()) {
+                env.push(json!({ "name": "AWS_REGION", "value": region }));
+            }
+            if let (Some(ns), Some(args)) = (o.watch_namespace, container["args"].as_array_mut()) {
+                args.extend([json!("--watch-namespace"), json!(ns)]);
+            }
+        }
+        _ => {}
+    }
+    doc
+}
+
+pub(super) async fn install(session: &Session, args: InstallArgs) -> Result<ExitStatus> {
+    let options = Options {
+        namespace: session.install_namespace(),
+        role_arn: args.role_arn.as_deref(),
+        region: args.region.as_deref(),
+        watch_namespace: args.watch_namespace.as_deref(),
+        image: args.image.as_deref(),
+        replicas: args.replicas,
+    };
+    if let Some(arn) = options.role_arn
+        && (!arn.starts_with("arn:aws") || !arn.contains(":role/"))
+    {
+        return Err(Error::Usage(format!("--role-arn {arn:?} is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)")));
+    }
+    let docs: Vec<Value> = documents()?.into_iter().map(|d| customize(d, &options)).collect();
+    if !args.apply {
+        for doc in &docs {
+            match args.output {
+                DocumentFormat::Yaml => outln(format!("---\n{}", to_yaml(doc).trim_end()))?,
+                DocumentFormat::Json => outln(to_json(doc))?,
+            }
+        }
+        return Ok(ExitStatus::Success);
+    }
+    let client = session.kube_client()?;
+    for doc in &docs {
+        let (api, what) = api_for(&client, doc, session).await?;
+        let name = doc["metadata"]["name"].as_str().unwrap_or_default();
+        let params = PatchParams::apply(MANAGER).force();
+        api.patch(name, &params, &Patch::Apply(doc))
+            .await
+            .map_err(|source| Error::Kube { action: format!("cannot apply {what}/{name}"), source })?;
+        outln(format!("{what}/{name} serverside-applied"))?;
+    }
+    if options.role_arn.is_none() {
+        crate::output::errln(format!(
+            "note: the agent has no IAM role yet: run install again with --role-arn (IRSA), or associate a role with \
+             the ServiceAccount {AGENT} in namespace {} (EKS Pod Identity)",
+            options.namespace
+        ));
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// The API of a document's kind (from discovery, as kubectl finds it) and
+/// its name for messages (`deployment.apps`).
+async fn api_for(client: &Client, doc: &Value, session: &Session) -> Result<(Api<DynamicObject>, String)> {
+    let api_version = doc["apiVersion"].as_str().unwrap_or_default();
+    let kind = doc["kind"].as_str().unwrap_or_default();
+    let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
+    let gvk = GroupVersionKind::gvk(group, version, kind);
+    let (resource, caps): (ApiResource, ApiCapabilities) = discovery::pinned_kind(client, &gvk)
+        .await
+        .map_err(|source| Error::Kube { action: format!("the API server of context {} does not serve {kind} ({api_version})", session.context_name()), source })?;
+    let what = if group.is_empty() { kind.to_lowercase() } else { format!("{}.{group}", kind.to_lowercase()) };
+    let api = match (caps.scope, doc["metadata"]["namespace"].as_str()) {
+        (Scope::Namespaced, Some(ns)) => Api::namespaced_with(client.clone(), ns, &resource),
+        _ => Api::all_with(client.clone(), &resource),
+    };
+    Ok((api, what))
+}
+
+pub(super) async fn uninstall(session: &Session, args: UninstallArgs) -> Result<ExitStatus> {
+    let client = session.kube_client()?;
+    let options = Options { namespace: session.install_namespace(), ..Default::default() };
+    // what the agent still manages would never finish deleting without it
+    let mut held = Vec::new();
+    for kind in kinds::KINDS.iter().chain(kinds::ACK_KINDS) {
+        let resource = ApiResource {
+            group: kind.group.into(),
+            version: kind.version.into(),
+            api_version: kind.api_version(),
+            kind: kind.kind.into(),
+            plural: kind.plural.into(),
+        };
+        let finalizer = ack::finalizer(kind.group, kind.kind);
+        let listed = match Api::<DynamicObject>::all_with(client.clone(), &resource).list(&ListParams::default()).await {
+            Ok(list) => list.items,
+            // the CRD is not installed: nothing of that kind exists
+            Err(kube::Error::Api(r)) if r.code == 404 => continue,
+            Err(source) => return Err(Error::Kube { action: format!("cannot list {}", kind.plural), source }),
+        };
+        held.extend(listed.into_iter().filter(|o| o.metadata.finalizers.iter().flatten().any(|f| *f == finalizer)).map(|o| {
+            format!("{}/{} -n {}", kind.singular, o.metadata.name.unwrap_or_default(), o.metadata.namespace.unwrap_or_default())
+        }));
+    }
+    if !held.is_empty() {
+        let mut listed: Vec<String> = held.iter().take(5).cloned().collect();
+        if held.len() > 5 {
+            listed.push(format!("and {} more", held.len() - 5));
+        }
+        return Err(Error::WouldOrphan { count: held.len(), listed: listed.join(", ") });
+    }
+    // the reverse of install: the agent first, the CRDs (if asked) last; the
+    // namespace stays, for the role maps it may hold
+    let docs: Vec<Value> = documents()?.into_iter().map(|d| customize(d, &options)).rev().collect();
+    let suffix = if args.dry_run { " (dry run)" } else { "" };
+    for doc in &docs {
+        let kind = doc["kind"].as_str().unwrap_or_default();
+        if kind == "Namespace" || (kind == "CustomResourceDefinition" && !args.crds) {
+            continue;
+        }
+        let (api, what) = api_for(&client, doc, session).await?;
+        let name = doc["metadata"]["name"].as_str().unwrap_or_default();
+        if args.dry_run {
+            if api.get_opt(name).await.map_err(|source| Error::Kube { action: format!("cannot read {what}/{name}"), source })?.is_some() {
+                outln(format!("{what}/{name} deleted{suffix}"))?;
+            }
+            continue;
+        }
+        match api.delete(name, &DeleteParams::default()).await {
+            Ok(_) => outln(format!("{what}/{name} deleted"))?,
+            Err(kube::Error::Api(r)) if r.code == 404 => {}
+            Err(source) => return Err(Error::Kube { action: format!("cannot delete {what}/{name}"), source }),
+        }
+    }
+    if !args.crds {
+        crate::output::errln("note: the CRDs and the resources of their kinds stay (`uninstall --crds` deletes them)");
+    }
+    Ok(ExitStatus::Success)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_flags_the_documents_are_the_files_as_they_are() {
+        let docs = documents().expect("manifests");
+        let same: Vec<Value> = docs.iter().cloned().map(|d| customize(d, &Options { namespace: NAMESPACE, ..Default::default() })).collect();
+        assert_eq!(same, docs);
+    }
+
+    #[test]
+    fn the_flags_place_the_agent_name_its_role_region_image_and_watched_namespace() {
+        let o = Options {
+            namespace: "ml-system",
+            role_arn: Some("arn:aws:iam::111111111111:role/agent"),
+            region: Some("eu-west-1"),
+            watch_namespace: Some("ml"),
+            image: Some("registry.example/agent:1"),
+            replicas: Some(3),
+        };
+        let docs: Vec<Value> = documents().expect("manifests").into_iter().map(|d| customize(d, &o)).collect();
+        let find = |kind: &str, name: &str| docs.iter().find(|d| d["kind"] == kind && d["metadata"]["name"] == name).cloned().unwrap_or_else(|| panic!("{kind} {name}"));
+        assert!(docs.iter().all(|d| d["metadata"]["namespace"] != NAMESPACE), "nothing left in ack-system");
+        assert!(docs.iter().any(|d| d["kind"] == "Namespace" && d["metadata"]["name"] == "ml-system"));
+        assert_eq!(find("ServiceAccount", AGENT)["metadata"]["annotations"][IRSA], "arn:aws:iam::111111111111:role/agent");
+        let binding = find("ClusterRoleBinding", AGENT);
+        assert_eq!(binding["subjects"][0]["namespace"], "ml-system");
+        let d = find("Deployment", AGENT);
+        assert_eq!(d["spec"]["replicas"], 3);
+        let c = &d["spec"]["template"]["spec"]["containers"][0];
+        assert_eq!(c["image"], "registry.example/agent:1");
+        assert!(c["env"].as_array().expect("env").contains(&json!({ "name": "AWS_REGION", "value": "eu-west-1" })));
+        let args: Vec<&str> = c["args"].as_array().expect("args").iter().filter_map(Value::as_str).collect();
+        assert!(args.windows(2).any(|w| w == ["--watch-namespace", "ml"]), "{args:?}");
+        // CRDs first, the agent last
+        assert_eq!(docs.first().map(|d| d["kind"].clone()), Some(json!("CustomResourceDefinition")));
+        assert_eq!(docs.last().map(|d| d["kind"].clone()), Some(json!("Service")));
+    }
+}
