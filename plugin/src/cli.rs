@@ -169,6 +169,10 @@ pub(crate) enum Commands {
     /// Remove the agent from a cluster (CRDs and resources stay unless --crds); refused while
     /// resources the agent still manages would be orphaned
     Uninstall(UninstallArgs),
+    /// Print a shell completion script: bash, zsh or fish (for kubectl-sagemaker), or kubectl (the
+    /// kubectl_complete-sagemaker helper kubectl runs to complete `kubectl sagemaker`)
+    #[command(after_help = COMPLETION_EXAMPLES)]
+    Completion(CompletionArgs),
     /// Show each cluster's agent: version, mode, region, AWS accounts, health and latency
     /// (every context of the kubeconfig unless --context or --context-selector picks some)
     Clusters(ClustersArgs),
@@ -184,6 +188,17 @@ applied.
 Examples:
   kubectl sagemaker deploy -f deploy.yaml --wait --timeout 30m
   kubectl sagemaker deploy -f deploy.yaml --dry-run";
+
+const COMPLETION_EXAMPLES: &str = "\
+Resource names complete from the agent of the context (and namespace) on the command line.
+
+Examples:
+  # kubectl sagemaker <TAB> (kubectl 1.26 or later runs this helper from PATH)
+  kubectl sagemaker completion kubectl > ~/.krew/bin/kubectl_complete-sagemaker
+  chmod +x ~/.krew/bin/kubectl_complete-sagemaker
+  # kubectl-sagemaker <TAB>
+  source <(kubectl-sagemaker completion bash)
+  kubectl-sagemaker completion fish | source";
 
 const INSTALL_EXAMPLES: &str = "\
 The agent is installed in --agent-namespace (ack-system), or -n when given. Its AWS
@@ -500,6 +515,13 @@ pub(crate) struct WatchArgs {
     /// Give up after this long (e.g. 30m); default: until the status is final
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub timeout: Option<Duration>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub(crate) struct CompletionArgs {
+    /// bash, zsh, fish, or kubectl (the helper script kubectl runs)
+    #[arg(value_parser = ["bash", "zsh", "fish", "kubectl"])]
+    pub shell: String,
 }
 
 #[derive(Debug, Clone, Args)]

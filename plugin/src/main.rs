@@ -3,6 +3,7 @@
 
 mod cli;
 mod commands;
+mod complete;
 mod connect;
 mod discover;
 mod error;
@@ -27,6 +28,13 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
 
+    // shells and kubectl ask with partial command lines that clap would
+    // refuse: they get candidates, never an error
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("__complete") {
+        print!("{}", complete::complete(&args[2..]).await);
+        return ExitCode::SUCCESS;
+    }
     let cli = cli::Cli::parse();
     match commands::run(cli).await {
         Ok(status) => status.into(),

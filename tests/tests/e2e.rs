@@ -1982,3 +1982,51 @@ fn install_applies_the_manifests_the_agent_runs_from_them_and_uninstall_refuses_
         std::thread::sleep(Duration::from_millis(200));
     }
 }
+
+#[test]
+fn kubectl_completes_commands_kinds_and_the_agents_resource_names_through_the_helper_and_bash() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let dir = data.path().to_str().expect("path");
+    let agent = AgentProcess::start(&["--standalone", "--data-dir", dir], &[]).expect("agent");
+    let cli = Cli::new(&agent, None);
+    let a = labelled_job(data.path(), "job-a", &[]);
+    let b = labelled_job(data.path(), "job-b", &[]);
+    cli.ok(&["apply", "-f", &a, "-f", &b]);
+
+    // the helper kubectl runs, installed as the completion command prints it
+    let helpers = data.path().join("bin");
+    std::fs::create_dir_all(&helpers).expect("dir");
+    let helper = helpers.join("kubectl_complete-sagemaker");
+    std::fs::write(&helper, cli.ok(&["completion", "kubectl"])).expect("write helper");
+    std::fs::set_permissions(&helper, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+    let mut paths = vec![helpers];
+    paths.extend(std::env::split_paths(&cli.path));
+    let path = std::env::join_paths(paths).expect("PATH");
+    let kubectl_complete = |words: &[&str]| -> String {
+        let out = Command::new("kubectl")
+            .arg("__complete")
+            .arg("sagemaker")
+            .args(words)
+            .env("PATH", &path)
+            .env("KUBECONFIG", "/nonexistent")
+            .env("KUBECTL_SAGEMAKER_AGENT", &agent.url)
+            .output()
+            .expect("kubectl __complete");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let out = kubectl_complete(&["get", "trainingjobs", ""]);
+    let values: Vec<&str> = out.lines().filter(|l| !l.starts_with(':')).collect();
+    assert_eq!(values, ["job-a", "job-b"], "{out}");
+    assert!(out.lines().any(|l| l.starts_with(":4")), "no file completion for names: {out}");
+    let out = kubectl_complete(&["lo"]);
+    assert!(out.lines().any(|l| l.starts_with("logs\t")), "{out}");
+    let out = kubectl_complete(&["describe", "tj/job-"]);
+    assert!(out.lines().any(|l| l == "tj/job-b"), "{out}");
+
+    // the bash script, as a shell runs it
+    let script = r#"source <(kubectl-sagemaker completion bash)
+COMP_WORDS=(kubectl-sagemaker logs trainingjob job-); COMP_CWORD=3; _kubectl_sagemaker; echo "${COMPREPLY[*]}"
+COMP_WORDS=(kubectl-sagemaker ap); COMP_CWORD=1; _kubectl_sagemaker; echo "${COMPREPLY[*]}""#;
+    let out = Command::new("bash").arg("-c").arg(script).env("PATH", &cli.path).env("KUBECONFIG", "/nonexistent").env("KUBECTL_SAGEMAKER_AGENT", &agent.url).output().expect("bash");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "job-a job-b\napply\n", "{}", String::from_utf8_lossy(&out.stderr));
+}

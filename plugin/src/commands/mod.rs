@@ -37,6 +37,10 @@ pub(crate) async fn run(cli: Cli) -> Result<ExitStatus> {
         // `version --client` must work without a kubeconfig or an agent
         return version::client();
     }
+    if let Commands::Completion(args) = &command {
+        crate::output::out(crate::complete::script(&args.shell).unwrap_or_default())?;
+        return Ok(ExitStatus::Success);
+    }
     let kubeconfigs = Kubeconfigs::load(global.kubeconfig.as_deref())?;
     let every = matches!(command, Commands::Clusters(_)) && global.agent.is_none();
     let contexts = select_contexts(&global, &kubeconfigs, every)?;
@@ -102,6 +106,8 @@ async fn run_in(session: &Session, command: Commands) -> Result<ExitStatus> {
         Commands::Watch(args) => watch::run(session, args).await,
         Commands::Logs(args) => logs::run(session, args).await,
         Commands::Install(args) => install::install(session, args).await,
+        // answered before any session is made
+        Commands::Completion(_) => Ok(ExitStatus::Success),
         Commands::Uninstall(args) => install::uninstall(session, args).await,
         Commands::Version(args) => version::run(session, &args).await,
         Commands::Clusters(args) => clusters::run(std::slice::from_ref(session), args).await,
@@ -311,6 +317,11 @@ async fn list(
         .await
         .map_err(|s| Error::agent(format!("cannot list {}", kind.plural), &s))?;
     list.items.iter().map(|item| read_resource(Some(item))).collect()
+}
+
+/// The names of `kind` in `namespace` (for completion).
+pub(crate) async fn list_names(agent: &Agent, kind: &'static KindInfo, namespace: &str) -> Result<Vec<String>> {
+    Ok(list(agent, kind, namespace, false, "").await?.into_iter().map(|(_, r)| r.metadata.name).collect())
 }
 
 /// Where a resource is, for messages: `trainingjob.sagemaker.services.k8s.aws/x in namespace ml`.
