@@ -233,6 +233,55 @@ impl Agent for AgentService {
         .await
     }
 
+    async fn check(&self, request: Request<pb::CheckRequest>) -> Result<Response<pb::CheckResponse>, Status> {
+        self.metered("Check", async {
+            // as Info: any authenticated caller (it names accounts and roles, no secret)
+            self.caller(&request).await?;
+            let defaults = self.defaults().await?;
+            let own = crate::aws::Target { account: self.info.account.clone(), region: self.info.default_region.clone(), ..Default::default() };
+            let mut targets = vec![(own, String::new())];
+            for role in defaults.roles() {
+                let target = crate::aws::Target {
+                    account: crate::placement::Defaults::account_of_role(&role.arn).to_string(),
+                    region: self.info.default_region.clone(),
+                    role_arn: Some(role.arn.clone()),
+                    external_id: role.external_id.clone(),
+                    ..Default::default()
+                };
+                targets.push((target, role.chosen_by.clone()));
+            }
+            let checks = targets.into_iter().map(|(target, chosen_by)| async move {
+                let result = self.aws.identity(&target).await;
+                let (ok, identity, error, hint) = match result {
+                    Ok(arn) => (true, arn, String::new(), String::new()),
+                    Err(e) => {
+                        let hint = match (&target.role_arn, e.class()) {
+                            (Some(role), crate::aws::ErrorClass::AccessDenied) => format!(
+                                "let the agent assume {role}: its trust policy must allow the agent's own role (sts:AssumeRole{})",
+                                if target.external_id.is_some() { ", with the ExternalId the map gives" } else { "" }
+                            ),
+                            (None, crate::aws::ErrorClass::AccessDenied) => "give the agent AWS credentials: IRSA (`kubectl sagemaker install --role-arn ARN --apply`) or EKS Pod Identity".into(),
+                            _ => String::new(),
+                        };
+                        (false, String::new(), e.to_string(), hint)
+                    }
+                };
+                pb::AwsCheck {
+                    account: target.account.clone(),
+                    region: target.region.clone(),
+                    role_arn: target.role_arn.clone().unwrap_or_default(),
+                    chosen_by,
+                    ok,
+                    identity,
+                    error,
+                    hint,
+                }
+            });
+            Ok(Response::new(pb::CheckResponse { aws: futures::future::join_all(checks).await }))
+        })
+        .await
+    }
+
     async fn info(&self, request: Request<pb::InfoRequest>) -> Result<Response<pb::InfoResponse>, Status> {
         self.metered("Info", async {
             self.caller(&request).await?;

@@ -224,6 +224,29 @@ impl Defaults {
         accounts
     }
 
+    /// Every role the agent may act with (the CARM maps' and the
+    /// IAMRoleSelectors'), each once, for `doctor`.
+    pub fn roles(&self) -> Vec<Role> {
+        let carm = self.role_account_map.iter().filter_map(|(k, v)| parse_role(v, format!("ack-role-account-map[{k}]")));
+        let teams = self.role_team_map.iter().filter_map(|(k, v)| parse_role(v, format!("ack-role-team-map[{k}]")));
+        let selectors = self.role_selectors.iter().filter_map(|s| {
+            let arn = s.spec.get("arn").and_then(Value::as_str)?;
+            parse_role(arn, format!("IAMRoleSelector {}", s.metadata.name))
+        });
+        let mut roles: Vec<Role> = Vec::new();
+        for role in carm.chain(teams).chain(selectors) {
+            if !roles.iter().any(|r| r.arn == role.arn && r.external_id == role.external_id) {
+                roles.push(role);
+            }
+        }
+        roles
+    }
+
+    /// The account a role belongs to.
+    pub fn account_of_role(arn: &str) -> &str {
+        account_of_role(arn)
+    }
+
     /// The agent's settings with what the store holds now: namespace
     /// annotations and the CARM maps. One loader for the engine and the API.
     pub async fn load(

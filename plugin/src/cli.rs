@@ -169,6 +169,9 @@ pub(crate) enum Commands {
     /// Remove the agent from a cluster (CRDs and resources stay unless --crds); refused while
     /// resources the agent still manages would be orphaned
     Uninstall(UninstallArgs),
+    /// Check each cluster's setup: the agent is reachable and of a matching version, you may use
+    /// it, its AWS identity works in each account, the CRDs are current; each failure with its fix
+    Doctor,
     /// Print a shell completion script: bash, zsh or fish (for kubectl-sagemaker), or kubectl (the
     /// kubectl_complete-sagemaker helper kubectl runs to complete `kubectl sagemaker`)
     #[command(after_help = COMPLETION_EXAMPLES)]

@@ -330,6 +330,9 @@ mod tests {
         async fn events(&self, _: Request<pb::GetRequest>) -> Result<Response<pb::EventsResponse>, Status> {
             Err(Status::unimplemented("fake"))
         }
+        async fn check(&self, _: Request<pb::CheckRequest>) -> Result<Response<pb::CheckResponse>, Status> {
+            Err(Status::unimplemented("fake"))
+        }
         type LogsStream = futures::stream::Empty<Result<pb::LogsMessage, Status>>;
         async fn logs(&self, _: Request<pb::LogsRequest>) -> Result<Response<Self::LogsStream>, Status> {
             Err(Status::unimplemented("fake"))

@@ -2030,3 +2030,44 @@ COMP_WORDS=(kubectl-sagemaker ap); COMP_CWORD=1; _kubectl_sagemaker; echo "${COM
     let out = Command::new("bash").arg("-c").arg(script).env("PATH", &cli.path).env("KUBECONFIG", "/nonexistent").env("KUBECTL_SAGEMAKER_AGENT", &agent.url).output().expect("bash");
     assert_eq!(String::from_utf8_lossy(&out.stdout), "job-a job-b\napply\n", "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[test]
+fn doctor_passes_on_a_healthy_cluster_and_names_each_broken_part_with_its_fix() {
+    let moto = Moto::start_with_step(1.0).expect("moto");
+    // the agent may act in a second account through the role map
+    let (kube, agent) = cluster(&moto, &[]);
+    let map = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ack-role-account-map, namespace: ack-system}\ndata:\n  \"111111111111\": arn:aws:iam::111111111111:role/sagemaker\n";
+    let file = kube.dir().join("carm.yaml");
+    std::fs::write(&file, map).expect("write");
+    let out = kube.kubectl().args(["apply", "-f"]).arg(&file).output().expect("kubectl");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let admin = Cli::new(&agent, Some(kube.kubeconfig.clone()));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let healthy = loop {
+        let out = admin.run(&["doctor"]);
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        // the role map reaches the agent's cache a moment after it is applied
+        if out.status.success() && text.contains("account 111111111111") {
+            break text;
+        }
+        assert!(Instant::now() < deadline, "doctor on a healthy cluster: {text}{}", stderr_of(&out));
+        std::thread::sleep(Duration::from_millis(300));
+    };
+    assert!(healthy.lines().all(|l| l.starts_with("ok ")), "{healthy}");
+    assert!(healthy.contains("account 111111111111 region us-east-1 with arn:aws:iam::111111111111:role/sagemaker (ack-role-account-map[111111111111]): arn:aws:sts::111111111111:assumed-role/sagemaker/"), "{healthy}");
+    assert!(healthy.contains("ok    crds     all 8 are this version's"), "{healthy}");
+
+    // a CRD edited by hand, and a user with no rights in the namespace
+    let out = kube.kubectl().args(["patch", "crd", "endpoints.sagemaker.services.k8s.aws", "--type=json", "-p", r#"[{"op":"remove","path":"/spec/versions/0/additionalPrinterColumns"}]"#]).output().expect("kubectl patch");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = admin.run(&["doctor"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("FAIL  crds     not this version's: endpoints.sagemaker.services.k8s.aws"), "{text}");
+    assert!(text.contains("fix: `kubectl sagemaker install --context test --apply`"), "{text}");
+    let alice = Cli::new(&agent, Some(kube.kubeconfig_for("alice").expect("kubeconfig")));
+    let out = alice.run(&["doctor"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("FAIL  access   namespace default:"), "{text}");
+    assert!(text.contains("fix: ask an admin for the sagemaker-edit (or sagemaker-view) role"), "{text}");
+}

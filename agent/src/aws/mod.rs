@@ -199,6 +199,12 @@ pub trait Backend: Send + Sync + 'static {
     /// Reads CloudWatch Logs (where SageMaker writes what its jobs and
     /// endpoints print).
     async fn logs(&self, target: &Target, request: &logs::LogsRequest) -> Result<logs::LogsPage, AwsError>;
+    /// Who the calls to `target` act as (STS GetCallerIdentity with its
+    /// role, if any): proves the credentials and the role work there.
+    async fn identity(&self, target: &Target) -> Result<String, AwsError> {
+        let _ = target;
+        Err(AwsError::new("GetCallerIdentity", "Unsupported", "this backend cannot say who it acts as"))
+    }
     /// `aws` or `sim`, for `Info`.
     fn name(&self) -> &'static str;
 }
@@ -319,6 +325,15 @@ impl Aws {
         self.pace(&bucket, self.logs_per_second, request.operation(), Priority::Urgent).await?;
         let result = self.backend.logs(target, request).await;
         self.metrics.aws_call("logs", "READ_MANY", request.operation(), &target.account, &target.region, result.as_ref().err());
+        result
+    }
+
+    /// Who the agent acts as in `target`'s account and region, paced with
+    /// the account's calls.
+    pub async fn identity(&self, target: &Target) -> Result<String, AwsError> {
+        self.pace(&target.account, self.max_per_second, "GetCallerIdentity", Priority::Urgent).await?;
+        let result = self.backend.identity(target).await;
+        self.metrics.aws_call("sts", "READ_ONE", "GetCallerIdentity", &target.account, &target.region, result.as_ref().err());
         result
     }
 

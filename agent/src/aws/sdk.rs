@@ -196,6 +196,7 @@ pub struct Clients {
     pub sagemaker: aws_sdk_sagemaker::Client,
     pub autoscaling: aws_sdk_applicationautoscaling::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub sts: aws_sdk_sts::Client,
 }
 
 /// What one set of clients serves: (region, role, ExternalId, endpoint,
@@ -259,6 +260,7 @@ impl SdkBackend {
             sagemaker: aws_sdk_sagemaker::Client::new(&config),
             autoscaling: aws_sdk_applicationautoscaling::Client::new(&config),
             logs: aws_sdk_cloudwatchlogs::Client::new(&config),
+            sts: aws_sdk_sts::Client::new(&config),
         };
         let mut all = self.clients.lock().unwrap_or_else(|p| p.into_inner());
         if all.len() >= MAX_CLIENTS {
@@ -325,6 +327,12 @@ impl Backend for SdkBackend {
                 Ok(LogsPage { events, streams: Vec::new(), next_token: None })
             }
         }
+    }
+
+    async fn identity(&self, target: &Target) -> Result<String, AwsError> {
+        let sts = self.clients(target).await.sts;
+        let out = sts.get_caller_identity().send().await.map_err(|e| sdk_error("GetCallerIdentity", e))?;
+        out.arn.ok_or_else(|| AwsError::new("GetCallerIdentity", "Unknown", "no ARN in the answer"))
     }
 
     async fn caller_account(&self) -> Result<String, AwsError> {

@@ -648,6 +648,19 @@ impl Backend for Simulator {
         Ok(self.account.clone())
     }
 
+    async fn identity(&self, target: &Target) -> Result<String, AwsError> {
+        if let Some(error) = self.take_injected("GetCallerIdentity") {
+            return Err(error);
+        }
+        Ok(match &target.role_arn {
+            Some(arn) => {
+                let (account, name) = (arn.split(':').nth(4).unwrap_or_default(), arn.rsplit('/').next().unwrap_or_default());
+                format!("arn:aws:sts::{account}:assumed-role/{name}/sagemaker-agent")
+            }
+            None => format!("arn:aws:iam::{}:user/sagemaker-simulator", self.account),
+        })
+    }
+
     async fn logs(&self, target: &Target, request: &LogsRequest) -> Result<LogsPage, AwsError> {
         if let Some(error) = self.take_injected(request.operation()) {
             return Err(error);

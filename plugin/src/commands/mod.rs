@@ -9,6 +9,7 @@ mod clusters;
 mod delete;
 mod deploy;
 mod describe;
+mod doctor;
 mod get;
 mod install;
 mod logs;
@@ -106,6 +107,7 @@ async fn run_in(session: &Session, command: Commands) -> Result<ExitStatus> {
         Commands::Watch(args) => watch::run(session, args).await,
         Commands::Logs(args) => logs::run(session, args).await,
         Commands::Install(args) => install::install(session, args).await,
+        Commands::Doctor => doctor::run(session).await,
         // answered before any session is made
         Commands::Completion(_) => Ok(ExitStatus::Success),
         Commands::Uninstall(args) => install::uninstall(session, args).await,

@@ -597,6 +597,26 @@ impl Agent for Fake {
         Ok(Response::new(sagemaker_proto::v1::EventsResponse::default()))
     }
 
+    /// The agent's own identity works; a mapped account's role is refused.
+    async fn check(&self, request: Request<sagemaker_proto::v1::CheckRequest>) -> Result<Response<sagemaker_proto::v1::CheckResponse>, Status> {
+        use sagemaker_proto::v1::AwsCheck;
+        self.record("check", &request, "", false);
+        Ok(Response::new(sagemaker_proto::v1::CheckResponse {
+            aws: vec![
+                AwsCheck { account: "123456789012".into(), region: "us-west-2".into(), ok: true, identity: "arn:aws:sts::123456789012:assumed-role/agent/x".into(), ..Default::default() },
+                AwsCheck {
+                    account: "111111111111".into(),
+                    region: "us-west-2".into(),
+                    role_arn: "arn:aws:iam::111111111111:role/sm".into(),
+                    chosen_by: "ack-role-account-map[111111111111]".into(),
+                    error: "AssumeRole: AccessDenied: not authorized".into(),
+                    hint: "let the agent assume arn:aws:iam::111111111111:role/sm".into(),
+                    ..Default::default()
+                },
+            ],
+        }))
+    }
+
     type LogsStream = ReceiverStream<Result<LogsMessage, Status>>;
 
     /// The lines written with [`FakeAgent::write_logs`] (the last `tail`),

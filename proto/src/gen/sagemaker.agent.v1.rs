@@ -296,6 +296,36 @@ pub struct EventsResponse {
     #[prost(message, repeated, tag = "1")]
     pub events: ::prost::alloc::vec::Vec<RecordedEvent>,
 }
+#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct CheckRequest {}
+/// One identity the agent may act with, and whether it works.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct AwsCheck {
+    #[prost(string, tag = "1")]
+    pub account: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub region: ::prost::alloc::string::String,
+    /// Empty: the agent's own credentials.
+    #[prost(string, tag = "3")]
+    pub role_arn: ::prost::alloc::string::String,
+    /// Which mapping names the role (`ack-role-account-map\[111111111111\]`).
+    #[prost(string, tag = "4")]
+    pub chosen_by: ::prost::alloc::string::String,
+    #[prost(bool, tag = "5")]
+    pub ok: bool,
+    /// Who the calls act as (`arn:aws:sts::...:assumed-role/...`).
+    #[prost(string, tag = "6")]
+    pub identity: ::prost::alloc::string::String,
+    #[prost(string, tag = "7")]
+    pub error: ::prost::alloc::string::String,
+    #[prost(string, tag = "8")]
+    pub hint: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct CheckResponse {
+    #[prost(message, repeated, tag = "1")]
+    pub aws: ::prost::alloc::vec::Vec<AwsCheck>,
+}
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
 #[repr(i32)]
 pub enum ApplyOutcome {
@@ -688,6 +718,29 @@ pub mod agent_client {
                 .insert(GrpcMethod::new("sagemaker.agent.v1.Agent", "Events"));
             self.inner.unary(req, path, codec).await
         }
+        /// Checks that the agent's AWS identity works: STS GetCallerIdentity as
+        /// itself and with each role it may assume (for `doctor`).
+        pub async fn check(
+            &mut self,
+            request: impl tonic::IntoRequest<super::CheckRequest>,
+        ) -> std::result::Result<tonic::Response<super::CheckResponse>, tonic::Status> {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/sagemaker.agent.v1.Agent/Check",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("sagemaker.agent.v1.Agent", "Check"));
+            self.inner.unary(req, path, codec).await
+        }
     }
 }
 /// Generated server implementations.
@@ -776,6 +829,12 @@ pub mod agent_server {
             &self,
             request: tonic::Request<super::GetRequest>,
         ) -> std::result::Result<tonic::Response<super::EventsResponse>, tonic::Status>;
+        /// Checks that the agent's AWS identity works: STS GetCallerIdentity as
+        /// itself and with each role it may assume (for `doctor`).
+        async fn check(
+            &self,
+            request: tonic::Request<super::CheckRequest>,
+        ) -> std::result::Result<tonic::Response<super::CheckResponse>, tonic::Status>;
     }
     #[derive(Debug)]
     pub struct AgentServer<T> {
@@ -1274,6 +1333,49 @@ pub mod agent_server {
                     let inner = self.inner.clone();
                     let fut = async move {
                         let method = EventsSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/sagemaker.agent.v1.Agent/Check" => {
+                    #[allow(non_camel_case_types)]
+                    struct CheckSvc<T: Agent>(pub Arc<T>);
+                    impl<T: Agent> tonic::server::UnaryService<super::CheckRequest>
+                    for CheckSvc<T> {
+                        type Response = super::CheckResponse;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::CheckRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Agent>::check(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = CheckSvc(inner);
                         let codec = tonic_prost::ProstCodec::default();
                         let mut grpc = tonic::server::Grpc::new(codec)
                             .apply_compression_config(
