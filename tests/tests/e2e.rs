@@ -1981,6 +1981,11 @@ fn install_applies_the_manifests_the_agent_runs_from_them_and_uninstall_refuses_
         assert!(Instant::now() < deadline, "the CRD is gone with --crds");
         std::thread::sleep(Duration::from_millis(200));
     }
+
+    // the same files install with kubectl's kustomize, for GitOps
+    let out = kube.kubectl().args(["apply", "--server-side", "-k"]).arg(repo_root().join("manifests")).output().expect("kubectl apply -k");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(json(&["get", "deployment", "sagemaker-agent", "-n", "ack-system"])["kind"], "Deployment");
 }
 
 #[test]
