@@ -6,7 +6,8 @@
 # Each OS/ARCH (linux/amd64, linux/arm64, darwin/amd64, darwin/arm64) gets
 # OUT_DIR/kubectl-sagemaker_vVERSION_OS_ARCH.tar.gz holding the plugin, the
 # kubectl_complete-sagemaker helper, LICENSE and README.md; OUT_DIR/sagemaker.yaml
-# is krew/sagemaker.yaml with this version, and each archive's URI and sha256.
+# is krew/sagemaker.yaml with this version, and each archive's URI and sha256
+# (a platform not built is left out of it).
 # Without OS/ARCH=BINARY pairs, every platform is built with
 # `cargo build --release --target ...` (the toolchain must have those targets:
 # CI builds the darwin ones on macOS runners and passes the binaries in).
@@ -70,5 +71,11 @@ for platform in "${!binary[@]}"; do
         { print }')
     echo "$out/$name.tar.gz $sum"
 done
-printf '%s\n' "$manifest" > "$out/sagemaker.yaml"
+# a platform not built this time is left out rather than published with a placeholder checksum
+zeros=$(printf '0%.0s' $(seq 64))
+printf '%s\n' "$manifest" | awk -v zeros="sha256: \"$zeros\"" '
+    /^  - selector:/ { if (block != "" && !zero) printf "%s", block; block = ""; zero = 0; inblock = 1 }
+    inblock { block = block $0 "\n"; if (index($0, zeros)) zero = 1; next }
+    { print }
+    END { if (block != "" && !zero) printf "%s", block }' > "$out/sagemaker.yaml"
 echo "$out/sagemaker.yaml"

@@ -259,6 +259,7 @@ impl Args {
             .map_err(|e| Error::Startup(format!("cannot determine the AWS account (STS GetCallerIdentity): {e}")))?;
 
         let mut election = None;
+        let mut agent_namespace = String::new();
         let (store, rbac): (Arc<dyn Store>, _) = if self.standalone {
             let (store, recovery) = EmbeddedStore::open(&self.data_dir).map_err(Error::Store)?;
             if let Some(path) = &self.role_account_map {
@@ -293,6 +294,7 @@ impl Args {
             if self.leader_elect {
                 election = Some((client.clone(), namespace.clone(), crate::leader::identity()));
             }
+            agent_namespace = namespace.clone();
             // every call authenticated and authorized as its caller
             let rbac = Arc::new(crate::rbac::KubeAuth::new(client));
             // one watch per kind, shared by the engine and every plugin call
@@ -343,12 +345,21 @@ impl Args {
             }
         }
         let ready = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        if !self.standalone {
+            tokio::spawn(follow_log_level(store.clone(), log_level.clone()));
+        }
         if let Some(addr) = self.metrics_addr {
             let listener = tokio::net::TcpListener::bind(addr)
                 .await
                 .map_err(|e| Error::Startup(format!("cannot listen on {addr} for metrics: {e}")))?;
             println!("metrics on http://{}", listener.local_addr().map_err(|e| Error::Startup(e.to_string()))?);
-            let state = crate::http::State { metrics, store: store.clone(), ready: ready.clone(), log_level: Some(log_level) };
+            let state = crate::http::State {
+                metrics,
+                store: store.clone(),
+                ready: ready.clone(),
+                log_level: Some(log_level.clone()),
+                level_from_config_map: (!self.standalone).then(|| agent_namespace.clone()),
+            };
             tokio::spawn(crate::http::serve(listener, Arc::new(state)));
         }
         let service = AgentService::new(store, aws, AgentInfo {
@@ -403,6 +414,25 @@ impl Args {
             crate::leader::release(client.clone(), namespace, &self.leader_election_lease, identity).await;
         }
         served.map_err(|e| Error::Startup(format!("gRPC server failed: {e}")))
+    }
+}
+
+/// Applies the `log-level` of the agent's ConfigMap whenever it changes
+/// (who may change it is decided by RBAC on that ConfigMap).
+async fn follow_log_level(store: Arc<dyn Store>, level: crate::http::LogLevel) {
+    let mut applied: Option<String> = None;
+    loop {
+        if let Ok(data) = store.config_map(crate::store::kube::AGENT_CONFIG).await {
+            let wanted = data.get("log-level").cloned();
+            if wanted.is_some() && wanted != applied {
+                match level(wanted.as_deref()) {
+                    Ok(now) => tracing::info!(filter = %now, "log level set from the agent's ConfigMap"),
+                    Err(e) => tracing::warn!(error = %e, "the agent's ConfigMap has a log-level that is not a log filter"),
+                }
+                applied = wanted;
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
     }
 }
 

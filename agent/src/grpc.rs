@@ -40,7 +40,15 @@ pub struct AgentService {
     /// caller. `None` standalone, where the token file (if any) is checked
     /// in front of every method instead.
     rbac: Option<Arc<KubeAuth>>,
+    /// The last `Check` answer and when it was made.
+    checked: tokio::sync::Mutex<Option<Checked>>,
 }
+
+/// A `Check` answer: when, for which roles, and what it found.
+type Checked = (tokio::time::Instant, Vec<String>, Vec<pb::AwsCheck>);
+
+/// How long a `Check` answer is reused.
+const CHECK_TTL: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl AgentService {
     /// What applies where a resource says nothing (no deletion policy: the
@@ -54,7 +62,7 @@ impl AgentService {
     }
 
     pub fn new(store: Arc<dyn Store>, aws: Arc<Aws>, info: AgentInfo, rbac: Option<Arc<KubeAuth>>) -> AgentServer<Self> {
-        AgentServer::new(AgentService { store, aws, info, rbac })
+        AgentServer::new(AgentService { store, aws, info, rbac, checked: Default::default() })
             .max_decoding_message_size(sagemaker_core::wire::MAX_MESSAGE_BYTES)
             .max_encoding_message_size(sagemaker_core::wire::MAX_MESSAGE_BYTES)
     }
@@ -235,9 +243,20 @@ impl Agent for AgentService {
 
     async fn check(&self, request: Request<pb::CheckRequest>) -> Result<Response<pb::CheckResponse>, Status> {
         self.metered("Check", async {
-            // as Info: any authenticated caller (it names accounts and roles, no secret)
-            self.caller(&request).await?;
+            // for whoever may use the agent in a namespace
+            let caller = self.caller(&request).await?;
+            let ns = if request.get_ref().namespace.is_empty() { "default" } else { request.get_ref().namespace.as_str() };
+            self.allow(&caller, "list", &kinds::TRAINING_JOB, Some(ns)).await?;
             let defaults = self.defaults().await?;
+            // one check at a time, and its answer kept a while (for the same roles)
+            let roles: Vec<String> = defaults.roles().iter().map(|r| format!("{} {:?}", r.arn, r.external_id)).collect();
+            let mut checked = self.checked.lock().await;
+            if let Some((at, same, aws)) = checked.as_ref()
+                && at.elapsed() < CHECK_TTL
+                && *same == roles
+            {
+                return Ok(Response::new(pb::CheckResponse { aws: aws.clone() }));
+            }
             let own = crate::aws::Target { account: self.info.account.clone(), region: self.info.default_region.clone(), ..Default::default() };
             let mut targets = vec![(own, String::new())];
             for role in defaults.roles() {
@@ -277,7 +296,9 @@ impl Agent for AgentService {
                     hint,
                 }
             });
-            Ok(Response::new(pb::CheckResponse { aws: futures::future::join_all(checks).await }))
+            let aws = futures::future::join_all(checks).await;
+            *checked = Some((tokio::time::Instant::now(), roles, aws.clone()));
+            Ok(Response::new(pb::CheckResponse { aws }))
         })
         .await
     }
@@ -597,7 +618,15 @@ impl AgentService {
             status(Error::Refused { source_: None, field: None, message: format!("cannot read the logs of {}: {e}", res.key()), hint: None })
         })?;
         let aws_name = crate::placement::aws_id(&res, k);
-        let source = crate::logs::Source { target, group: declared.group_of(&aws_name), streams: declared.streams_of(&aws_name) };
+        // the resource's logs start when it does (AWS's creation time where
+        // recorded, which an adopted resource predates), less a margin for clocks
+        let created = res
+            .str_at("status.creationTime")
+            .or(res.metadata.creation_timestamp.as_deref())
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map_or(0, |t| t.timestamp_millis());
+        let from_ms = (created - 10 * 60 * 1000).max(0);
+        let source = crate::logs::Source { target, group: declared.group_of(&aws_name), streams: declared.streams_of(&aws_name), from_ms };
         let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_millis() as i64;
         let query = crate::logs::Query {
             since_ms: (req.since_seconds > 0).then(|| now_ms - (req.since_seconds as i64).saturating_mul(1000)),
@@ -620,6 +649,13 @@ impl AgentService {
                 })
             })
         };
+        let owned: crate::logs::Ended = {
+            let (store, name, ns) = (self.store.clone(), r.name.clone(), ns.to_string());
+            Arc::new(move || {
+                let (store, name, ns) = (store.clone(), name.clone(), ns.clone());
+                Box::pin(async move { matches!(store.get(k, &ns, &name).await, Ok(Some(r)) if crate::placement::recorded_arn(&r).is_some()) })
+            })
+        };
         let header = pb::LogsMessage {
             item: Some(pb::logs_message::Item::Source(pb::LogsSource {
                 log_group: source.group.clone(),
@@ -637,7 +673,7 @@ impl AgentService {
             "the agent's role needs logs:FilterLogEvents, logs:DescribeLogStreams and logs:GetLogEvents on arn:aws:logs:{}:{}:log-group:/aws/sagemaker/*",
             source.target.region, source.target.account
         );
-        let lines = crate::logs::read(self.aws.clone(), source, query, ended).map(move |line| match line {
+        let lines = crate::logs::read(self.aws.clone(), source, query, ended, owned).map(move |line| match line {
             Ok(l) => Ok(pb::LogsMessage {
                 item: Some(pb::logs_message::Item::Line(pb::LogLine { stream: l.stream, timestamp_ms: l.timestamp, message: l.message })),
             }),

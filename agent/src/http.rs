@@ -30,6 +30,10 @@ pub struct State {
     /// are filled): a replica that is not ready gets no traffic.
     pub ready: Arc<AtomicBool>,
     pub log_level: Option<LogLevel>,
+    /// In a cluster, where the log level is set instead of `PUT /loglevel`
+    /// (a port-forward reaches the pod's loopback too, and may be anyone's):
+    /// the ConfigMap's namespace.
+    pub level_from_config_map: Option<String>,
 }
 
 /// Serves until the process ends.
@@ -99,10 +103,17 @@ async fn handle(state: &State, peer: SocketAddr, request: Request<hyper::body::I
                     Err(e) => text(StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")),
                 };
             }
-            // the port is open to the cluster for scraping; changing what the
-            // agent logs is for someone inside its pod (kubectl port-forward, exec)
+            // in a cluster, who may change what the agent logs is RBAC's call:
+            // the agent's ConfigMap (a port-forward arrives on loopback too)
+            if let Some(ns) = &state.level_from_config_map {
+                return text(
+                    StatusCode::FORBIDDEN,
+                    format!("set the log level in the agent's ConfigMap: kubectl -n {ns} create configmap {} --from-literal=log-level=debug (or edit it)\n", crate::store::kube::AGENT_CONFIG),
+                );
+            }
+            // standalone: only from this machine
             if !peer.ip().is_loopback() {
-                return text(StatusCode::FORBIDDEN, "change the log level from inside the pod (kubectl port-forward)\n");
+                return text(StatusCode::FORBIDDEN, "change the log level from the agent's own machine\n");
             }
             let body = match request.into_body().collect().await {
                 Ok(b) => b.to_bytes(),

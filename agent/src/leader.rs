@@ -36,6 +36,15 @@ impl Default for Timing {
     }
 }
 
+impl Timing {
+    /// How long a leader goes on without a successful renewal before it
+    /// stops: well inside the lease, so that it has stopped before any
+    /// follower can see the lease expire (client-go's renew deadline).
+    fn deadline(&self) -> Duration {
+        self.lease * 2 / 3
+    }
+}
+
 /// This replica's view of the election.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -55,7 +64,17 @@ pub fn campaign(client: Client, namespace: &str, name: &str, identity: String, t
     tokio::spawn(async move {
         let mut elector = Elector { api, name, identity, timing, observed: None, renewed: None };
         loop {
-            let role = elector.round().await;
+            // a call that hangs (a half-open connection) must not keep a
+            // leader leading: each round is bounded, and a leader that has
+            // not renewed by its deadline has lost
+            let role = match tokio::time::timeout(timing.renew.min(timing.deadline()), elector.round()).await {
+                Ok(role) => role,
+                Err(_) => {
+                    tracing::warn!(lease = %elector.name, "leader election: the API server did not answer in time");
+                    elector.unsure()
+                }
+            };
+            let role = elector.settle(role);
             if *tx.borrow() != role {
                 match role {
                     Role::Leader => tracing::info!(lease = %elector.name, identity = %elector.identity, "became the leader: reconciling"),
@@ -119,12 +138,22 @@ impl Elector {
     }
 
     /// What this replica is when the API server cannot be asked: a leader
-    /// stays one until its last renewal is a lease duration old.
+    /// stays one until its renew deadline.
     fn unsure(&mut self) -> Role {
         match self.renewed {
-            Some(at) if at.elapsed() < self.timing.lease => Role::Leader,
+            Some(at) if at.elapsed() < self.timing.deadline() => Role::Leader,
             Some(_) => Role::Lost,
             None => Role::Follower,
+        }
+    }
+
+    /// Once it has led, anything but leading is losing: a leader never
+    /// quietly turns follower while its engine runs.
+    fn settle(&self, role: Role) -> Role {
+        match (self.renewed, role) {
+            (Some(_), Role::Follower) => Role::Lost,
+            (Some(at), Role::Leader) if at.elapsed() >= self.timing.deadline() => Role::Lost,
+            (_, role) => role,
         }
     }
 
@@ -198,7 +227,6 @@ impl Elector {
     }
 
     fn unsure_follower(&mut self) -> Role {
-        self.renewed = None;
         Role::Follower
     }
 }
@@ -208,4 +236,33 @@ impl Elector {
 pub fn identity() -> String {
     let base = std::env::var("POD_NAME").or_else(|_| std::env::var("HOSTNAME")).unwrap_or_else(|_| "sagemaker-agent".into());
     format!("{base}_{:08x}", rand::random::<u32>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn elector(renewed_ago: Option<Duration>) -> Elector {
+        let client = Client::try_from(kube::Config::new("http://127.0.0.1:1".parse().expect("url"))).expect("client");
+        let timing = Timing { lease: Duration::from_secs(15), renew: Duration::from_secs(5) };
+        let renewed = renewed_ago.map(|ago| Instant::now() - ago);
+        Elector { api: Api::namespaced(client, "ns"), name: "lease".into(), identity: "me".into(), timing, observed: None, renewed }
+    }
+
+    #[tokio::test]
+    async fn a_leader_that_cannot_renew_stops_before_a_follower_could_see_the_lease_expire() {
+        // renewed 9 s ago: the deadline (10 s) is still ahead, so it leads on
+        assert_eq!(elector(Some(Duration::from_secs(9))).unsure(), Role::Leader);
+        // 10 s: it must stop now, 5 s before the lease (15 s) runs out for others
+        assert_eq!(elector(Some(Duration::from_secs(10))).unsure(), Role::Lost);
+        assert_eq!(elector(None).unsure(), Role::Follower);
+    }
+
+    #[tokio::test]
+    async fn a_leader_never_quietly_becomes_a_follower() {
+        // another replica created or took the lease meanwhile
+        assert_eq!(elector(Some(Duration::from_secs(1))).settle(Role::Follower), Role::Lost);
+        assert_eq!(elector(None).settle(Role::Follower), Role::Follower);
+        assert_eq!(elector(Some(Duration::from_secs(1))).settle(Role::Leader), Role::Leader);
+    }
 }

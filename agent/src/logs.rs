@@ -41,6 +41,10 @@ pub struct Source {
     pub group: String,
     /// The resource's streams (the kind's prefix), shown without it.
     pub streams: String,
+    /// Nothing older than this is the resource's (milliseconds since the
+    /// epoch: when it was created, less a margin); reading starts here
+    /// rather than at the beginning of a group other jobs share.
+    pub from_ms: i64,
 }
 
 /// What the user asked for.
@@ -72,11 +76,20 @@ pub type Ended = Arc<dyn Fn() -> BoxFuture<'static, bool> + Send + Sync>;
 
 /// The lines, as a stream that ends when they do (or, following, when the
 /// resource has ended and settled); an error ends it too. Dropping the
-/// stream stops the reading.
-pub fn read(aws: Arc<Aws>, source: Source, query: Query, ended: Ended) -> ReceiverStream<Result<Line, AwsError>> {
+/// stream stops the reading. Nothing is read until `owned` says the
+/// resource has made (or adopted) its AWS resource: a name in a spec alone
+/// must not open another team's logs.
+pub fn read(aws: Arc<Aws>, source: Source, query: Query, ended: Ended, owned: Ended) -> ReceiverStream<Result<Line, AwsError>> {
     let (tx, rx) = mpsc::channel(256);
     tokio::spawn(async move {
-        let mut reader = Reader { aws, source, query, seen: HashMap::new(), newest: None, floor: i64::MIN };
+        let floor = source.from_ms;
+        let mut reader = Reader { aws, source, query, seen: HashMap::new(), newest: None, floor, resume: None, tail_floor: None };
+        while !owned().await {
+            if !reader.query.follow || tx.is_closed() || ended().await {
+                return;
+            }
+            tokio::time::sleep(POLL_MIN).await;
+        }
         if let Err(e) = reader.run(&tx, ended).await {
             let _ = tx.send(Err(e)).await;
         }
@@ -99,6 +112,11 @@ struct Reader {
     /// Lines stamped before this are not wanted (`--since`, or what
     /// `--tail` cut off).
     floor: i64,
+    /// A scan cut short at [`MAX_PAGES`]: its start and the token to go on
+    /// from (CloudWatch may answer pages with no events and a token).
+    resume: Option<(i64, String)>,
+    /// The millisecond a tail started at: its lines were printed by the tail.
+    tail_floor: Option<i64>,
 }
 
 /// Sends lines; `false` once nobody listens.
@@ -114,13 +132,22 @@ async fn send(tx: &mpsc::Sender<Result<Line, AwsError>>, lines: Vec<Line>) -> bo
 impl Reader {
     async fn run(&mut self, tx: &mpsc::Sender<Result<Line, AwsError>>, ended: Ended) -> Result<(), AwsError> {
         if let Some(since) = self.query.since_ms {
-            self.floor = since;
+            self.floor = self.floor.max(since);
         }
         let first = match self.query.tail {
             Some(n) => self.tail(n).await?,
             None => self.poll().await?,
         };
-        if !send(tx, first).await || !self.query.follow {
+        if !send(tx, first).await {
+            return Ok(());
+        }
+        if !self.query.follow {
+            // everything there is, however many pages it takes
+            while self.resume.is_some() {
+                if !send(tx, self.poll().await?).await {
+                    return Ok(());
+                }
+            }
             return Ok(());
         }
         let mut interval = POLL_MIN;
@@ -165,22 +192,27 @@ impl Reader {
 
     /// New lines since the last poll (all lines, the first time), oldest first.
     async fn poll(&mut self) -> Result<Vec<Line>, AwsError> {
-        let start = match self.newest {
-            Some(newest) => (newest - LATE.as_millis() as i64).max(self.floor),
-            None => self.floor.max(0),
+        let (start, token) = match self.resume.take() {
+            Some((start, token)) => (start, Some(token)),
+            None => match self.newest {
+                Some(newest) => ((newest - LATE.as_millis() as i64).max(self.floor), None),
+                None => (self.floor.max(0), None),
+            },
         };
         let (group, stream_prefix) = (self.source.group.clone(), self.prefix());
-        let pages = self
-            .pages(|next_token| LogsRequest::Filter { group: group.clone(), stream_prefix: stream_prefix.clone(), start_ms: start, next_token })
+        let (pages, rest) = self
+            .pages(token, |next_token| LogsRequest::Filter { group: group.clone(), stream_prefix: stream_prefix.clone(), start_ms: start, next_token })
             .await?;
+        self.resume = rest.map(|token| (start, token));
         Ok(self.fresh(pages.into_iter().flat_map(|p| p.events).collect()))
     }
 
-    /// Every page of an answer (up to [`MAX_PAGES`]); none when the group
-    /// does not exist yet (SageMaker makes it with the first line).
-    async fn pages(&self, request: impl Fn(Option<String>) -> LogsRequest) -> Result<Vec<LogsPage>, AwsError> {
+    /// The pages of an answer from `token` on (up to [`MAX_PAGES`]), and the
+    /// token to go on from if there are more; none when the group does not
+    /// exist yet (SageMaker makes it with the first line).
+    async fn pages(&self, token: Option<String>, request: impl Fn(Option<String>) -> LogsRequest) -> Result<(Vec<LogsPage>, Option<String>), AwsError> {
         let mut pages = Vec::new();
-        let mut next_token = None;
+        let mut next_token = token;
         for _ in 0..MAX_PAGES {
             match self.aws.logs(&self.source.target, &request(next_token.take())).await {
                 Ok(page) => {
@@ -194,14 +226,14 @@ impl Reader {
                 break;
             }
         }
-        Ok(pages)
+        Ok((pages, next_token))
     }
 
     /// The last `n` lines: the last `n` of each stream, merged, the last
     /// `n` of those.
     async fn tail(&mut self, n: usize) -> Result<Vec<Line>, AwsError> {
         let (group, prefix) = (self.source.group.clone(), self.prefix());
-        let pages = self.pages(|next_token| LogsRequest::Streams { group: group.clone(), prefix: prefix.clone(), next_token }).await?;
+        let (pages, _) = self.pages(None, |next_token| LogsRequest::Streams { group: group.clone(), prefix: prefix.clone(), next_token }).await?;
         let streams: Vec<String> = pages.into_iter().flat_map(|p| p.streams).collect();
         let limit = i32::try_from(n).unwrap_or(i32::MAX).clamp(1, 10_000);
         let mut events = Vec::new();
@@ -218,17 +250,21 @@ impl Reader {
         let cut = events.len().saturating_sub(n);
         let kept = events.split_off(cut);
         // what the tail cut off must not come back with the next poll
-        if let Some(first) = kept.first() {
-            self.floor = self.floor.max(first.timestamp);
-        } else if let Some(last) = events.last() {
-            self.floor = self.floor.max(last.timestamp + 1);
+        let floor = kept.first().map(|first| first.timestamp);
+        match floor {
+            Some(floor) => self.floor = self.floor.max(floor),
+            None => self.floor = self.floor.max(events.last().map_or(i64::MIN, |last| last.timestamp + 1)),
         }
-        Ok(self.fresh(kept))
+        let lines = self.fresh(kept);
+        // lines of the floor's own millisecond that the tail did not keep
+        // (each stream gave only its last n) never follow it
+        self.tail_floor = floor;
+        Ok(lines)
     }
 
     /// The events not passed on yet, oldest first, as lines; remembers them.
     fn fresh(&mut self, mut events: Vec<LogEvent>) -> Vec<Line> {
-        events.retain(|e| e.timestamp >= self.floor);
+        events.retain(|e| e.timestamp >= self.floor && Some(e.timestamp) != self.tail_floor);
         events.sort_by_key(|e| e.timestamp);
         let mut counted: HashMap<Key, usize> = HashMap::new();
         let mut lines = Vec::new();
@@ -319,11 +355,15 @@ mod tests {
     }
 
     fn source() -> Source {
-        Source { target: Target::default(), group: "/aws/sagemaker/TrainingJobs".into(), streams: "job/".into() }
+        Source { target: Target::default(), group: "/aws/sagemaker/TrainingJobs".into(), streams: "job/".into(), from_ms: 0 }
     }
 
     fn never() -> Ended {
         Arc::new(|| Box::pin(async { false }))
+    }
+
+    fn always() -> Ended {
+        Arc::new(|| Box::pin(async { true }))
     }
 
     fn text(lines: &[Line]) -> Vec<String> {
@@ -343,7 +383,7 @@ mod tests {
         cw.write("job/algo-1-1", 30, "three");
         cw.write("job-other/algo-1-1", 15, "not ours");
         cw.write("job/algo-2-1", 40, "four");
-        let lines: Vec<_> = read(aws, source(), Query::default(), never()).map(|l| l.expect("line")).collect().await;
+        let lines: Vec<_> = read(aws, source(), Query::default(), never(), always()).map(|l| l.expect("line")).collect().await;
         assert_eq!(text(&lines), ["10 algo-1-1 one", "20 algo-2-1 two", "30 algo-1-1 three", "40 algo-2-1 four"]);
         let filters = cw.calls.lock().unwrap().iter().filter(|c| c.operation() == "FilterLogEvents").count();
         assert_eq!(filters, 2, "two pages of two");
@@ -369,7 +409,7 @@ mod tests {
         }
         let aws = Arc::new(Aws::new(Arc::new(Missing), 10.0));
         for query in [Query::default(), Query { tail: Some(5), ..Default::default() }] {
-            let lines: Vec<_> = read(aws.clone(), source(), query, never()).collect().await;
+            let lines: Vec<_> = read(aws.clone(), source(), query, never(), always()).collect().await;
             assert!(lines.is_empty(), "{lines:?}");
         }
     }
@@ -383,10 +423,10 @@ mod tests {
             }
         }
         let q = Query { tail: Some(3), ..Default::default() };
-        let lines: Vec<_> = read(aws.clone(), source(), q, never()).map(|l| l.expect("line")).collect().await;
+        let lines: Vec<_> = read(aws.clone(), source(), q, never(), always()).map(|l| l.expect("line")).collect().await;
         assert_eq!(text(&lines), ["31 algo-2-1 job/algo-2-1 3", "40 algo-1-1 job/algo-1-1 4", "41 algo-2-1 job/algo-2-1 4"]);
         let q = Query { since_ms: Some(35), stream: "algo-1".into(), ..Default::default() };
-        let lines: Vec<_> = read(aws, source(), q, never()).map(|l| l.expect("line")).collect().await;
+        let lines: Vec<_> = read(aws, source(), q, never(), always()).map(|l| l.expect("line")).collect().await;
         assert_eq!(text(&lines), ["40 algo-1-1 job/algo-1-1 4"]);
     }
 
@@ -406,7 +446,7 @@ mod tests {
             })
         };
         let q = Query { follow: true, settle: Duration::from_secs(3), ..Default::default() };
-        let mut lines = read(aws, source(), q, ended);
+        let mut lines = read(aws, source(), q, ended, always());
         let mut got = Vec::new();
         for _ in 0..3 {
             got.push(lines.next().await.expect("line").expect("ok"));
@@ -438,10 +478,57 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn following_after_a_tail_repeats_no_line_the_tail_cut_off_in_the_same_millisecond() {
+        let (cw, aws) = setup();
+        cw.write("job/algo-1-1", 5, "cut off");
+        cw.write("job/algo-1-1", 5, "kept");
+        let mut lines = read(aws, source(), Query { tail: Some(1), follow: true, ..Default::default() }, never(), always());
+        assert_eq!(lines.next().await.expect("line").expect("ok").message, "kept");
+        cw.write("job/algo-1-1", 6, "new");
+        assert_eq!(lines.next().await.expect("line").expect("ok").message, "new");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_scan_cut_short_goes_on_where_it_stopped_and_without_follow_reads_to_the_end() {
+        let (cw, aws) = setup();
+        // 150 pages of two lines: three times the pages one poll may read
+        for t in 0..300 {
+            cw.write("job/algo-1-1", t, &format!("line {t}"));
+        }
+        let lines: Vec<_> = read(aws, source(), Query::default(), never(), always()).map(|l| l.expect("line")).collect().await;
+        assert_eq!(lines.len(), 300);
+        assert_eq!(lines.last().map(|l| l.message.as_str()), Some("line 299"));
+        let filters = cw.calls.lock().unwrap().iter().filter(|c| c.operation() == "FilterLogEvents").count();
+        assert_eq!(filters, 150, "each page read once");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn nothing_is_read_until_the_resource_owns_its_aws_resource_and_following_waits_for_that() {
+        let (cw, aws) = setup();
+        cw.write("job/algo-1-1", 1, "someone else's job, named in a spec");
+        let lines: Vec<_> = read(aws.clone(), source(), Query::default(), never(), never()).collect().await;
+        assert!(lines.is_empty(), "{lines:?}");
+        assert!(cw.calls.lock().unwrap().is_empty(), "not even asked");
+        let owned = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let is_owned: Ended = {
+            let owned = owned.clone();
+            Arc::new(move || {
+                let now = owned.load(std::sync::atomic::Ordering::SeqCst);
+                Box::pin(async move { now })
+            })
+        };
+        let mut lines = read(aws, source(), Query { follow: true, ..Default::default() }, never(), is_owned);
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        assert!(cw.calls.lock().unwrap().is_empty(), "waits without reading");
+        owned.store(true, std::sync::atomic::Ordering::SeqCst);
+        assert_eq!(lines.next().await.expect("line").expect("ok").message, "someone else's job, named in a spec");
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn following_backs_off_while_nothing_is_written_and_stops_when_the_reader_goes_away() {
         let (cw, aws) = setup();
         cw.write("job/algo-1-1", 1, "one");
-        let mut lines = read(aws.clone(), source(), Query { follow: true, ..Default::default() }, never());
+        let mut lines = read(aws.clone(), source(), Query { follow: true, ..Default::default() }, never(), always());
         lines.next().await.expect("line").expect("ok");
         tokio::time::sleep(Duration::from_secs(60)).await;
         let polls = cw.calls.lock().unwrap().len();

@@ -228,13 +228,22 @@ pub(crate) fn script(shell: &str) -> Option<&'static str> {
 
 const BASH: &str = r#"# kubectl-sagemaker completion for bash: source <(kubectl-sagemaker completion bash)
 _kubectl_sagemaker() {
-    local cur="${COMP_WORDS[COMP_CWORD]}" out directive
-    out=$(kubectl-sagemaker __complete "${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null) || return
+    local cur words cword out directive
+    # words whole even with ':' in them (EKS contexts are ARNs), where bash-completion is there
+    if declare -F _get_comp_words_by_ref >/dev/null; then
+        _get_comp_words_by_ref -n =: cur words cword
+    else
+        cur=${COMP_WORDS[COMP_CWORD]} words=("${COMP_WORDS[@]}") cword=$COMP_CWORD
+    fi
+    out=$(kubectl-sagemaker __complete "${words[@]:1:cword}" 2>/dev/null) || return
     directive=${out##*:}
     out=$(printf '%s\n' "$out" | sed '$d' | cut -f1)
     COMPREPLY=($(compgen -W "$out" -- "$cur"))
     if [[ ${#COMPREPLY[@]} -eq 0 && $(( directive & 4 )) -eq 0 ]]; then
         COMPREPLY=($(compgen -f -- "$cur"))
+    fi
+    if declare -F __ltrim_colon_completions >/dev/null; then
+        __ltrim_colon_completions "$cur"
     fi
 }
 complete -F _kubectl_sagemaker kubectl-sagemaker

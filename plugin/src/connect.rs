@@ -119,6 +119,11 @@ impl Session {
         kube::Client::try_from(config).map_err(|source| Error::Kube { action: format!("cannot reach the API server of context {}", self.context_name()), source })
     }
 
+    /// `--agent-namespace`.
+    pub(crate) fn agent_namespace(&self) -> &str {
+        &self.agent_namespace
+    }
+
     /// Where the agent runs: `-n` when given, else `--agent-namespace`.
     pub(crate) fn install_namespace(&self) -> &str {
         self.namespace_flag.as_deref().unwrap_or(&self.agent_namespace)

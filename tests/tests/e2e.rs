@@ -357,11 +357,16 @@ fn a_training_job_reaches_sagemaker_with_every_manifest_field_and_its_status_com
     assert_eq!(value("sagemaker_agent_cache_objects{kind=\"TrainingJob\"}"), 1.0);
     assert_eq!(s.agent.http("GET", "/healthz", ""), (200, "ok\n".into()));
     assert_eq!(s.agent.http("GET", "/readyz", ""), (200, "ok\n".into()));
-    // the log filter changes while the agent runs
+    // the log filter changes while the agent runs, through its ConfigMap (RBAC
+    // decides who may); a PUT is refused, since a port-forward arrives on loopback
     assert_eq!(s.agent.http("GET", "/loglevel", "").1, "sagemaker_agent=debug,info\n");
-    assert_eq!(s.agent.http("PUT", "/loglevel", "warn").0, 200);
-    assert_eq!(s.agent.http("GET", "/loglevel", "").1, "warn\n");
-    assert_eq!(s.agent.http("PUT", "/loglevel", "no=such=level").0, 400);
+    assert_eq!(s.agent.http("PUT", "/loglevel", "trace").0, 403);
+    s.kubectl_ok(&["create", "configmap", "sagemaker-agent", "-n", "ack-system", "--from-literal=log-level=warn"]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while s.agent.http("GET", "/loglevel", "").1 != "warn\n" {
+        assert!(Instant::now() < deadline, "the ConfigMap's log level was not applied: {}", s.agent.log());
+        std::thread::sleep(Duration::from_millis(200));
+    }
 
     // deleting releases the finalizer; the job record stays in SageMaker
     s.cli.ok(&["delete", "trainingjob", JOB, "--wait"]);
@@ -1954,15 +1959,24 @@ fn install_applies_the_manifests_the_agent_runs_from_them_and_uninstall_refuses_
     let placed = cli.get("installed-job").expect("job");
     assert_eq!(placed["status"]["ackResourceMetadata"]["region"], "us-west-2", "the region install set");
 
-    // installing again is an upgrade: the same objects, applied again
-    let out = admin.run_found(&install);
+    // installing again is an upgrade, and without flags it keeps what the agent
+    // was installed with (server-side apply alone would drop them)
+    let out = admin.run_found(&["install", "--apply"]);
     assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains("kept from the installed agent: --role-arn arn:aws:iam::123456789012:role/sagemaker-agent, --region us-west-2"), "{}", stderr_of(&out));
+    let sa = json(&["get", "serviceaccount", "sagemaker-agent", "-n", "ack-system"]);
+    assert_eq!(sa["metadata"]["annotations"]["eks.amazonaws.com/role-arn"], "arn:aws:iam::123456789012:role/sagemaker-agent");
+    let deployment = json(&["get", "deployment", "sagemaker-agent", "-n", "ack-system"]);
+    let env = deployment["spec"]["template"]["spec"]["containers"][0]["env"].clone();
+    assert!(env.as_array().expect("env").iter().any(|e| e["name"] == "AWS_REGION" && e["value"] == "us-west-2"), "{env}");
 
     // the agent still owns the job: uninstalling would leave it undeletable
     let refused = admin.run_found(&["uninstall"]);
     assert_eq!(refused.status.code(), Some(1), "{}", stderr_of(&refused));
     assert!(stderr_of(&refused).contains("trainingjob/installed-job -n default"), "{}", stderr_of(&refused));
-    assert!(json(&["get", "deployment", "-n", "ack-system"])["items"].as_array().is_some_and(|i| i.len() == 1), "nothing was deleted");
+    let deployments = json(&["get", "deployment", "-n", "ack-system"]);
+    assert!(deployments["items"].as_array().is_some_and(|i| i.len() == 1), "nothing was deleted");
+    assert_eq!(deployments["items"][0]["spec"]["replicas"], 2, "the agent, stopped for the check, is back");
 
     cli.ok(&["delete", "trainingjob", "installed-job", "--wait"]);
     drop(agent);
@@ -1975,6 +1989,7 @@ fn install_applies_the_manifests_the_agent_runs_from_them_and_uninstall_refuses_
     assert_eq!(json(&["get", "crd", "trainingjobs.sagemaker.services.k8s.aws"])["kind"], "CustomResourceDefinition", "CRDs stay");
     let out = admin.run_found(&["uninstall", "--crds"]);
     assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(json(&["get", "crd", "iamroleselectors.services.k8s.aws"])["kind"], "CustomResourceDefinition", "ACK's shared CRDs stay");
     // the API server removes a deleted CRD once it has cleaned up its resources
     let deadline = Instant::now() + Duration::from_secs(30);
     while kube.kubectl().args(["get", "crd", "trainingjobs.sagemaker.services.k8s.aws"]).output().expect("kubectl").status.success() {
@@ -1983,7 +1998,7 @@ fn install_applies_the_manifests_the_agent_runs_from_them_and_uninstall_refuses_
     }
 
     // the same files install with kubectl's kustomize, for GitOps
-    let out = kube.kubectl().args(["apply", "--server-side", "-k"]).arg(repo_root().join("manifests")).output().expect("kubectl apply -k");
+    let out = kube.kubectl().args(["apply", "--server-side", "--force-conflicts", "-k"]).arg(repo_root().join("manifests")).output().expect("kubectl apply -k");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(json(&["get", "deployment", "sagemaker-agent", "-n", "ack-system"])["kind"], "Deployment");
 }

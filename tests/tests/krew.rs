@@ -48,15 +48,22 @@ fn krew_problems(file_stem: &str, text: &str) -> Vec<String> {
         check(uri.starts_with("https://") && (uri.ends_with(".tar.gz") || uri.ends_with(".zip")), "uri is an https .tar.gz or .zip");
         let sum = p["sha256"].as_str().unwrap_or_default();
         check(sum.len() == 64 && sum.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)), "sha256 is 64 lowercase hex");
+        check(sum != ZEROS, "sha256 is an archive's, not a placeholder");
         check(p["bin"].as_str().is_some_and(|b| !b.is_empty()), "bin");
         check(p.get("files").is_none_or(|f| f.as_array().is_some_and(|f| !f.is_empty())), "files is absent or not empty");
     }
     problems
 }
 
+/// The committed manifest's checksums until a release fills them in.
+const ZEROS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
 #[test]
 fn the_committed_krew_manifest_follows_krews_rules_for_linux_and_darwin_on_amd64_and_arm64() {
-    let text = std::fs::read_to_string(repo_root().join("krew/sagemaker.yaml")).expect("manifest");
+    let committed = std::fs::read_to_string(repo_root().join("krew/sagemaker.yaml")).expect("manifest");
+    assert!(!krew_problems("sagemaker", &committed).is_empty(), "placeholder checksums are not publishable");
+    // everything but the placeholders follows the rules
+    let text = committed.replace(ZEROS, &"ab".repeat(32));
     assert_eq!(krew_problems("sagemaker", &text), Vec::<String>::new());
     let m: Value = serde_yaml::from_str(&text).expect("yaml");
     let platforms: BTreeSet<String> = m["spec"]["platforms"]
@@ -99,11 +106,12 @@ fn the_release_script_packages_an_archive_that_krew_would_install_and_kubectl_ru
     let archive = out.path().join(format!("kubectl-sagemaker_{version}_{os}_{arch}.tar.gz"));
     let manifest = std::fs::read_to_string(out.path().join("sagemaker.yaml")).expect("manifest written");
     assert_eq!(krew_problems("sagemaker", &manifest), Vec::<String>::new(), "{manifest}");
+    let m: Value = serde_yaml::from_str(&manifest).expect("yaml");
+    assert_eq!(m["spec"]["platforms"].as_array().map(Vec::len), Some(1), "only the platform built: {manifest}");
 
     // the manifest's checksum is the archive's, and its URI names it
     let sum = run(Command::new("sha256sum").arg(&archive));
     let sum = sum.split_whitespace().next().expect("sum");
-    let m: Value = serde_yaml::from_str(&manifest).expect("yaml");
     let entry = m["spec"]["platforms"].as_array().expect("platforms").iter().find(|p| p["selector"]["matchLabels"]["os"] == os && p["selector"]["matchLabels"]["arch"] == arch).expect("the platform").clone();
     assert_eq!(entry["sha256"], sum);
     assert!(entry["uri"].as_str().expect("uri").ends_with(&format!("/releases/download/{version}/kubectl-sagemaker_{version}_{os}_{arch}.tar.gz")), "{entry}");

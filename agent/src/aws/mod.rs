@@ -331,7 +331,8 @@ impl Aws {
     /// Who the agent acts as in `target`'s account and region, paced with
     /// the account's calls.
     pub async fn identity(&self, target: &Target) -> Result<String, AwsError> {
-        self.pace(&target.account, self.max_per_second, "GetCallerIdentity", Priority::Urgent).await?;
+        // its own budget: a check never takes SageMaker's from reconciling
+        self.pace(&format!("sts/{}", target.account), self.max_per_second, "GetCallerIdentity", Priority::Urgent).await?;
         let result = self.backend.identity(target).await;
         self.metrics.aws_call("sts", "READ_ONE", "GetCallerIdentity", &target.account, &target.region, result.as_ref().err());
         result

@@ -41,6 +41,8 @@ pub const REPORTER: &str = "sagemaker-agent";
 pub const ROLE_ACCOUNT_MAP: &str = "ack-role-account-map";
 /// ACK's name for the team-to-role ConfigMap (team-level CARM).
 pub const ROLE_TEAM_MAP: &str = "ack-role-team-map";
+/// The agent's own settings that change while it runs (`log-level`).
+pub const AGENT_CONFIG: &str = "sagemaker-agent";
 
 /// Keeps a reflector store current in the background.
 fn reflect<K>(api: Api<K>, config: watcher::Config) -> kube::runtime::reflector::Store<K>
@@ -102,7 +104,7 @@ impl KubeStore {
             }
         }
         let namespaces = reflect(Api::<Namespace>::all(client.clone()), watcher::Config::default());
-        let config_maps = [ROLE_ACCOUNT_MAP, ROLE_TEAM_MAP]
+        let config_maps = [ROLE_ACCOUNT_MAP, ROLE_TEAM_MAP, AGENT_CONFIG]
             .into_iter()
             .map(|name| {
                 let api = Api::<ConfigMap>::namespaced(client.clone(), agent_namespace);

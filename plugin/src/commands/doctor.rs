@@ -51,7 +51,11 @@ impl Report {
 
 pub(super) async fn run(session: &Session) -> Result<ExitStatus> {
     let mut report = Report { failed: false };
-    let context = session.context.as_deref().map(|c| format!(" --context {c}")).unwrap_or_default();
+    let mut context = session.context.as_deref().map(|c| format!(" --context {c}")).unwrap_or_default();
+    // a fix that names the agent's namespace, so it never installs a second agent elsewhere
+    if session.agent_namespace() != "ack-system" {
+        context.push_str(&format!(" --agent-namespace {}", session.agent_namespace()));
+    }
     match session.connect().await {
         Err(e) => {
             let rendered = crate::error::render(&e);
@@ -86,7 +90,7 @@ pub(super) async fn run(session: &Session) -> Result<ExitStatus> {
                     report.line(Found::Fail, "access", &format!("namespace {}: {}", session.namespace, s.message()), Some(&fix))?;
                 }
             }
-            match agent.check(CheckRequest {}).await {
+            match agent.check(CheckRequest { namespace: session.namespace.clone() }).await {
                 Ok(checks) => {
                     for c in checks.aws {
                         let who = if c.role_arn.is_empty() { "its own credentials".to_string() } else { format!("{} ({})", c.role_arn, c.chosen_by) };

@@ -92,15 +92,65 @@ fn customize(mut doc: Value, o: &Options<'_>) -> Value {
     doc
 }
 
+/// What an installed agent was installed with (an upgrade keeps it unless
+/// a flag says otherwise).
+#[derive(Debug, Default)]
+struct Installed {
+    role_arn: Option<String>,
+    region: Option<String>,
+    watch_namespace: Option<String>,
+    replicas: Option<u32>,
+}
+
+async fn installed(client: &Client, namespace: &str) -> Result<Installed> {
+    use k8s_openapi::api::{apps::v1::Deployment, core::v1::ServiceAccount};
+    let failed = |what: &str| {
+        let what = what.to_string();
+        move |source| Error::Kube { action: format!("cannot read the installed {what}"), source }
+    };
+    let sa = Api::<ServiceAccount>::namespaced(client.clone(), namespace).get_opt(AGENT).await.map_err(failed("ServiceAccount"))?;
+    let deployment = Api::<Deployment>::namespaced(client.clone(), namespace).get_opt(AGENT).await.map_err(failed("Deployment"))?;
+    let container = deployment.as_ref().and_then(|d| d.spec.template.spec.as_ref()?.containers.first().cloned());
+    let args = container.as_ref().and_then(|c| c.args.clone()).unwrap_or_default();
+    Ok(Installed {
+        role_arn: sa.and_then(|sa| sa.metadata.annotations?.get(IRSA).cloned()),
+        region: container.as_ref().and_then(|c| c.env.as_ref()?.iter().find(|e| e.name == "AWS_REGION")?.value.clone()),
+        watch_namespace: args.iter().position(|a| a == "--watch-namespace").and_then(|i| args.get(i + 1).cloned()),
+        replicas: deployment.and_then(|d| d.spec.replicas).and_then(|r| u32::try_from(r).ok()),
+    })
+}
+
 pub(super) async fn install(session: &Session, args: InstallArgs) -> Result<ExitStatus> {
+    // an upgrade keeps what the agent was installed with unless told otherwise:
+    // server-side apply would otherwise drop its role, region or namespace
+    let (client, kept) = if args.apply {
+        let client = session.kube_client()?;
+        let kept = installed(&client, session.install_namespace()).await?;
+        (Some(client), kept)
+    } else {
+        (None, Installed::default())
+    };
     let options = Options {
         namespace: session.install_namespace(),
-        role_arn: args.role_arn.as_deref(),
-        region: args.region.as_deref(),
-        watch_namespace: args.watch_namespace.as_deref(),
+        role_arn: args.role_arn.as_deref().or(kept.role_arn.as_deref()),
+        region: args.region.as_deref().or(kept.region.as_deref()),
+        watch_namespace: args.watch_namespace.as_deref().or(kept.watch_namespace.as_deref()),
         image: args.image.as_deref(),
-        replicas: args.replicas,
+        replicas: args.replicas.or(kept.replicas),
     };
+    let mut kept_flags = Vec::new();
+    for (flag, given, was) in [
+        ("--role-arn", &args.role_arn, &kept.role_arn),
+        ("--region", &args.region, &kept.region),
+        ("--watch-namespace", &args.watch_namespace, &kept.watch_namespace),
+    ] {
+        if let (None, Some(was)) = (given, was) {
+            kept_flags.push(format!("{flag} {was}"));
+        }
+    }
+    if !kept_flags.is_empty() {
+        crate::output::errln(format!("note: kept from the installed agent: {}", kept_flags.join(", ")));
+    }
     if let Some(arn) = options.role_arn
         && (!arn.starts_with("arn:aws") || !arn.contains(":role/"))
     {
@@ -116,7 +166,7 @@ pub(super) async fn install(session: &Session, args: InstallArgs) -> Result<Exit
         }
         return Ok(ExitStatus::Success);
     }
-    let client = session.kube_client()?;
+    let client = client.expect("made for --apply");
     for doc in &docs {
         let (api, what) = api_for(&client, doc, session).await?;
         let name = doc["metadata"]["name"].as_str().unwrap_or_default();
@@ -157,7 +207,81 @@ async fn api_for(client: &Client, doc: &Value, session: &Session) -> Result<(Api
 pub(super) async fn uninstall(session: &Session, args: UninstallArgs) -> Result<ExitStatus> {
     let client = session.kube_client()?;
     let options = Options { namespace: session.install_namespace(), ..Default::default() };
-    // what the agent still manages would never finish deleting without it
+    // the agent stops first (scaled to zero, its pods gone), so that nothing
+    // gets a finalizer between the check below and the deletion
+    let deployments: Api<k8s_openapi::api::apps::v1::Deployment> = Api::namespaced(client.clone(), options.namespace);
+    let replicas = match deployments.get_opt(AGENT).await {
+        Ok(d) => d.and_then(|d| d.spec.replicas),
+        Err(source) => return Err(Error::Kube { action: format!("cannot read the Deployment {AGENT}"), source }),
+    };
+    let scale = |n: i32| {
+        let deployments = deployments.clone();
+        async move {
+            let patch = json!({ "spec": { "replicas": n } });
+            deployments.patch(AGENT, &PatchParams::default(), &Patch::Merge(&patch)).await.map(|_| ())
+        }
+    };
+    if let (Some(n), false) = (replicas, args.dry_run)
+        && n > 0
+    {
+        scale(0).await.map_err(|source| Error::Kube { action: format!("cannot stop the agent (scale {AGENT} to 0)"), source })?;
+        let pods: Api<k8s_openapi::api::core::v1::Pod> = Api::namespaced(client.clone(), options.namespace);
+        let selector = ListParams::default().labels(&format!("app.kubernetes.io/name={AGENT}"));
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(120);
+        while pods.list(&selector).await.map(|l| !l.items.is_empty()).unwrap_or(false) && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+    }
+    match held(&client).await {
+        Ok(held) if held.is_empty() => {}
+        outcome => {
+            // refused: the agent goes back to work
+            if let (Some(n), false) = (replicas, args.dry_run) {
+                let _ = scale(n).await;
+            }
+            let held = outcome?;
+            let mut listed: Vec<String> = held.iter().take(5).cloned().collect();
+            if held.len() > 5 {
+                listed.push(format!("and {} more", held.len() - 5));
+            }
+            return Err(Error::WouldOrphan { count: held.len(), listed: listed.join(", ") });
+        }
+    }
+    // the reverse of install: the agent first, the CRDs (if asked) last; the
+    // namespace stays, for the role maps it may hold, and so do ACK's shared
+    // CRDs (AdoptedResource, IAMRoleSelector: ACK's other controllers use them)
+    let docs: Vec<Value> = documents()?.into_iter().map(|d| customize(d, &options)).rev().collect();
+    let suffix = if args.dry_run { " (dry run)" } else { "" };
+    for doc in &docs {
+        let kind = doc["kind"].as_str().unwrap_or_default();
+        let shared = doc["spec"]["group"] == "services.k8s.aws";
+        if kind == "Namespace" || (kind == "CustomResourceDefinition" && (!args.crds || shared)) {
+            continue;
+        }
+        let (api, what) = api_for(&client, doc, session).await?;
+        let name = doc["metadata"]["name"].as_str().unwrap_or_default();
+        if args.dry_run {
+            if api.get_opt(name).await.map_err(|source| Error::Kube { action: format!("cannot read {what}/{name}"), source })?.is_some() {
+                outln(format!("{what}/{name} deleted{suffix}"))?;
+            }
+            continue;
+        }
+        match api.delete(name, &DeleteParams::default()).await {
+            Ok(_) => outln(format!("{what}/{name} deleted"))?,
+            Err(kube::Error::Api(r)) if r.code == 404 => {}
+            Err(source) => return Err(Error::Kube { action: format!("cannot delete {what}/{name}"), source }),
+        }
+    }
+    if !args.crds {
+        crate::output::errln("note: the CRDs and the resources of their kinds stay (`uninstall --crds` deletes them)");
+    } else {
+        crate::output::errln("note: the CRDs of services.k8s.aws (AdoptedResource, IAMRoleSelector) stay: ACK's controllers share them");
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// The resources that still hold the agent's finalizer, as `kind/name -n ns`.
+async fn held(client: &Client) -> Result<Vec<String>> {
     let mut held = Vec::new();
     for kind in kinds::KINDS.iter().chain(kinds::ACK_KINDS) {
         let resource = ApiResource {
@@ -178,40 +302,7 @@ pub(super) async fn uninstall(session: &Session, args: UninstallArgs) -> Result<
             format!("{}/{} -n {}", kind.singular, o.metadata.name.unwrap_or_default(), o.metadata.namespace.unwrap_or_default())
         }));
     }
-    if !held.is_empty() {
-        let mut listed: Vec<String> = held.iter().take(5).cloned().collect();
-        if held.len() > 5 {
-            listed.push(format!("and {} more", held.len() - 5));
-        }
-        return Err(Error::WouldOrphan { count: held.len(), listed: listed.join(", ") });
-    }
-    // the reverse of install: the agent first, the CRDs (if asked) last; the
-    // namespace stays, for the role maps it may hold
-    let docs: Vec<Value> = documents()?.into_iter().map(|d| customize(d, &options)).rev().collect();
-    let suffix = if args.dry_run { " (dry run)" } else { "" };
-    for doc in &docs {
-        let kind = doc["kind"].as_str().unwrap_or_default();
-        if kind == "Namespace" || (kind == "CustomResourceDefinition" && !args.crds) {
-            continue;
-        }
-        let (api, what) = api_for(&client, doc, session).await?;
-        let name = doc["metadata"]["name"].as_str().unwrap_or_default();
-        if args.dry_run {
-            if api.get_opt(name).await.map_err(|source| Error::Kube { action: format!("cannot read {what}/{name}"), source })?.is_some() {
-                outln(format!("{what}/{name} deleted{suffix}"))?;
-            }
-            continue;
-        }
-        match api.delete(name, &DeleteParams::default()).await {
-            Ok(_) => outln(format!("{what}/{name} deleted"))?,
-            Err(kube::Error::Api(r)) if r.code == 404 => {}
-            Err(source) => return Err(Error::Kube { action: format!("cannot delete {what}/{name}"), source }),
-        }
-    }
-    if !args.crds {
-        crate::output::errln("note: the CRDs and the resources of their kinds stay (`uninstall --crds` deletes them)");
-    }
-    Ok(ExitStatus::Success)
+    Ok(held)
 }
 
 #[cfg(test)]

@@ -296,8 +296,13 @@ pub struct EventsResponse {
     #[prost(message, repeated, tag = "1")]
     pub events: ::prost::alloc::vec::Vec<RecordedEvent>,
 }
-#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
-pub struct CheckRequest {}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct CheckRequest {
+    /// The namespace the caller works in: asking needs the right to list
+    /// resources there.
+    #[prost(string, tag = "1")]
+    pub namespace: ::prost::alloc::string::String,
+}
 /// One identity the agent may act with, and whether it works.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct AwsCheck {
@@ -719,7 +724,8 @@ pub mod agent_client {
             self.inner.unary(req, path, codec).await
         }
         /// Checks that the agent's AWS identity works: STS GetCallerIdentity as
-        /// itself and with each role it may assume (for `doctor`).
+        /// itself and with each role it may assume (for `doctor`). Answers are
+        /// kept for a minute: a loop of doctors never hammers STS.
         pub async fn check(
             &mut self,
             request: impl tonic::IntoRequest<super::CheckRequest>,
@@ -830,7 +836,8 @@ pub mod agent_server {
             request: tonic::Request<super::GetRequest>,
         ) -> std::result::Result<tonic::Response<super::EventsResponse>, tonic::Status>;
         /// Checks that the agent's AWS identity works: STS GetCallerIdentity as
-        /// itself and with each role it may assume (for `doctor`).
+        /// itself and with each role it may assume (for `doctor`). Answers are
+        /// kept for a minute: a loop of doctors never hammers STS.
         async fn check(
             &self,
             request: tonic::Request<super::CheckRequest>,
