@@ -246,7 +246,20 @@ impl Agent for AgentService {
             // for whoever may use the agent in a namespace
             let caller = self.caller(&request).await?;
             let ns = if request.get_ref().namespace.is_empty() { "default" } else { request.get_ref().namespace.as_str() };
-            self.allow(&caller, "list", &kinds::TRAINING_JOB, Some(ns)).await?;
+            // any kind will do: whoever may list some kind there uses the agent there
+            let mut refused = None;
+            for k in kinds::KINDS {
+                match self.allow(&caller, "list", k, Some(ns)).await {
+                    Ok(()) => {
+                        refused = None;
+                        break;
+                    }
+                    Err(e) => refused = Some(e),
+                }
+            }
+            if let Some(e) = refused {
+                return Err(e);
+            }
             let defaults = self.defaults().await?;
             // one check at a time, and its answer kept a while (for the same roles)
             let roles: Vec<String> = defaults.roles().iter().map(|r| format!("{} {:?}", r.arn, r.external_id)).collect();

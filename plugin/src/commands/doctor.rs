@@ -75,19 +75,32 @@ pub(super) async fn run(session: &Session) -> Result<ExitStatus> {
             } else {
                 report.line(Found::Ok, "version", &format!("agent and plugin {ours}"), None)?;
             }
-            let request = ListRequest { kind: kinds::TRAINING_JOB.kind.into(), namespace: session.namespace.clone(), all_namespaces: false, label_selector: String::new() };
-            match agent.list(request).await {
-                Ok(_) => report.line(Found::Ok, "access", &format!("you may list trainingjobs in namespace {}", session.namespace), None)?,
-                Err(s) => {
+            // every kind the plugin knows, as the agent authorizes each
+            let ns = &session.namespace;
+            let mut refused: Vec<(&str, tonic::Status)> = Vec::new();
+            for kind in kinds::KINDS {
+                let request = ListRequest { kind: kind.kind.into(), namespace: ns.clone(), all_namespaces: false, label_selector: String::new() };
+                if let Err(s) = agent.list(request).await {
+                    refused.push((kind.plural, s));
+                }
+            }
+            match refused.first() {
+                None => report.line(Found::Ok, "access", &format!("you may list every kind in namespace {ns}"), None)?,
+                Some((_, s)) => {
                     let fix = match s.code() {
                         Code::PermissionDenied => format!(
-                            "ask an admin for the sagemaker-edit (or sagemaker-view) role: `kubectl{context} create rolebinding sagemaker-edit --clusterrole sagemaker-edit --user YOU -n {}`",
-                            session.namespace
+                            "ask an admin for the sagemaker-edit (or sagemaker-view) role: `kubectl{context} create rolebinding sagemaker-edit --clusterrole sagemaker-edit --user YOU -n {ns}`"
                         ),
                         Code::Unauthenticated => "your kubeconfig user has no token the agent can check (client certificates cannot be forwarded): use a token or an exec credential plugin".into(),
                         _ => String::new(),
                     };
-                    report.line(Found::Fail, "access", &format!("namespace {}: {}", session.namespace, s.message()), Some(&fix))?;
+                    let (found, message) = if refused.len() == kinds::KINDS.len() {
+                        (Found::Fail, format!("namespace {ns}: {}", s.message()))
+                    } else {
+                        let plurals: Vec<&str> = refused.iter().map(|(p, _)| *p).collect();
+                        (Found::Warn, format!("namespace {ns}: you may not list {}", plurals.join(", ")))
+                    };
+                    report.line(found, "access", &message, Some(&fix))?;
                 }
             }
             match agent.check(CheckRequest { namespace: session.namespace.clone() }).await {
