@@ -332,6 +332,22 @@ impl Agent for AgentService {
 
 /// The handlers, for an authenticated caller (each checks what it touches).
 impl AgentService {
+    /// A question about one stored resource, asked anew each time (false
+    /// while the store does not answer).
+    fn judge(
+        &self,
+        k: &'static KindInfo,
+        ns: &str,
+        name: &str,
+        test: impl Fn(Option<&Resource>) -> bool + Copy + Send + Sync + 'static,
+    ) -> crate::logs::Ended {
+        let (store, ns, name) = (self.store.clone(), ns.to_string(), name.to_string());
+        Arc::new(move || {
+            let (store, ns, name) = (store.clone(), ns.clone(), name.clone());
+            Box::pin(async move { store.get(k, &ns, &name).await.is_ok_and(|r| test(r.as_ref())) })
+        })
+    }
+
     /// One stored resource, or NOT_FOUND naming it.
     async fn resource(&self, k: &'static KindInfo, ns: &str, name: &str) -> Result<Resource, Status> {
         match self.store.get(k, ns, name).await.map_err(status)? {
@@ -522,7 +538,7 @@ impl AgentService {
         }
         let not_found = || status(Error::NotFound(format!("{} \"{}\" not found in namespace {ns}", k.qualified(), r.name)));
         let Some(current) = self.store.get(k, ns, &r.name).await.map_err(status)? else { return Err(not_found()) };
-        let ended = k.status_path().and_then(|p| current.str_at(&p).map(str::to_string)).is_some_and(|s| k.is_final(&s));
+        let ended = k.has_ended(&current);
         let res = match self.store.annotate(k, ns, &r.name, sagemaker_core::ack::ANNOTATION_STOP, "true").await {
             Ok(res) => res,
             Err(crate::store::StoreError::NotFound { .. }) => return Err(not_found()),
@@ -648,27 +664,10 @@ impl AgentService {
             follow: req.follow,
             settle: self.info.logs_settle,
         };
-        let ended: crate::logs::Ended = {
-            let (store, name, ns) = (self.store.clone(), r.name.clone(), ns.to_string());
-            Arc::new(move || {
-                let (store, name, ns) = (store.clone(), name.clone(), ns.clone());
-                Box::pin(async move {
-                    match store.get(k, &ns, &name).await {
-                        Ok(Some(r)) => k.status_path().and_then(|p| r.str_at(&p).map(str::to_string)).is_some_and(|s| k.is_final(&s)),
-                        Ok(None) => true,
-                        // the store will answer again: keep following
-                        Err(_) => false,
-                    }
-                })
-            })
-        };
-        let owned: crate::logs::Ended = {
-            let (store, name, ns) = (self.store.clone(), r.name.clone(), ns.to_string());
-            Arc::new(move || {
-                let (store, name, ns) = (store.clone(), name.clone(), ns.clone());
-                Box::pin(async move { matches!(store.get(k, &ns, &name).await, Ok(Some(r)) if crate::placement::recorded_arn(&r).is_some()) })
-            })
-        };
+        // ended: finished, or gone; owned: it has made or adopted its AWS
+        // resource (a store that does not answer says neither, for now)
+        let ended = self.judge(k, ns, &r.name, |r| r.is_none_or(|r| k.has_ended(r)));
+        let owned = self.judge(k, ns, &r.name, |r| r.is_some_and(|r| crate::placement::recorded_arn(r).is_some()));
         let header = pb::LogsMessage {
             item: Some(pb::logs_message::Item::Source(pb::LogsSource {
                 log_group: source.group.clone(),

@@ -307,6 +307,8 @@ mod tests {
     struct Cloudwatch {
         events: Mutex<Vec<LogEvent>>,
         calls: Mutex<Vec<LogsRequest>>,
+        /// No log group yet: every read answers ResourceNotFoundException.
+        missing: bool,
     }
 
     impl Cloudwatch {
@@ -326,6 +328,9 @@ mod tests {
         }
         async fn logs(&self, _: &Target, request: &LogsRequest) -> Result<LogsPage, AwsError> {
             self.calls.lock().unwrap().push(request.clone());
+            if self.missing {
+                return Err(AwsError::new(request.operation(), "ResourceNotFoundException", "The specified log group does not exist."));
+            }
             let mut events = self.events.lock().unwrap().clone();
             events.sort_by_key(|e| e.timestamp);
             match request {
@@ -391,23 +396,8 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_resource_that_wrote_nothing_yet_has_no_lines_rather_than_an_error() {
-        struct Missing;
-        #[async_trait]
-        impl Backend for Missing {
-            async fn call(&self, _: &Target, call: Call, _: Value) -> Result<Value, AwsError> {
-                Err(AwsError::new(call.op.name, "Unsupported", ""))
-            }
-            async fn caller_account(&self) -> Result<String, AwsError> {
-                Ok("1".into())
-            }
-            async fn logs(&self, _: &Target, r: &LogsRequest) -> Result<LogsPage, AwsError> {
-                Err(AwsError::new(r.operation(), "ResourceNotFoundException", "The specified log group does not exist."))
-            }
-            fn name(&self) -> &'static str {
-                "missing"
-            }
-        }
-        let aws = Arc::new(Aws::new(Arc::new(Missing), 10.0));
+        let missing = Cloudwatch { missing: true, ..Default::default() };
+        let aws = Arc::new(Aws::new(Arc::new(missing), 10.0));
         for query in [Query::default(), Query { tail: Some(5), ..Default::default() }] {
             let lines: Vec<_> = read(aws.clone(), source(), query, never(), always()).collect().await;
             assert!(lines.is_empty(), "{lines:?}");

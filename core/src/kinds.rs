@@ -159,6 +159,11 @@ impl KindInfo {
         self.statuses.final_.contains(&status)
     }
 
+    /// Whether a resource of this kind has reached a final AWS status.
+    pub fn has_ended(&self, r: &crate::Resource) -> bool {
+        self.statuses.field.and_then(|f| r.status.get(f)).and_then(serde_json::Value::as_str).is_some_and(|s| self.is_final(s))
+    }
+
     /// Whether this kind runs once and stops (a job) rather than living on.
     pub fn is_job(&self) -> bool {
         !self.statuses.stoppable.is_empty()

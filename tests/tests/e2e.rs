@@ -811,26 +811,27 @@ fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
     tokio::runtime::Runtime::new().expect("runtime").block_on(f)
 }
 
+/// An SDK client of `$sdk` for moto (every AWS SDK crate has the same
+/// config builder, but no trait in common).
+macro_rules! moto_client {
+    ($sdk:ident, $moto:expr) => {{
+        use $sdk::config::{BehaviorVersion, Credentials, Region};
+        let config = $sdk::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .endpoint_url(&$moto.endpoint)
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
+            .build();
+        $sdk::Client::from_conf(config)
+    }};
+}
+
 fn sagemaker(moto: &Moto) -> aws_sdk_sagemaker::Client {
-    use aws_sdk_sagemaker::config::{BehaviorVersion, Credentials, Region};
-    let config = aws_sdk_sagemaker::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .endpoint_url(&moto.endpoint)
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
-        .build();
-    aws_sdk_sagemaker::Client::from_conf(config)
+    moto_client!(aws_sdk_sagemaker, moto)
 }
 
 fn autoscaling(moto: &Moto) -> aws_sdk_applicationautoscaling::Client {
-    use aws_sdk_applicationautoscaling::config::{BehaviorVersion, Credentials, Region};
-    let config = aws_sdk_applicationautoscaling::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .endpoint_url(&moto.endpoint)
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
-        .build();
-    aws_sdk_applicationautoscaling::Client::from_conf(config)
+    moto_client!(aws_sdk_applicationautoscaling, moto)
 }
 
 /// A hosting resource as moto describes it, through the real SDK, in ACK
@@ -1740,14 +1741,7 @@ fn one_plugin_deploys_to_two_clusters_lists_both_in_one_table_and_reports_the_on
 }
 
 fn cloudwatch_logs(moto: &Moto) -> aws_sdk_cloudwatchlogs::Client {
-    use aws_sdk_cloudwatchlogs::config::{BehaviorVersion, Credentials, Region};
-    let config = aws_sdk_cloudwatchlogs::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .endpoint_url(&moto.endpoint)
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
-        .build();
-    aws_sdk_cloudwatchlogs::Client::from_conf(config)
+    moto_client!(aws_sdk_cloudwatchlogs, moto)
 }
 
 fn millis_now() -> i64 {
