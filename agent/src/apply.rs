@@ -79,6 +79,14 @@ pub fn validate(source: &str, json: &str, default_namespace: &str) -> Result<Val
     for server_set in ["managedFields", "selfLink"] {
         m.extra.remove(server_set);
     }
+    // `generateName`: a fresh name per submission, as the API server would
+    // give one (five characters after the prefix), chosen here so that the
+    // apply can name what it writes
+    if let Some(prefix) = m.extra.remove("generateName").and_then(|g| g.as_str().map(str::to_string))
+        && m.name.is_empty()
+    {
+        m.name = format!("{prefix}{}", random_suffix());
+    }
     check_kubernetes_name(&resource.metadata.name).map_err(|p| {
         let msg = if resource.metadata.name.is_empty() {
             "metadata.name is missing".to_string()
@@ -97,6 +105,20 @@ pub fn validate(source: &str, json: &str, default_namespace: &str) -> Result<Val
     // the identifiers (in the spec or in `adoption-fields`)
     let adopting = resource.annotation(ack::ANNOTATION_ADOPTION_POLICY) == Some("adopt");
     validate_spec(source, info, kind, &resource.spec, adopting)?;
+    // a job named by its metadata.name: that name must be a SageMaker name
+    let spec = info.effective_spec(&resource);
+    if let (true, [field]) = (info.name_defaults, info.identifiers)
+        && resource.spec.get(*field).is_none()
+    {
+        let name = spec.get(*field).and_then(Value::as_str).unwrap_or_default();
+        check_sagemaker_name(name).map_err(|p| {
+            invalid(
+                Some("metadata.name"),
+                format!("spec.{field} is not set, so metadata.name {name:?} names the {}, but it is not a SageMaker name: {p}", info.kind),
+                Some(format!("set spec.{field} (SageMaker names match ^[a-zA-Z0-9](-*[a-zA-Z0-9]){{0,62}}$)")),
+            )
+        })?;
+    }
     Ok(Validated { kind, resource, source: source.to_string() })
 }
 
@@ -105,7 +127,9 @@ fn validate_spec(source: &str, info: &KindInfo, kind: &AwsKind, spec: &Value, ad
     let Some(obj) = spec.as_object() else {
         return Err(invalid("spec", "spec is missing or not an object".to_string(), None));
     };
-    for required in info.required_fields.iter().filter(|_| !adopting) {
+    // a job's name may be left out: metadata.name stands for it
+    let defaulted = |f: &&&str| info.name_defaults && info.identifiers == [**f];
+    for required in info.required_fields.iter().filter(|_| !adopting).filter(|f| !defaulted(f)) {
         if obj.get(*required).is_none_or(Value::is_null) {
             return Err(invalid(
                 &format!("spec.{required}"),
@@ -135,7 +159,7 @@ fn validate_spec(source: &str, info: &KindInfo, kind: &AwsKind, spec: &Value, ad
             ));
         }
     }
-    (kind.create.input)(spec, !adopting).map_err(|e| {
+    (kind.create.input)(&kind.create_spec(spec), !adopting).map_err(|e| {
         let e = e.under("spec");
         // the field and the hint travel on their own, so the plugin prints
         // each once: `spec.x: <what is wrong>` and `hint:`
@@ -160,7 +184,9 @@ fn check_metadata(metadata: Option<&Value>) -> std::result::Result<(), (String, 
     let Some(metadata) = metadata.as_object() else {
         return Err(("metadata".into(), "metadata must be a mapping (name, namespace, labels, annotations)".into(), None));
     };
+    let generated = metadata.get("generateName").and_then(Value::as_str).is_some_and(|g| !g.is_empty());
     match metadata.get("name") {
+        None | Some(Value::Null) if generated => {}
         None | Some(Value::Null) => return Err(("metadata.name".into(), "metadata.name is missing".into(), name_hint())),
         Some(Value::String(_)) => {}
         Some(other) => {
@@ -224,11 +250,13 @@ pub fn check_update(v: &Validated, existing: &Resource) -> Result<()> {
     let mut paths = Vec::new();
     differences(&existing.spec, &v.resource.spec, "spec", &mut paths);
     let updatable: &[&str] = v.kind.update.as_ref().map(|u| u.fields).unwrap_or_default();
+    // tag edits reach AWS on every kind that has tags
+    let tags: &[&str] = v.kind.tags_field.as_slice();
     let immutable: Vec<String> = paths
         .into_iter()
         .filter(|path| {
             let path = path.trim_start_matches("spec.");
-            !updatable.iter().any(|f| path == *f || path.starts_with(&format!("{f}.")) || path.starts_with(&format!("{f}[")))
+            !updatable.iter().chain(tags).any(|f| path == *f || path.starts_with(&format!("{f}.")) || path.starts_with(&format!("{f}[")))
         })
         .collect();
     let Some(first) = immutable.first() else { return Ok(()) };
@@ -320,6 +348,15 @@ fn differences(a: &Value, b: &Value, path: &str, out: &mut Vec<String>) {
         _ if a == b => {}
         _ => out.push(path.to_string()),
     }
+}
+
+/// Five characters for a `generateName` (the API server's alphabet: no
+/// vowels, no look-alikes).
+fn random_suffix() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+    let mut rng = rand::rng();
+    (0..5).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect()
 }
 
 #[cfg(test)]
@@ -481,3 +518,4 @@ mod tests {
         check_update(&fixed, &rejected).expect("nothing reached AWS, so the spec may change");
     }
 }
+

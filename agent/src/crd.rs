@@ -29,7 +29,10 @@ fn condition_schema() -> Value {
 pub fn crd(kind: &AwsKind) -> Value {
     let info = kind.info;
     let mut spec = kind.spec_schema();
-    spec["required"] = json!(info.required_fields);
+    // a job's name may be left to metadata.name (a superset of ACK's CRD)
+    let required: Vec<&str> =
+        info.required_fields.iter().copied().filter(|f| !(info.name_defaults && info.identifiers == [*f])).collect();
+    spec["required"] = json!(required);
     let describe = kind.describe_schema();
     let mut status = Map::new();
     status.insert(
@@ -202,7 +205,8 @@ mod tests {
         let schema = &crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"];
         assert!(schema["spec"]["properties"]["roleARN"].is_object());
         assert!(schema["spec"]["properties"]["resourceConfig"]["properties"]["volumeSizeInGB"].is_object());
-        assert_eq!(schema["spec"]["required"][0], "trainingJobName");
+        // the name may be left to metadata.name
+        assert_eq!(schema["spec"]["required"][0], "roleARN");
         assert!(schema["status"]["properties"]["modelArtifacts"]["properties"]["s3ModelArtifacts"].is_object());
     }
 }

@@ -152,6 +152,15 @@ pub enum Role {
     ListTags,
     /// Lists what exists (for `adopt --all`).
     List,
+    /// Starts a stopped resource again (a notebook instance after an update).
+    Start,
+    /// Lists the resources a resource made (a tuning job's training jobs).
+    Children,
+    /// Lists candidates for a resource AWS names itself, whose status was lost.
+    Find,
+    /// Adds and removes tags (tag edits reach AWS).
+    AddTags,
+    DeleteTags,
 }
 
 /// How an AWS "not found" looks for a kind (it differs per API, §1.4). The
@@ -167,8 +176,23 @@ pub struct NotFound {
 
 impl NotFound {
     pub fn matches(&self, e: &AwsError) -> bool {
-        let prefix = self.message.split("{arn}").next().unwrap_or_default().trim_end_matches('"');
-        e.code == self.code && e.message.starts_with(prefix)
+        e.code == self.code && template_matches(self.message, &e.message)
+    }
+}
+
+/// Whether an AWS message fits a template with `{arn}` or `{name}` holes:
+/// it starts with the text before the first hole and ends with the text
+/// after the last (quotes around a hole belong to it: AWS quotes names in
+/// different ways per API).
+fn template_matches(template: &str, message: &str) -> bool {
+    let holes = |c: char| c == '"' || c == '\'' || c == '(';
+    match (template.find('{'), template.rfind('}')) {
+        (Some(start), Some(end)) => {
+            let prefix = template[..start].trim_end_matches(holes).trim_end();
+            let suffix = template[end + 1..].trim_start_matches(['"', '\'', ')']);
+            message.starts_with(prefix) && message.ends_with(suffix)
+        }
+        _ => message.starts_with(template),
     }
 }
 
@@ -182,8 +206,7 @@ pub struct AlreadyExists {
 
 impl AlreadyExists {
     pub fn matches(&self, e: &AwsError) -> bool {
-        let prefix = self.message.split("{arn}").next().unwrap_or_default().trim_end_matches(['"', '(']);
-        e.code == self.code && e.message.starts_with(prefix.trim_end())
+        e.code == self.code && template_matches(self.message, &e.message)
     }
 }
 
@@ -226,6 +249,44 @@ pub struct Update {
     /// Statuses an update may be sent in; `None`: whenever the resource is
     /// not changing (a training job is updated while it runs).
     pub allowed_in: Option<&'static [&'static str]>,
+    /// For kinds updated only while stopped (a notebook instance): the
+    /// operation that starts the resource again after the update. The
+    /// engine stops it with the kind's stop operation first, and starts
+    /// again only what it stopped.
+    pub restart: Option<Op>,
+}
+
+/// What a resource made that `describe` lists under it (a tuning job's
+/// training jobs), through one list call.
+#[derive(Debug)]
+pub struct Children {
+    pub title: &'static str,
+    pub op: Op,
+    /// The list input (ACK names) from the parent's identity.
+    pub input: fn(&Value) -> Value,
+    /// The answer's list member (ACK name).
+    pub items: &'static str,
+    /// Columns: (header, dotted path in an item).
+    pub columns: &'static [(&'static str, &'static str)],
+}
+
+/// How to find the AWS resource of a kind AWS names itself (a Domain)
+/// when the status that recorded its id was lost: list the candidates,
+/// and take the one whose owner tag names this resource.
+#[derive(Debug)]
+pub struct Find {
+    pub op: Op,
+    /// The list input (ACK names) for a spec.
+    pub input: fn(&Value) -> Value,
+    /// The answer's list member and each item's ARN member (ACK names).
+    pub items: &'static str,
+    pub arn: &'static str,
+    /// Whether an item is the spec's namesake.
+    pub matches: fn(&Value, &Value) -> bool,
+    /// Whether a namesake not created for this resource blocks the create
+    /// (a second Domain of one name is a mistake; a second version of a
+    /// model package is not).
+    pub unique: bool,
 }
 
 /// What an update is about to do, for [`Hooks::before_update`].
@@ -262,6 +323,10 @@ pub struct Hooks {
     /// stopped or deleted now; a hold makes the deletion wait, saying why
     /// (a monitoring schedule while one of its executions runs).
     pub before_delete: fn(&Value) -> Result<(), Hold>,
+    /// Rewrites what AWS reports (ACK names) in the spec's terms before the
+    /// two are compared (an inference component's `desiredCopyCount` is the
+    /// spec's `copyCount`).
+    pub observed_as_spec: fn(&mut Value),
 }
 
 pub const NO_HOOKS: Hooks = Hooks {
@@ -269,6 +334,7 @@ pub const NO_HOOKS: Hooks = Hooks {
     before_update: |_| Ok(()),
     after_update: |_| Vec::new(),
     before_delete: |_| Ok(()),
+    observed_as_spec: |_| {},
 };
 
 /// The service a kind belongs to: its ARN prefix and tag operations.
@@ -291,6 +357,10 @@ pub struct Service {
     /// Whether the service's tags are a map (`{key: value}`) rather than a
     /// list of `{key, value}` pairs.
     pub tags_are_a_map: bool,
+    /// Adds tags to an ARN (`resourceARN`, `tags` in the service's layout)
+    /// and removes keys (`resourceARN`, `tagKeys`): how tag edits reach AWS.
+    pub add_tags: Op,
+    pub delete_tags: Op,
 }
 
 /// How the simulator plays a kind's lifecycle: one phase per simulated step.
@@ -323,6 +393,12 @@ pub struct SimLifecycle {
     /// What the resource writes to its log streams (for kinds with
     /// [`AwsKind::logs`]), from the simulated state.
     pub logs: fn(&crate::aws::sim::View<'_>) -> Vec<crate::aws::sim::SimLog>,
+    /// For kinds AWS names itself ([`KindInfo::assigned`]): the ARN a create
+    /// gets, with `{seq}` (1 + how many of the kind share the spec's label,
+    /// a model package's version) and `{new}` (12 fresh characters).
+    pub assigned_arn: Option<&'static str>,
+    /// The items of a [`Children`] list (AWS names), from the simulated state.
+    pub children: fn(&crate::aws::sim::View<'_>) -> Vec<Value>,
 }
 
 impl SimLifecycle {
@@ -339,6 +415,8 @@ impl SimLifecycle {
             fail_paths: &[],
             extras: no_extras,
             logs: no_logs,
+            assigned_arn: None,
+            children: |_| Vec::new(),
         }
     }
 }
@@ -412,6 +490,17 @@ pub struct AwsKind {
     pub resync: Option<Duration>,
     /// Where its logs are, for kinds that write logs.
     pub logs: Option<Logs>,
+    /// What `describe` lists under a resource of this kind.
+    pub children: Option<Children>,
+    /// How a resource AWS names itself is found again ([`KindInfo::assigned`]).
+    pub find: Option<Find>,
+    /// The create input member making a create idempotent (a client
+    /// token): the agent sends the resource's uid, so a create retried
+    /// after a lost status answers with the resource it made before.
+    pub client_token: Option<&'static str>,
+    /// Statuses meaning the resource no longer exists (a deleted App stays
+    /// listed as `Deleted`).
+    pub gone: &'static [&'static str],
     pub hooks: Hooks,
     pub sim: SimLifecycle,
 }
@@ -427,7 +516,18 @@ impl AwsKind {
             Role::Stop => self.stop.as_ref(),
             Role::ListTags => Some(&self.service.list_tags),
             Role::List => self.list.as_ref().map(|l| &l.op),
+            Role::Start => self.update.as_ref().and_then(|u| u.restart.as_ref()),
+            Role::Children => self.children.as_ref().map(|c| &c.op),
+            Role::Find => self.find.as_ref().map(|f| &f.op),
+            Role::AddTags => self.tags_field.map(|_| &self.service.add_tags),
+            Role::DeleteTags => self.tags_field.map(|_| &self.service.delete_tags),
         }
+    }
+
+    /// The resource as the engine acts on it: its spec with the defaults
+    /// [`KindInfo::effective_spec`] fills in.
+    pub fn effective(&self, res: &Resource) -> Resource {
+        Resource { spec: self.info.effective_spec(res), ..res.clone() }
     }
 
     /// The identifiers of a spec, as the input of describe, delete and stop.
@@ -446,9 +546,45 @@ impl AwsKind {
         self.update.iter().flat_map(|u| u.fields.iter().map(|f| f.split(['.', '[']).next().unwrap_or(f))).collect()
     }
 
-    /// OpenAPI of the spec (the create input) and of the describe output.
+    /// OpenAPI of the spec: the create input, plus the fields only the
+    /// update takes (ACK's ModelPackage `approvalDescription`).
     pub fn spec_schema(&self) -> Value {
-        (self.create.input_schema)()
+        let mut schema = (self.create.input_schema)();
+        if let Some(update) = &self.update {
+            let update_schema = (update.op.input_schema)();
+            for field in self.update_only_fields() {
+                if let (Some(props), Some(s)) = (schema.get_mut("properties").and_then(Value::as_object_mut), update_schema.pointer(&format!("/properties/{field}"))) {
+                    props.insert(field.to_string(), s.clone());
+                }
+            }
+        }
+        schema
+    }
+
+    /// Top-level spec fields the update takes and the create does not: set
+    /// by an update right after the create.
+    pub fn update_only_fields(&self) -> Vec<&'static str> {
+        let create: Vec<String> = (self.create.input_members)().into_iter().map(sagemaker_schema::ack_name).collect();
+        self.updatable_fields().into_iter().filter(|f| !create.iter().any(|c| c == f)).collect()
+    }
+
+    /// The spec as a create input (ACK names): without the fields only an
+    /// update takes, and without an identifier AWS assigned.
+    pub fn create_spec(&self, spec: &Value) -> Value {
+        let mut spec = spec.clone();
+        if let Some(o) = spec.as_object_mut() {
+            for f in self.update_only_fields() {
+                o.remove(f);
+            }
+            if let Some(a) = self.info.assigned {
+                let create: Vec<String> = (self.create.input_members)().into_iter().map(sagemaker_schema::ack_name).collect();
+                let assigned_by_aws = o.get(a.field).and_then(Value::as_str).is_some_and(|v| v.starts_with("arn:"));
+                if !create.iter().any(|c| c == a.field) || assigned_by_aws {
+                    o.remove(a.field);
+                }
+            }
+        }
+        spec
     }
 
     /// OpenAPI of what describe reports about one resource.
@@ -488,6 +624,8 @@ pub static SAGEMAKER: Service = Service {
     names_resources: true,
     tags_are_a_map: false,
     list_tags: sagemaker_op!(ListTags, list_tags),
+    add_tags: sagemaker_op!(AddTags, add_tags),
+    delete_tags: sagemaker_op!(DeleteTags, delete_tags),
     read_tags: |out| {
         let tags = out.get("tags").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
         tags.iter()
@@ -520,6 +658,7 @@ pub static TRAINING_JOB: AwsKind = AwsKind {
         fields: &["resourceConfig.keepAlivePeriodInSeconds", "profilerConfig", "profilerRuleConfigurations"],
         compare: &["resourceConfig.keepAlivePeriodInSeconds", "profilerConfig", "profilerRuleConfigurations"],
         allowed_in: Some(&["InProgress", "Completed"]),
+        restart: None,
     }),
     delete: None,
     stop: Some(sagemaker_op!(StopTrainingJob, stop_training_job)),
@@ -547,6 +686,10 @@ pub static TRAINING_JOB: AwsKind = AwsKind {
     tags_field: Some("tags"),
     resync: None,
     logs: Some(Logs { group: "/aws/sagemaker/TrainingJobs", streams: "{name}/" }),
+    children: None,
+    find: None,
+    client_token: None,
+    gone: &[],
     hooks: Hooks { before_update: training_job_update_guard, update_input: only_new_profiler_rules, ..NO_HOOKS },
     sim: SimLifecycle {
         arn: "arn:aws:sagemaker:{region}:{account}:training-job/{name}",
@@ -565,6 +708,7 @@ pub static TRAINING_JOB: AwsKind = AwsKind {
         fail_paths: &["environment.SIM_FAIL_REASON"],
         extras: crate::aws::sim::training_job_extras,
         logs: crate::aws::sim::training_job_logs,
+        ..SimLifecycle::exists("")
     },
 };
 
@@ -643,6 +787,10 @@ pub static MODEL: AwsKind = AwsKind {
     tags_field: Some("tags"),
     resync: Some(Duration::from_secs(600)),
     logs: None,
+    children: None,
+    find: None,
+    client_token: None,
+    gone: &[],
     hooks: NO_HOOKS,
     sim: SimLifecycle::exists("arn:aws:sagemaker:{region}:{account}:model/{name}"),
 };
@@ -669,9 +817,17 @@ pub static ENDPOINT_CONFIG: AwsKind = AwsKind {
     tags_field: Some("tags"),
     resync: Some(Duration::from_secs(600)),
     logs: None,
+    children: None,
+    find: None,
+    client_token: None,
+    gone: &[],
     hooks: NO_HOOKS,
     sim: SimLifecycle::exists("arn:aws:sagemaker:{region}:{account}:endpoint-config/{name}"),
 };
+
+/// Records that the engine stopped a resource to update it (a notebook
+/// instance), so that it starts again what it stopped, and nothing else.
+pub const ANNOTATION_RESTART: &str = "sagemaker.services.k8s.aws/restart-after-update";
 
 /// ACK's annotation recording the config an update last tried, so a failed
 /// update is never retried with the same config (§2.7).
@@ -690,6 +846,7 @@ pub static ENDPOINT: AwsKind = AwsKind {
         fields: &["endpointConfigName", "deploymentConfig"],
         compare: &["endpointConfigName"],
         allowed_in: None,
+        restart: None,
     }),
     delete: Some(sagemaker_op!(DeleteEndpoint, delete_endpoint)),
     stop: None,
@@ -714,6 +871,10 @@ pub static ENDPOINT: AwsKind = AwsKind {
     // minutes, not ACK's 30 s (calls) or 10 h (drift unseen)
     resync: Some(Duration::from_secs(300)),
     logs: Some(Logs { group: "/aws/sagemaker/Endpoints/{name}", streams: "" }),
+    children: None,
+    find: None,
+    client_token: None,
+    gone: &[],
     hooks: Hooks {
         // autoscaled capacity survives a config change
         update_input: |input, _| input["retainAllVariantProperties"] = json!(true),
@@ -735,6 +896,7 @@ pub static ENDPOINT: AwsKind = AwsKind {
         fail_paths: &[],
         extras: crate::aws::sim::endpoint_extras,
         logs: crate::aws::sim::endpoint_logs,
+        ..SimLifecycle::exists("")
     },
 };
 
@@ -773,6 +935,8 @@ pub static APPLICATION_AUTOSCALING: Service = Service {
     names_resources: false,
     tags_are_a_map: true,
     list_tags: autoscaling_op!(ListTagsForResource, list_tags_for_resource),
+    add_tags: autoscaling_op!(TagResource, tag_resource),
+    delete_tags: autoscaling_op!(UntagResource, untag_resource),
     read_tags: |out| {
         let tags = out.get("tags").and_then(Value::as_object);
         tags.into_iter().flatten().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect()
@@ -802,6 +966,7 @@ pub static SCALABLE_TARGET: AwsKind = AwsKind {
         // AWS reports its service-linked role whatever role was given
         compare: &["minCapacity", "maxCapacity", "suspendedState"],
         allowed_in: None,
+        restart: None,
     }),
     delete: Some(autoscaling_op!(DeregisterScalableTarget, deregister_scalable_target)),
     stop: None,
@@ -817,6 +982,10 @@ pub static SCALABLE_TARGET: AwsKind = AwsKind {
     tags_field: Some("tags"),
     resync: Some(Duration::from_secs(600)),
     logs: None,
+    children: None,
+    find: None,
+    client_token: None,
+    gone: &[],
     hooks: NO_HOOKS,
     sim: SimLifecycle::exists("arn:aws:application-autoscaling:{region}:{account}:scalable-target/{id}"),
 };
@@ -854,6 +1023,7 @@ pub static SCALING_POLICY: AwsKind = AwsKind {
             "predictiveScalingPolicyConfiguration",
         ],
         allowed_in: None,
+        restart: None,
     }),
     delete: Some(autoscaling_op!(DeleteScalingPolicy, delete_scaling_policy)),
     stop: None,
@@ -868,6 +1038,10 @@ pub static SCALING_POLICY: AwsKind = AwsKind {
     tags_field: None,
     resync: Some(Duration::from_secs(600)),
     logs: None,
+    children: None,
+    find: None,
+    client_token: None,
+    gone: &[],
     hooks: NO_HOOKS,
     sim: SimLifecycle {
         extras: crate::aws::sim::scaling_policy_extras,
@@ -877,8 +1051,53 @@ pub static SCALING_POLICY: AwsKind = AwsKind {
     },
 };
 
-/// Every kind the agent manages.
-pub static KINDS: &[&AwsKind] = &[&TRAINING_JOB, &MODEL, &ENDPOINT_CONFIG, &ENDPOINT, &SCALABLE_TARGET, &SCALING_POLICY];
+mod inference;
+mod jobs;
+mod monitoring;
+mod notebooks;
+mod pipelines;
+mod registry;
+mod studio;
+
+pub use inference::*;
+pub use jobs::*;
+pub use monitoring::*;
+pub use notebooks::*;
+pub use pipelines::*;
+pub use registry::*;
+pub use studio::*;
+
+/// Every kind the agent manages, in the order of [`sagemaker_core::kinds::KINDS`].
+pub static KINDS: &[&AwsKind] = &[
+    &TRAINING_JOB,
+    &HYPER_PARAMETER_TUNING_JOB,
+    &TRANSFORM_JOB,
+    &PROCESSING_JOB,
+    &LABELING_JOB,
+    &MODEL,
+    &ENDPOINT_CONFIG,
+    &ENDPOINT,
+    &INFERENCE_COMPONENT,
+    &DATA_QUALITY_JOB_DEFINITION,
+    &MODEL_BIAS_JOB_DEFINITION,
+    &MODEL_EXPLAINABILITY_JOB_DEFINITION,
+    &MODEL_QUALITY_JOB_DEFINITION,
+    &MONITORING_SCHEDULE,
+    &MODEL_PACKAGE_GROUP,
+    &MODEL_PACKAGE,
+    &FEATURE_GROUP,
+    &PIPELINE,
+    &PIPELINE_EXECUTION,
+    &PROJECT,
+    &DOMAIN,
+    &USER_PROFILE,
+    &SPACE,
+    &APP,
+    &NOTEBOOK_INSTANCE_LIFECYCLE_CONFIG,
+    &NOTEBOOK_INSTANCE,
+    &SCALABLE_TARGET,
+    &SCALING_POLICY,
+];
 
 /// The AWS table entry for a kind.
 pub fn for_info(info: &KindInfo) -> Option<&'static AwsKind> {
@@ -916,7 +1135,15 @@ mod tests {
                 true
             };
             for f in kind.info.identifiers.iter().chain(kind.info.required_fields) {
-                assert!(has(&spec, f), "{}: spec has no {f}", kind.info.kind);
+                // what AWS assigns is in what it describes
+                let assigned = kind.info.assigned.is_some_and(|a| a.field == *f);
+                assert!(has(if assigned { &describe } else { &spec }, f), "{}: spec has no {f}", kind.info.kind);
+            }
+            if let Some(a) = kind.info.assigned {
+                assert!(has(&spec, a.label), "{}: spec has no {}", kind.info.kind, a.label);
+            }
+            if let Some(token) = kind.client_token {
+                assert!(has(&spec, token), "{}: spec has no {token}", kind.info.kind);
             }
             for f in kind.status_fields.iter().chain([&kind.arn_field]).chain(kind.info.statuses.field.iter()) {
                 assert!(has(&describe, f), "{}: describe output has no {f}", kind.info.kind);
@@ -925,8 +1152,12 @@ mod tests {
                 for f in u.fields {
                     assert!(has(&spec, f), "{}: update field {f} is not in the spec", kind.info.kind);
                 }
+                // what describe reports, as the kind's hook puts it in the spec's terms
+                let mut seen = sample(&describe, 6);
+                (kind.hooks.observed_as_spec)(&mut seen);
                 for f in u.compare {
-                    assert!(u.fields.contains(f) && has(&describe, f), "{}: compared field {f}", kind.info.kind);
+                    let found = f.split('.').try_fold(&seen, |at, part| at.get(part)).is_some();
+                    assert!(u.fields.contains(f) && found, "{}: compared field {f}", kind.info.kind);
                 }
             }
             for dep in kind.info.depends_on {
@@ -934,6 +1165,14 @@ mod tests {
                     assert!(has(&spec, path), "{}: dependency path {path}", kind.info.kind);
                 }
             }
+        }
+    }
+
+    /// A value with every property of an OpenAPI schema, `depth` deep.
+    fn sample(schema: &Value, depth: usize) -> Value {
+        match (schema.get("properties").and_then(Value::as_object), depth) {
+            (Some(props), 1..) => Value::Object(props.iter().map(|(k, v)| (k.clone(), sample(v, depth - 1))).collect()),
+            _ => json!("x"),
         }
     }
 

@@ -106,10 +106,10 @@ pub fn op_type(role: Role) -> &'static str {
     match role {
         Role::Create => "CREATE",
         Role::Describe => "READ_ONE",
-        Role::Update => "UPDATE",
+        Role::Update | Role::Start | Role::AddTags | Role::DeleteTags => "UPDATE",
         // ACK stops a job in its sdkDelete
         Role::Delete | Role::Stop => "DELETE",
-        Role::ListTags | Role::List => "READ_MANY",
+        Role::ListTags | Role::List | Role::Children | Role::Find => "READ_MANY",
     }
 }
 

@@ -475,7 +475,7 @@ pub fn account<'a>(r: &'a Resource, default: &'a str) -> &'a str {
 
 /// The AWS resource a resource manages: its identifier values.
 pub fn aws_id(r: &Resource, kind: &KindInfo) -> String {
-    kind.aws_id(&r.spec)
+    kind.aws_id(&kind.effective_spec(r))
 }
 
 /// Which of two resources claiming one AWS name owns it: the one that
@@ -510,8 +510,11 @@ pub fn claimants<'a>(
     };
     let here = at(r);
     // a spec naming nothing yet (adoption by annotation) claims nothing
-    let named = !name.trim().is_empty();
-    others.iter().filter(move |o| named && aws_id(o, kind) == name && at(o) == here)
+    // nor one whose name AWS has not assigned yet (executions of one
+    // pipeline share its name until AWS names each)
+    let identified = |o: &Resource| kind.identified(&kind.effective_spec(o));
+    let named = !name.trim().is_empty() && identified(r);
+    others.iter().filter(move |o| named && identified(o) && aws_id(o, kind) == name && at(o) == here)
 }
 
 /// The resource among `others` that owns the AWS resource `r` names in

@@ -117,6 +117,28 @@ pub struct KindInfo {
     pub depends_on: &'static [Dependency],
     /// Cluster-scoped (ACK's IAMRoleSelector) rather than namespaced.
     pub cluster_scoped: bool,
+    /// The identifier AWS assigns at create instead of taking it from the
+    /// spec (a Domain's id, a pipeline execution's ARN), if any.
+    pub assigned: Option<Assigned>,
+    /// Whether the (single) name identifier may be left out of the spec,
+    /// `metadata.name` standing in for it: jobs, whose names are permanent,
+    /// so that `generateName` gives each submission a fresh one.
+    pub name_defaults: bool,
+}
+
+/// An identifier AWS chooses: read back from the ARN it answers the create
+/// with (recorded in `status.ackResourceMetadata.arn`), never from the spec
+/// alone, so a lost status is looked for before anything is created again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Assigned {
+    /// The identifier field (`domainID`, `pipelineExecutionARN`).
+    pub field: &'static str,
+    /// Whether the identifier is the ARN's last path segment (a Domain's
+    /// `d-...`) rather than the whole ARN.
+    pub last_segment: bool,
+    /// The spec field naming the resource for people (`domainName`), for
+    /// messages while AWS has assigned nothing yet.
+    pub label: &'static str,
 }
 
 impl KindInfo {
@@ -164,9 +186,10 @@ impl KindInfo {
         self.statuses.field.and_then(|f| r.status.get(f)).and_then(serde_json::Value::as_str).is_some_and(|s| self.is_final(s))
     }
 
-    /// Whether this kind runs once and stops (a job) rather than living on.
+    /// Whether this kind runs once and stops (a job) rather than living on:
+    /// once stopped it stays stopped (a notebook instance can be started again).
     pub fn is_job(&self) -> bool {
-        !self.statuses.stoppable.is_empty()
+        self.statuses.stopped.is_some_and(|s| self.is_final(s))
     }
 
     /// The status field's path in the resource (`status.trainingJobStatus`).
@@ -177,9 +200,48 @@ impl KindInfo {
     /// The AWS identity a spec names, for messages and for telling two
     /// resources' claims apart: the identifier values, joined by spaces.
     pub fn aws_id(&self, spec: &serde_json::Value) -> String {
-        let parts: Vec<&str> =
-            self.identifiers.iter().map(|f| spec.get(*f).and_then(serde_json::Value::as_str).unwrap_or_default()).collect();
-        parts.join(" ")
+        let parts: Vec<&str> = self
+            .identifiers
+            .iter()
+            .filter_map(|f| spec.get(*f).and_then(serde_json::Value::as_str))
+            .filter(|v| !v.is_empty())
+            .collect();
+        match (parts.is_empty(), self.assigned) {
+            // nothing assigned yet: the name people gave it
+            (true, Some(a)) => spec.get(a.label).and_then(serde_json::Value::as_str).unwrap_or_default().to_string(),
+            _ => parts.join(" "),
+        }
+    }
+
+    /// The spec the agent acts on: a job's omitted name is its
+    /// `metadata.name` ([`KindInfo::name_defaults`]), and an identifier AWS
+    /// assigned is read back from the recorded ARN.
+    pub fn effective_spec(&self, res: &crate::Resource) -> serde_json::Value {
+        let mut spec = res.spec.clone();
+        let Some(obj) = spec.as_object_mut() else { return spec };
+        if let (true, [name]) = (self.name_defaults, self.identifiers)
+            && obj.get(*name).is_none_or(|v| v.as_str().is_none_or(str::is_empty))
+            && !res.metadata.name.is_empty()
+        {
+            obj.insert((*name).to_string(), serde_json::Value::String(res.metadata.name.clone()));
+        }
+        if let Some(a) = self.assigned
+            && obj.get(a.field).is_none()
+            && let Some(arn) = res.status.pointer("/ackResourceMetadata/arn").and_then(serde_json::Value::as_str)
+        {
+            let id = if a.last_segment { arn.rsplit('/').next().unwrap_or(arn) } else { arn };
+            obj.insert(a.field.to_string(), serde_json::Value::String(id.to_string()));
+        }
+        spec
+    }
+
+    /// Whether a spec names its AWS resource completely (an assigned
+    /// identifier is known only once AWS answered the create).
+    pub fn identified(&self, spec: &serde_json::Value) -> bool {
+        match self.assigned {
+            Some(a) => spec.get(a.field).is_some_and(|v| !v.is_null()),
+            None => true,
+        }
     }
 
     /// The identifier fields, for messages: `trainingJobName`, or
@@ -242,6 +304,8 @@ pub const TRAINING_JOB: KindInfo = KindInfo {
     ],
     depends_on: &[],
     cluster_scoped: false,
+    assigned: None,
+    name_defaults: true,
 };
 
 /// Model (§2.5): exists or not, immutable.
@@ -261,6 +325,8 @@ pub const MODEL: KindInfo = KindInfo {
     describe_fields: &[("Image", "spec.primaryContainer.image"), ("Model Data", "spec.primaryContainer.modelDataURL")],
     depends_on: &[],
     cluster_scoped: false,
+    assigned: None,
+    name_defaults: false,
 };
 
 /// EndpointConfig (§2.6): immutable; names the models it serves.
@@ -280,6 +346,8 @@ pub const ENDPOINT_CONFIG: KindInfo = KindInfo {
     describe_fields: &[],
     depends_on: &[Dependency { kind: &MODEL, fields: &[("modelName", "productionVariants[].modelName")], cascade: false }],
     cluster_scoped: false,
+    assigned: None,
+    name_defaults: false,
 };
 
 /// Endpoint (§2.7): long-lived, updated by pointing it at another config.
@@ -313,6 +381,8 @@ pub const ENDPOINT: KindInfo = KindInfo {
     ],
     depends_on: &[Dependency { kind: &ENDPOINT_CONFIG, fields: &[("endpointConfigName", "endpointConfigName")], cascade: false }],
     cluster_scoped: false,
+    assigned: None,
+    name_defaults: false,
 };
 
 /// Group of the Application Auto Scaling kinds.
@@ -340,6 +410,8 @@ pub const SCALABLE_TARGET: KindInfo = KindInfo {
     ],
     depends_on: &[],
     cluster_scoped: false,
+    assigned: None,
+    name_defaults: false,
 };
 
 /// ScalingPolicy (§3.2): how a scalable target scales.
@@ -371,6 +443,8 @@ pub const SCALING_POLICY: KindInfo = KindInfo {
         cascade: true,
     }],
     cluster_scoped: false,
+    assigned: None,
+    name_defaults: false,
 };
 
 /// Group of ACK's own kinds (not of any AWS service).
@@ -395,10 +469,519 @@ pub const ADOPTED_RESOURCE: KindInfo = KindInfo {
     describe_fields: &[],
     depends_on: &[],
     cluster_scoped: false,
+    assigned: None,
+    name_defaults: false,
 };
 
-/// Every kind this build serves.
-pub const KINDS: &[&KindInfo] = &[&TRAINING_JOB, &MODEL, &ENDPOINT_CONFIG, &ENDPOINT, &SCALABLE_TARGET, &SCALING_POLICY];
+/// What the SageMaker kinds below share; each states only what differs.
+const SAGEMAKER_KIND: KindInfo = KindInfo {
+    group: SAGEMAKER_GROUP,
+    version: "v1alpha1",
+    kind: "",
+    plural: "",
+    singular: "",
+    short_names: &[],
+    identifiers: &[],
+    required_fields: &[],
+    statuses: NO_STATUS,
+    failure_field: None,
+    progress_field: None,
+    printer_columns: &[],
+    describe_fields: &[],
+    depends_on: &[],
+    cluster_scoped: false,
+    assigned: None,
+    name_defaults: false,
+};
+
+/// A job's statuses (`<x>Status`: InProgress, Stopping; Completed, Failed, Stopped).
+const fn job_statuses(field: &'static str) -> Statuses {
+    Statuses {
+        field: Some(field),
+        modifying: &["InProgress", "Stopping"],
+        final_: &["Completed", "Failed", "Stopped"],
+        success: &["Completed"],
+        terminal: &[],
+        stoppable: &["InProgress"],
+        stopped: Some("Stopped"),
+    }
+}
+
+/// Studio's statuses (Domain, UserProfile, Space, App).
+const STUDIO_STATUSES: Statuses = Statuses {
+    field: Some("status"),
+    modifying: &["Pending", "Updating", "Deleting"],
+    final_: &["Failed"],
+    success: &["InService"],
+    terminal: &["Failed"],
+    stoppable: &[],
+    stopped: None,
+};
+
+const STATUS_COLUMNS: &[PrinterColumn] =
+    &[col("STATUS", "status.status", false), col("FAILURE-REASON", "status.failureReason", true)];
+
+/// HyperParameterTuningJob (§2.2): its counters and best training job show
+/// in status, its training jobs in `describe`.
+pub const HYPER_PARAMETER_TUNING_JOB: KindInfo = KindInfo {
+    kind: "HyperParameterTuningJob",
+    plural: "hyperparametertuningjobs",
+    singular: "hyperparametertuningjob",
+    short_names: &["hpo", "hptj"],
+    identifiers: &["hyperParameterTuningJobName"],
+    required_fields: &["hyperParameterTuningJobName", "hyperParameterTuningJobConfig"],
+    statuses: job_statuses("hyperParameterTuningJobStatus"),
+    failure_field: Some("failureReason"),
+    printer_columns: &[
+        col("STATUS", "status.hyperParameterTuningJobStatus", false),
+        col("COMPLETED", "status.trainingJobStatusCounters.completed", false),
+        col("BEST", "status.bestTrainingJob.trainingJobName", true),
+        col("FAILURE-REASON", "status.failureReason", true),
+    ],
+    describe_fields: &[
+        ("Training Jobs Completed", "status.trainingJobStatusCounters.completed"),
+        ("Training Jobs In Progress", "status.trainingJobStatusCounters.inProgress"),
+        ("Best Training Job", "status.bestTrainingJob.trainingJobName"),
+        ("Best Objective", "status.bestTrainingJob.finalHyperParameterTuningJobObjectiveMetric.value"),
+    ],
+    name_defaults: true,
+    ..SAGEMAKER_KIND
+};
+
+/// TransformJob (§2.3): a batch transform with a Model.
+pub const TRANSFORM_JOB: KindInfo = KindInfo {
+    kind: "TransformJob",
+    plural: "transformjobs",
+    singular: "transformjob",
+    short_names: &["tfj"],
+    identifiers: &["transformJobName"],
+    required_fields: &["transformJobName", "modelName", "transformInput", "transformOutput", "transformResources"],
+    statuses: job_statuses("transformJobStatus"),
+    failure_field: Some("failureReason"),
+    printer_columns: &[col("STATUS", "status.transformJobStatus", false), col("FAILURE-REASON", "status.failureReason", true)],
+    describe_fields: &[("Model", "spec.modelName"), ("Output", "spec.transformOutput.s3OutputPath")],
+    depends_on: &[Dependency { kind: &MODEL, fields: &[("modelName", "modelName")], cascade: false }],
+    name_defaults: true,
+    ..SAGEMAKER_KIND
+};
+
+/// ProcessingJob (§2.4).
+pub const PROCESSING_JOB: KindInfo = KindInfo {
+    kind: "ProcessingJob",
+    plural: "processingjobs",
+    singular: "processingjob",
+    short_names: &["pj"],
+    identifiers: &["processingJobName"],
+    required_fields: &["processingJobName", "roleARN", "appSpecification", "processingResources"],
+    statuses: job_statuses("processingJobStatus"),
+    failure_field: Some("failureReason"),
+    printer_columns: &[col("STATUS", "status.processingJobStatus", false), col("FAILURE-REASON", "status.failureReason", true)],
+    describe_fields: &[("Image", "spec.appSpecification.imageURI")],
+    name_defaults: true,
+    ..SAGEMAKER_KIND
+};
+
+/// The four model-monitor job definitions (§2.8): immutable, no status.
+macro_rules! job_definition {
+    ($name:ident, $kind:literal, $plural:literal, $singular:literal, $short:literal, $x:literal) => {
+        pub const $name: KindInfo = KindInfo {
+            kind: $kind,
+            plural: $plural,
+            singular: $singular,
+            short_names: &[$short],
+            identifiers: &["jobDefinitionName"],
+            required_fields: &[
+                "jobDefinitionName",
+                "roleARN",
+                "jobResources",
+                concat!($x, "AppSpecification"),
+                concat!($x, "JobInput"),
+                concat!($x, "JobOutputConfig"),
+            ],
+            describe_fields: &[("Endpoint", concat!("spec.", $x, "JobInput.endpointInput.endpointName"))],
+            ..SAGEMAKER_KIND
+        };
+    };
+}
+job_definition!(DATA_QUALITY_JOB_DEFINITION, "DataQualityJobDefinition", "dataqualityjobdefinitions", "dataqualityjobdefinition", "dqjd", "dataQuality");
+job_definition!(MODEL_BIAS_JOB_DEFINITION, "ModelBiasJobDefinition", "modelbiasjobdefinitions", "modelbiasjobdefinition", "mbjd", "modelBias");
+job_definition!(
+    MODEL_EXPLAINABILITY_JOB_DEFINITION,
+    "ModelExplainabilityJobDefinition",
+    "modelexplainabilityjobdefinitions",
+    "modelexplainabilityjobdefinition",
+    "mejd",
+    "modelExplainability"
+);
+job_definition!(MODEL_QUALITY_JOB_DEFINITION, "ModelQualityJobDefinition", "modelqualityjobdefinitions", "modelqualityjobdefinition", "mqjd", "modelQuality");
+
+/// MonitoringSchedule (§2.9): updated in place, never while an execution runs.
+pub const MONITORING_SCHEDULE: KindInfo = KindInfo {
+    kind: "MonitoringSchedule",
+    plural: "monitoringschedules",
+    singular: "monitoringschedule",
+    short_names: &["ms"],
+    identifiers: &["monitoringScheduleName"],
+    required_fields: &["monitoringScheduleName", "monitoringScheduleConfig"],
+    statuses: Statuses {
+        field: Some("monitoringScheduleStatus"),
+        modifying: &["Pending"],
+        final_: &["Failed"],
+        success: &["Scheduled"],
+        terminal: &["Failed"],
+        stoppable: &[],
+        stopped: None,
+    },
+    failure_field: Some("failureReason"),
+    progress_field: Some("lastMonitoringExecutionSummary.monitoringExecutionStatus"),
+    printer_columns: &[
+        col("STATUS", "status.monitoringScheduleStatus", false),
+        col("LAST-EXECUTION", "status.lastMonitoringExecutionSummary.monitoringExecutionStatus", false),
+        col("FAILURE-REASON", "status.failureReason", true),
+    ],
+    describe_fields: &[
+        ("Schedule", "spec.monitoringScheduleConfig.scheduleConfig.scheduleExpression"),
+        ("Job Definition", "spec.monitoringScheduleConfig.monitoringJobDefinitionName"),
+        ("Last Execution", "status.lastMonitoringExecutionSummary.monitoringExecutionStatus"),
+    ],
+    ..SAGEMAKER_KIND
+};
+
+/// Domain: its id is AWS's (`d-...`), kept in status as ACK does.
+pub const DOMAIN: KindInfo = KindInfo {
+    kind: "Domain",
+    plural: "domains",
+    singular: "domain",
+    short_names: &["smdomain"],
+    identifiers: &["domainID"],
+    required_fields: &["domainName", "authMode", "defaultUserSettings"],
+    statuses: STUDIO_STATUSES,
+    failure_field: Some("failureReason"),
+    printer_columns: &[col("DOMAIN-ID", "status.domainID", false), col("STATUS", "status.status", false)],
+    describe_fields: &[("Domain ID", "status.domainID"), ("URL", "status.url")],
+    assigned: Some(Assigned { field: "domainID", last_segment: true, label: "domainName" }),
+    ..SAGEMAKER_KIND
+};
+
+/// UserProfile: a person's settings in a Domain.
+pub const USER_PROFILE: KindInfo = KindInfo {
+    kind: "UserProfile",
+    plural: "userprofiles",
+    singular: "userprofile",
+    short_names: &["up"],
+    identifiers: &["domainID", "userProfileName"],
+    required_fields: &["domainID", "userProfileName"],
+    statuses: STUDIO_STATUSES,
+    failure_field: Some("failureReason"),
+    printer_columns: STATUS_COLUMNS,
+    describe_fields: &[("Domain", "spec.domainID")],
+    depends_on: &[Dependency { kind: &DOMAIN, fields: &[("domainID", "domainID")], cascade: false }],
+    ..SAGEMAKER_KIND
+};
+
+/// Space: a shared or private workspace in a Domain.
+pub const SPACE: KindInfo = KindInfo {
+    kind: "Space",
+    plural: "spaces",
+    singular: "space",
+    short_names: &["smspace"],
+    identifiers: &["domainID", "spaceName"],
+    required_fields: &["domainID", "spaceName"],
+    statuses: STUDIO_STATUSES,
+    failure_field: Some("failureReason"),
+    printer_columns: STATUS_COLUMNS,
+    describe_fields: &[("Domain", "spec.domainID"), ("URL", "status.url")],
+    depends_on: &[Dependency { kind: &DOMAIN, fields: &[("domainID", "domainID")], cascade: false }],
+    ..SAGEMAKER_KIND
+};
+
+/// App: an application of a user profile or space; deleted apps stay
+/// listed as `Deleted`.
+pub const APP: KindInfo = KindInfo {
+    kind: "App",
+    plural: "apps",
+    singular: "app",
+    short_names: &["smapp"],
+    identifiers: &["domainID", "userProfileName", "spaceName", "appType", "appName"],
+    required_fields: &["domainID", "appType", "appName"],
+    statuses: Statuses {
+        field: Some("status"),
+        modifying: &["Pending", "Deleting"],
+        final_: &["Failed"],
+        success: &["InService"],
+        terminal: &["Failed"],
+        stoppable: &[],
+        stopped: None,
+    },
+    failure_field: Some("failureReason"),
+    printer_columns: STATUS_COLUMNS,
+    depends_on: &[
+        Dependency { kind: &DOMAIN, fields: &[("domainID", "domainID")], cascade: false },
+        Dependency { kind: &USER_PROFILE, fields: &[("domainID", "domainID"), ("userProfileName", "userProfileName")], cascade: false },
+        Dependency { kind: &SPACE, fields: &[("domainID", "domainID"), ("spaceName", "spaceName")], cascade: false },
+    ],
+    ..SAGEMAKER_KIND
+};
+
+/// FeatureGroup: a Feature Store table.
+pub const FEATURE_GROUP: KindInfo = KindInfo {
+    kind: "FeatureGroup",
+    plural: "featuregroups",
+    singular: "featuregroup",
+    short_names: &["fg"],
+    identifiers: &["featureGroupName"],
+    required_fields: &["featureGroupName", "recordIdentifierFeatureName", "eventTimeFeatureName", "featureDefinitions"],
+    statuses: Statuses {
+        field: Some("featureGroupStatus"),
+        modifying: &["Creating", "Deleting"],
+        final_: &["CreateFailed"],
+        success: &["Created"],
+        terminal: &["CreateFailed"],
+        stoppable: &[],
+        stopped: None,
+    },
+    failure_field: Some("failureReason"),
+    printer_columns: &[col("STATUS", "status.featureGroupStatus", false), col("FAILURE-REASON", "status.failureReason", true)],
+    describe_fields: &[("Record Identifier", "spec.recordIdentifierFeatureName"), ("Event Time", "spec.eventTimeFeatureName")],
+    ..SAGEMAKER_KIND
+};
+
+/// InferenceComponent: a model's share of an endpoint's instances.
+pub const INFERENCE_COMPONENT: KindInfo = KindInfo {
+    kind: "InferenceComponent",
+    plural: "inferencecomponents",
+    singular: "inferencecomponent",
+    short_names: &["ic"],
+    identifiers: &["inferenceComponentName"],
+    required_fields: &["inferenceComponentName", "endpointName", "specification"],
+    statuses: Statuses {
+        field: Some("inferenceComponentStatus"),
+        modifying: &["Creating", "Updating", "Deleting"],
+        final_: &["Failed"],
+        success: &["InService"],
+        terminal: &["Failed"],
+        stoppable: &[],
+        stopped: None,
+    },
+    failure_field: Some("failureReason"),
+    printer_columns: &[col("STATUS", "status.inferenceComponentStatus", false), col("FAILURE-REASON", "status.failureReason", true)],
+    describe_fields: &[("Endpoint", "spec.endpointName"), ("Copies", "status.runtimeConfig.currentCopyCount")],
+    depends_on: &[Dependency { kind: &ENDPOINT, fields: &[("endpointName", "endpointName")], cascade: false }],
+    ..SAGEMAKER_KIND
+};
+
+/// LabelingJob: Ground Truth; `Initializing` is polled like any change.
+pub const LABELING_JOB: KindInfo = KindInfo {
+    kind: "LabelingJob",
+    plural: "labelingjobs",
+    singular: "labelingjob",
+    short_names: &["lj"],
+    identifiers: &["labelingJobName"],
+    required_fields: &["labelingJobName", "labelAttributeName", "inputConfig", "outputConfig", "roleARN", "humanTaskConfig"],
+    statuses: Statuses { modifying: &["Initializing", "InProgress", "Stopping"], ..job_statuses("labelingJobStatus") },
+    failure_field: Some("failureReason"),
+    printer_columns: &[
+        col("STATUS", "status.labelingJobStatus", false),
+        col("LABELED", "status.labelCounters.totalLabeled", false),
+        col("FAILURE-REASON", "status.failureReason", true),
+    ],
+    describe_fields: &[("Labeled", "status.labelCounters.totalLabeled"), ("Output", "status.labelingJobOutput.outputDatasetS3URI")],
+    name_defaults: true,
+    ..SAGEMAKER_KIND
+};
+
+/// ModelPackageGroup: versions of a model in the registry.
+pub const MODEL_PACKAGE_GROUP: KindInfo = KindInfo {
+    kind: "ModelPackageGroup",
+    plural: "modelpackagegroups",
+    singular: "modelpackagegroup",
+    short_names: &["mpg"],
+    identifiers: &["modelPackageGroupName"],
+    required_fields: &["modelPackageGroupName"],
+    statuses: Statuses {
+        field: Some("modelPackageGroupStatus"),
+        modifying: &["Pending", "InProgress", "Deleting"],
+        final_: &["Failed"],
+        success: &["Completed"],
+        terminal: &["Failed"],
+        stoppable: &[],
+        stopped: None,
+    },
+    printer_columns: &[col("STATUS", "status.modelPackageGroupStatus", false)],
+    ..SAGEMAKER_KIND
+};
+
+/// ModelPackage: unversioned (by `modelPackageName`) or a version in a
+/// group, which AWS names by its ARN.
+pub const MODEL_PACKAGE: KindInfo = KindInfo {
+    kind: "ModelPackage",
+    plural: "modelpackages",
+    singular: "modelpackage",
+    short_names: &["mp"],
+    identifiers: &["modelPackageName"],
+    statuses: Statuses {
+        field: Some("modelPackageStatus"),
+        modifying: &["Pending", "InProgress", "Deleting"],
+        final_: &["Failed"],
+        success: &["Completed"],
+        terminal: &["Failed"],
+        stoppable: &[],
+        stopped: None,
+    },
+    printer_columns: &[
+        col("STATUS", "status.modelPackageStatus", false),
+        col("APPROVAL", "spec.modelApprovalStatus", false),
+    ],
+    describe_fields: &[("Group", "spec.modelPackageGroupName"), ("Approval", "spec.modelApprovalStatus")],
+    depends_on: &[Dependency {
+        kind: &MODEL_PACKAGE_GROUP,
+        fields: &[("modelPackageGroupName", "modelPackageGroupName")],
+        cascade: false,
+    }],
+    assigned: Some(Assigned { field: "modelPackageName", last_segment: false, label: "modelPackageGroupName" }),
+    ..SAGEMAKER_KIND
+};
+
+/// NotebookInstance: updated by stopping, updating and starting it again.
+pub const NOTEBOOK_INSTANCE: KindInfo = KindInfo {
+    kind: "NotebookInstance",
+    plural: "notebookinstances",
+    singular: "notebookinstance",
+    short_names: &["nbi"],
+    identifiers: &["notebookInstanceName"],
+    required_fields: &["notebookInstanceName", "instanceType", "roleARN"],
+    statuses: Statuses {
+        field: Some("notebookInstanceStatus"),
+        modifying: &["Pending", "Stopping", "Updating", "Deleting"],
+        final_: &["Failed"],
+        success: &["InService"],
+        terminal: &["Failed"],
+        stoppable: &["InService"],
+        stopped: Some("Stopped"),
+    },
+    failure_field: Some("failureReason"),
+    printer_columns: &[col("STATUS", "status.notebookInstanceStatus", false), col("FAILURE-REASON", "status.failureReason", true)],
+    describe_fields: &[("Instance Type", "spec.instanceType"), ("URL", "status.url")],
+    depends_on: &[Dependency {
+        kind: &NOTEBOOK_INSTANCE_LIFECYCLE_CONFIG,
+        fields: &[("notebookInstanceLifecycleConfigName", "lifecycleConfigName")],
+        cascade: false,
+    }],
+    ..SAGEMAKER_KIND
+};
+
+/// NotebookInstanceLifecycleConfig: scripts, updated in place.
+pub const NOTEBOOK_INSTANCE_LIFECYCLE_CONFIG: KindInfo = KindInfo {
+    kind: "NotebookInstanceLifecycleConfig",
+    plural: "notebookinstancelifecycleconfigs",
+    singular: "notebookinstancelifecycleconfig",
+    short_names: &["nbilc"],
+    identifiers: &["notebookInstanceLifecycleConfigName"],
+    required_fields: &["notebookInstanceLifecycleConfigName"],
+    printer_columns: &[col("CREATION-TIME", "status.creationTime", false), col("LAST-MODIFIED-TIME", "status.lastModifiedTime", false)],
+    ..SAGEMAKER_KIND
+};
+
+/// Pipeline: its definition is a JSON document in a string.
+pub const PIPELINE: KindInfo = KindInfo {
+    kind: "Pipeline",
+    plural: "pipelines",
+    singular: "pipeline",
+    short_names: &["smpipeline"],
+    identifiers: &["pipelineName"],
+    required_fields: &["pipelineName", "roleARN"],
+    statuses: Statuses {
+        field: Some("pipelineStatus"),
+        modifying: &["Deleting"],
+        final_: &[],
+        success: &["Active"],
+        terminal: &[],
+        stoppable: &[],
+        stopped: None,
+    },
+    printer_columns: &[col("STATUS", "status.pipelineStatus", false)],
+    describe_fields: &[("Display Name", "spec.pipelineDisplayName")],
+    ..SAGEMAKER_KIND
+};
+
+/// PipelineExecution: a run of a Pipeline, named by the ARN AWS gives it.
+pub const PIPELINE_EXECUTION: KindInfo = KindInfo {
+    kind: "PipelineExecution",
+    plural: "pipelineexecutions",
+    singular: "pipelineexecution",
+    short_names: &["pe"],
+    identifiers: &["pipelineExecutionARN"],
+    required_fields: &["pipelineName"],
+    statuses: Statuses {
+        field: Some("pipelineExecutionStatus"),
+        modifying: &["Executing", "Stopping"],
+        final_: &["Succeeded", "Failed", "Stopped"],
+        success: &["Succeeded"],
+        terminal: &[],
+        stoppable: &["Executing"],
+        stopped: Some("Stopped"),
+    },
+    failure_field: Some("failureReason"),
+    printer_columns: &[col("STATUS", "status.pipelineExecutionStatus", false), col("FAILURE-REASON", "status.failureReason", true)],
+    describe_fields: &[("Pipeline", "spec.pipelineName")],
+    depends_on: &[Dependency { kind: &PIPELINE, fields: &[("pipelineName", "pipelineName")], cascade: false }],
+    assigned: Some(Assigned { field: "pipelineExecutionARN", last_segment: false, label: "pipelineName" }),
+    ..SAGEMAKER_KIND
+};
+
+/// Project: an MLOps template provisioned through Service Catalog.
+pub const PROJECT: KindInfo = KindInfo {
+    kind: "Project",
+    plural: "projects",
+    singular: "project",
+    short_names: &["smproject"],
+    identifiers: &["projectName"],
+    required_fields: &["projectName"],
+    statuses: Statuses {
+        field: Some("projectStatus"),
+        modifying: &["Pending", "CreateInProgress", "UpdateInProgress", "DeleteInProgress"],
+        final_: &["CreateFailed"],
+        success: &["CreateCompleted", "UpdateCompleted"],
+        terminal: &["CreateFailed"],
+        stoppable: &[],
+        stopped: None,
+    },
+    printer_columns: &[col("STATUS", "status.projectStatus", false)],
+    describe_fields: &[("Project ID", "status.projectID")],
+    ..SAGEMAKER_KIND
+};
+
+/// Every kind this build serves, in the order `get all` lists them.
+pub const KINDS: &[&KindInfo] = &[
+    &TRAINING_JOB,
+    &HYPER_PARAMETER_TUNING_JOB,
+    &TRANSFORM_JOB,
+    &PROCESSING_JOB,
+    &LABELING_JOB,
+    &MODEL,
+    &ENDPOINT_CONFIG,
+    &ENDPOINT,
+    &INFERENCE_COMPONENT,
+    &DATA_QUALITY_JOB_DEFINITION,
+    &MODEL_BIAS_JOB_DEFINITION,
+    &MODEL_EXPLAINABILITY_JOB_DEFINITION,
+    &MODEL_QUALITY_JOB_DEFINITION,
+    &MONITORING_SCHEDULE,
+    &MODEL_PACKAGE_GROUP,
+    &MODEL_PACKAGE,
+    &FEATURE_GROUP,
+    &PIPELINE,
+    &PIPELINE_EXECUTION,
+    &PROJECT,
+    &DOMAIN,
+    &USER_PROFILE,
+    &SPACE,
+    &APP,
+    &NOTEBOOK_INSTANCE_LIFECYCLE_CONFIG,
+    &NOTEBOOK_INSTANCE,
+    &SCALABLE_TARGET,
+    &SCALING_POLICY,
+];
 
 /// Looks a kind up by any of the names [`KindInfo::matches`] accepts.
 pub fn find(name: &str) -> Option<&'static KindInfo> {
@@ -426,6 +1009,8 @@ pub const IAM_ROLE_SELECTOR: KindInfo = KindInfo {
     describe_fields: &[],
     depends_on: &[],
     cluster_scoped: true,
+    assigned: None,
+    name_defaults: false,
 };
 
 /// ACK's own kinds the agent keeps (not AWS kinds).

@@ -303,7 +303,7 @@ mod tests {
         assert!(out.lines().all(|l| !l.starts_with("__complete")), "hidden stays hidden");
         assert!(out.ends_with(":4\n"), "{out}");
         let out = complete(&words("get tr")).await;
-        assert_eq!(out, "trainingjobs\tTrainingJob\n:4\n");
+        assert_eq!(out, "trainingjobs\tTrainingJob\ntransformjobs\tTransformJob\n:4\n");
         let out = complete(&words("get al")).await;
         assert_eq!(out, "all\tevery kind\n:4\n");
         let out = complete(&words("logs --")).await;

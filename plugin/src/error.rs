@@ -618,7 +618,7 @@ mod tests {
         let hint = Error::UnknownKind("pods".into()).hint().expect("hint");
         // in the order of the kinds table, which grows
         assert!(
-            hint.starts_with("known kinds: trainingjobs (tj), models, endpointconfigs (epc), endpoints (ep)"),
+            hint.starts_with("known kinds: trainingjobs (tj), hyperparametertuningjobs (hpo, hptj), transformjobs (tfj)"),
             "{hint}"
         );
         assert!(kinds::KINDS.iter().all(|k| hint.contains(k.plural)), "{hint}");

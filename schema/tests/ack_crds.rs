@@ -361,3 +361,57 @@ fn application_autoscaling_status_fields_of_the_ack_crds_exist_in_the_describe_o
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// This project's generated CRDs (`manifests/crds/`) by kind.
+fn our_crds() -> BTreeMap<String, Value> {
+    let dir = sagemaker_core::manifest_dir(env!("CARGO_MANIFEST_DIR")).join("../manifests/crds");
+    let mut crds = BTreeMap::new();
+    for entry in std::fs::read_dir(&dir).expect("manifests/crds exists") {
+        let text = std::fs::read_to_string(entry.expect("entry").path()).expect("readable CRD");
+        let crd: Value = serde_yaml::from_str(&text).expect("CRD is YAML");
+        let kind = crd["spec"]["names"]["kind"].as_str().expect("kind").to_string();
+        crds.insert(kind, crd);
+    }
+    crds
+}
+
+/// ACK's status fields that are ACK's own bookkeeping, not AWS's: a
+/// NotebookInstance's `stoppedByControllerMetadata` (ACK's note that it
+/// stopped the instance for an update; here an annotation says so).
+const ACK_ONLY_STATUS: &[&str] = &["NotebookInstance: stoppedByControllerMetadata"];
+
+#[test]
+fn every_spec_and_status_field_of_all_28_ack_crds_exists_with_the_same_name_and_type_in_the_generated_crds() {
+    let Some(theirs) = ack_crds() else { return };
+    let ours = our_crds();
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for (kind, crd) in &theirs {
+        let Some(our) = ours.get(kind) else {
+            problems.push(format!("{kind}: no generated CRD"));
+            continue;
+        };
+        let comparison = compare_spec(&theirs, kind, &root_schema(our)["properties"]["spec"]);
+        problems.extend(comparison.problems);
+        checked += comparison.checked;
+        let mut their_status = BTreeMap::new();
+        typed_paths(&root_schema(crd)["properties"]["status"], "", &mut their_status);
+        let mut our_status = BTreeMap::new();
+        typed_paths(&root_schema(our)["properties"]["status"], "", &mut our_status);
+        for (path, their_type) in &their_status {
+            let top = path.split(['.', '[']).next().unwrap_or_default();
+            if ACK_ONLY_STATUS.contains(&format!("{kind}: {top}").as_str()) {
+                continue;
+            }
+            checked += 1;
+            problems.extend(mismatch(&format!("{kind}: status"), path, their_type, &our_status));
+        }
+        let names = |c: &Value| (c["spec"]["names"]["plural"].clone(), c["spec"]["group"].clone(), c["spec"]["scope"].clone());
+        if names(crd) != names(our) {
+            problems.push(format!("{kind}: plural, group or scope differ: {:?} vs {:?}", names(crd), names(our)));
+        }
+    }
+    assert_eq!(theirs.len(), 28, "ACK's CRDs in the reference folder");
+    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
+    assert!(checked > 2000, "checked only {checked} fields");
+}

@@ -94,6 +94,43 @@ Application Auto Scaling (see "Application Auto Scaling" below for what moto lac
 Everything is per account and region like moto itself (state is keyed by ARN), so STS
 AssumeRole into another account keeps working.
 
+More kinds (moto_generic.py, one `Spec` per kind in its SPECS table): every operation of
+HyperParameterTuningJob, TransformJob, ProcessingJob, the four monitoring job definitions,
+MonitoringSchedule, Domain, UserProfile, Space, App, FeatureGroup, InferenceComponent,
+LabelingJob, ModelPackageGroup, ModelPackage, NotebookInstance,
+NotebookInstanceLifecycleConfig, Pipeline, PipelineExecution and Project is answered there
+(moto's own handlers for them replaced), with the same step clock. Statuses by step
+(create: [phases] -> settled; failed: what the fail tag leads to):
+    HyperParameterTuningJob  [InProgress x (n+2)] -> Completed | Failed; n = min(Max-
+                             NumberOfTrainingJobs (2), 3) children, child i Completed
+                             from step i+2 with objective 0.5+0.1i; Stop -> Stopping, Stopped
+    TransformJob, ProcessingJob  [InProgress x3] -> Completed | Failed; Stop -> Stopping, Stopped
+    LabelingJob              [Initializing, InProgress, InProgress] -> Completed | Failed
+    *JobDefinition, NotebookInstanceLifecycleConfig   no status; Delete immediate
+    MonitoringSchedule       [Pending] -> Scheduled | Failed; Update: [Pending] -> Scheduled;
+                             an execution every 4 steps while Scheduled, InProgress for 2
+    Domain, UserProfile, Space  [Pending] -> InService | Failed; Update: [Updating];
+                             Delete: [Deleting] -> gone (a Domain only without children)
+    App                      [Pending] -> InService | Failed; Delete: [Deleting] -> Deleted
+    FeatureGroup             [Creating] -> Created | CreateFailed; Delete: [Deleting] -> gone
+    InferenceComponent       [Creating] -> InService | Failed; Update: [Updating] -> InService
+                             (SIM_FAIL_REASON in the new container Environment: old values
+                             kept, FailureReason set); Delete: [Deleting] -> gone
+    ModelPackageGroup, ModelPackage  [Pending, InProgress] -> Completed | Failed
+    NotebookInstance         [Pending] -> InService | Failed; Stop: [Stopping] -> Stopped;
+                             Start: [Pending] -> InService; Update (Stopped only):
+                             [Updating] -> Stopped; Delete (Stopped/Failed): [Deleting] -> gone
+    Pipeline                 Active at once; Delete: [Deleting] -> gone
+    PipelineExecution        [Executing x3] -> Succeeded | Failed (PipelineParameters entry
+                             SIM_FAIL_REASON); Stop -> Stopping, Stopped
+    Project                  [CreateInProgress] -> CreateCompleted | CreateFailed; Update:
+                             [UpdateInProgress] -> UpdateCompleted; Delete: [DeleteInProgress]
+  For all of them: tag `sagemaker-simulator/fail-reason` = the failed status at the end of
+  the creating phases (FailureReason = value); tag `sagemaker-simulator/reject-reason` =
+  the create refused (ValidationException, message = value); AddTags/DeleteTags/ListTags
+  work on their ARNs; Update/Delete in a busy status: 'Cannot update in-progress <label>
+  "<arn>".'. The errors, ids and extras of each kind are in moto_generic.py.
+
 STS AssumeRole: the session tags of the request (Tags), which moto
 drops, are kept on the assumed role as `session_tags` (a dict), so /moto-api/data.json
 shows what the caller asked for.
@@ -121,6 +158,8 @@ from moto.sagemaker import models as sm_models
 from moto.sagemaker import responses as sm_responses
 from moto.sagemaker.exceptions import ResourceInUseException, ValidationError
 from moto.sagemaker.utils import arn_formatter
+
+import moto_generic
 
 STEP_SECONDS = float(os.environ.get("SIM_STEP_SECONDS", "1.0"))
 if not STEP_SECONDS > 0:
@@ -1261,6 +1300,7 @@ def install_logs() -> None:
 def install() -> None:
     for kind in KINDS:
         _install(kind)
+    moto_generic.install()
     install_application_autoscaling()
     install_sts()
     install_logs()

@@ -30,6 +30,9 @@ use super::{
 };
 use crate::kinds::{self, AwsKind, Role};
 
+mod extras;
+pub use extras::*;
+
 /// Environment variable in a job's `environment` that makes the simulated job
 /// fail with its value as the failure reason (the same switch the moto
 /// extension in the test support honours).
@@ -96,6 +99,8 @@ enum Event {
     /// `changes` (AWS names) take effect when the update ends well.
     Update { at: f64, changes: Value, fails: Option<String> },
     Delete { at: f64 },
+    /// Started again after a stop (a notebook instance).
+    Start { at: f64 },
 }
 
 /// A change on a resource's timeline: from `.0` on, (status, progress),
@@ -161,6 +166,8 @@ pub struct View<'a> {
     pub dependencies: Vec<Value>,
     /// Seconds per simulated phase.
     pub step: f64,
+    /// The moment the view shows.
+    pub now: f64,
 }
 
 /// A line a simulated resource writes to its logs: its stream (after the
@@ -299,16 +306,18 @@ impl Simulator {
                 Event::Update { at, changes, fails } => {
                     let mut merged = input.clone();
                     merge(&mut merged, changes);
+                    // an update ends where it began (a stopped notebook stays stopped)
+                    let before = marks.iter().rev().find(|m| m.0 <= *at).map(|m| (m.1, m.2)).unwrap_or(life.settled);
                     match (life.updating, fails) {
                         (Some((updating, rolling_back)), Some(reason)) => {
                             marks.push((*at, updating, "", None, None, false));
                             marks.push((at + step, rolling_back, "", None, None, false));
-                            let (s, p) = life.settled;
+                            let (s, p) = before;
                             marks.push((at + 2.0 * step, s, p, Some(reason.clone()), None, false));
                         }
                         (Some((updating, _)), None) => {
                             marks.push((*at, updating, "", None, None, false));
-                            let (s, p) = life.settled;
+                            let (s, p) = before;
                             marks.push((at + step, s, p, None, Some(merged.clone()), false));
                             input = merged;
                         }
@@ -319,6 +328,14 @@ impl Simulator {
                             input = merged;
                         }
                     }
+                }
+                Event::Start { at } => {
+                    marks.retain(|m| m.0 <= *at);
+                    for (i, (s, p)) in life.creating.iter().enumerate() {
+                        marks.push((at + step * i as f64, s, p, None, None, false));
+                    }
+                    let (s, p) = life.settled;
+                    marks.push((at + step * life.creating.len() as f64, s, p, None, None, false));
                 }
                 Event::Delete { at } => match life.deleting {
                     Some(deleting) => {
@@ -341,6 +358,7 @@ impl Simulator {
             gone: false,
             dependencies: Vec::new(),
             step,
+            now,
         };
         let mut failure = None;
         for (at, status, progress, fails, new_input, gone) in marks.into_iter().filter(|m| m.0 <= now) {
@@ -506,6 +524,42 @@ impl Simulator {
         })
     }
 
+    /// The ARN a create with the same client token made before, if any.
+    fn made_with_token(&self, state: &State, target: &Target, kind: &AwsKind, input: &Value) -> Option<String> {
+        let member = aws_member(&(kind.create.input_members)(), kind.client_token?);
+        let token = input.get(member).and_then(Value::as_str)?;
+        let prefix = format!("{}/{}/{}/", target.account, target.region, kind.info.kind);
+        state
+            .records
+            .iter()
+            .filter(|(k, _)| k.starts_with(&prefix))
+            .find(|(_, r)| r.input.value().get(member).and_then(Value::as_str) == Some(token))
+            .map(|(_, r)| r.arn.clone())
+    }
+
+    /// A [`kinds::Find`] answer: every resource of the kind (of the label
+    /// the query names, if it names one), each with its identifiers, label
+    /// and ARN.
+    fn find(&self, state: &State, target: &Target, kind: &AwsKind, op: &kinds::Op, query: &Value, now: f64) -> Value {
+        let prefix = format!("{}/{}/{}/", target.account, target.region, kind.info.kind);
+        let label = kind.info.assigned.map(|a| a.label).unwrap_or_default();
+        let items = kind.find.as_ref().map(|f| f.items).unwrap_or_default();
+        let described = kind.describe_members();
+        let wanted: Vec<&str> =
+            kind.info.identifiers.iter().copied().chain([kind.arn_field, label]).map(|f| aws_member(&described, f)).collect();
+        let found: Vec<Value> = state
+            .records
+            .iter()
+            .filter(|(k, _)| k.starts_with(&prefix))
+            .map(|(_, r)| self.view(state, target, kind, r, now))
+            .filter(|v| !v.gone)
+            .map(|v| describe(kind, &v))
+            .filter(|d| query.get(label).is_none_or(|want| d.get(aws_member(&described, label)) == Some(want)))
+            .map(|d| Value::Object(d.as_object().into_iter().flatten().filter(|(k, _)| wanted.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect()))
+            .collect();
+        json!({ aws_member(&(op.output_members)(), items): found })
+    }
+
     fn play(&self, target: &Target, call: Call, input: &Value) -> Result<Value, AwsError> {
         let kind = call.kind;
         let op = call.op.name;
@@ -522,18 +576,40 @@ impl Simulator {
         if let (Role::List, Some(list)) = (call.role, &kind.list) {
             return Ok(self.list(&state, target, kind, list, &ack, now));
         }
-        let identity = kind.identity(&ack);
+        if call.role == Role::Find {
+            return Ok(self.find(&state, target, kind, call.op, &ack, now));
+        }
+        let mut identity = kind.identity(&ack);
+        // a create of a kind AWS names itself: the name is chosen now
+        let assigned = match (call.role, kind.info.assigned, kind.sim.assigned_arn) {
+            (Role::Create, Some(a), Some(template)) if identity.get(a.field).is_none() => {
+                let label = ack.get(a.label).and_then(Value::as_str).unwrap_or_default();
+                let prefix = format!("{}/{}/{}/", target.account, target.region, kind.info.kind);
+                let seq = state.records.iter().filter(|(k, r)| k.starts_with(&prefix) && r.input.value().get(aws_member(&(kind.create.input_members)(), a.label)).and_then(Value::as_str) == Some(label)).count() + 1;
+                let fresh = stable_id(&format!("{prefix}{label}/{seq}/{now}"))[..12].to_string();
+                let mut arn = template.replace("{region}", &target.region).replace("{account}", &target.account).replace("{seq}", &seq.to_string()).replace("{new}", &fresh);
+                arn = arn.replace(&format!("{{{}}}", a.label), &label.to_ascii_lowercase());
+                let id = if a.last_segment { arn.rsplit('/').next().unwrap_or_default().to_string() } else { arn.clone() };
+                identity[a.field] = json!(id);
+                Some(arn)
+            }
+            _ => None,
+        };
         let id = kind.info.aws_id(&identity);
         let key = key(target, kind, &id);
-        let arn = arn_of(kind, target, &identity);
+        let arn = assigned.clone().unwrap_or_else(|| arn_of(kind, target, &identity));
         let found = state.records.get(&key).filter(|r| !self.view(&state, target, kind, r, now).gone);
-        let not_found = || err(kind.not_found.code, kind.not_found.message.replace("{arn}", &arn));
+        let not_found = || err(kind.not_found.code, fill(kind.not_found.message, &arn, &id));
         match call.role {
             Role::Create => {
                 (call.op.check_input)(input).map_err(|e| err("ValidationException", validation_message(&e)))?;
                 check_required(kind, input).map_err(|m| err("ValidationException", m))?;
+                // an idempotent create answers with what the same token made before
+                if let Some(made) = self.made_with_token(&state, target, kind, input) {
+                    return Ok(arn_answer(&(kind.create.output_members)(), kind.arn_field, &made));
+                }
                 match (found, &kind.already_exists) {
-                    (Some(r), Some(exists)) => return Err(err(exists.code, exists.message.replace("{arn}", &r.arn))),
+                    (Some(r), Some(exists)) => return Err(err(exists.code, fill(exists.message, &r.arn, &id))),
                     // an upsert: what it sends replaces what was there
                     (Some(r), None) => {
                         let arn = r.arn.clone();
@@ -547,7 +623,7 @@ impl Simulator {
                 for dep in self.missing_or_found(&state, target, kind, input) {
                     if let Err((dep_kind, dep_identity)) = dep {
                         let dep_arn = arn_of(dep_kind, target, &dep_identity);
-                        return Err(err(dep_kind.not_found.code, dep_kind.not_found.message.replace("{arn}", &dep_arn)));
+                        return Err(err(dep_kind.not_found.code, fill(dep_kind.not_found.message, &dep_arn, &dep_kind.info.aws_id(&dep_identity))));
                     }
                 }
                 if let Some(reason) = marker(&ack, kind.tags_field, &[REJECT_PATH], REJECT_TAG) {
@@ -595,7 +671,7 @@ impl Simulator {
                 for dep in &found_deps {
                     if let Err((dep_kind, dep_identity)) = dep {
                         let dep_arn = arn_of(dep_kind, target, dep_identity);
-                        return Err(err(dep_kind.not_found.code, dep_kind.not_found.message.replace("{arn}", &dep_arn)));
+                        return Err(err(dep_kind.not_found.code, fill(dep_kind.not_found.message, &dep_arn, &dep_kind.info.aws_id(dep_identity))));
                     }
                 }
                 let deps: Vec<&Record> = found_deps.into_iter().filter_map(Result::ok).collect();
@@ -628,7 +704,50 @@ impl Simulator {
                 self.save(&state)?;
                 Ok(json!({}))
             }
-            Role::ListTags | Role::List => unreachable!("answered above"),
+            Role::Start => {
+                let r = found.ok_or_else(not_found)?;
+                let status = self.view(&state, target, kind, r, now).status;
+                if Some(status) != kind.info.statuses.stopped {
+                    return Err(err("ValidationException", format!("Unable to start {} \"{}\": it is {status}.", noun(kind), r.arn)));
+                }
+                state.records.get_mut(&key).ok_or_else(not_found)?.events.push(Event::Start { at: now });
+                self.save(&state)?;
+                Ok(json!({}))
+            }
+            Role::Children => {
+                let r = found.ok_or_else(not_found)?;
+                let items = (kind.sim.children)(&self.view(&state, target, kind, r, now));
+                let list = kind.children.as_ref().map(|c| c.items).unwrap_or_default();
+                Ok(json!({ aws_member(&(call.op.output_members)(), list): items }))
+            }
+            Role::AddTags | Role::DeleteTags => {
+                let arn = input.as_object().and_then(|o| o.values().find_map(Value::as_str)).unwrap_or_default().to_string();
+                let prefix = format!("{}/{}/", target.account, target.region);
+                let member = kind.tags_field.map(|f| aws_member(&(kind.create.input_members)(), f)).unwrap_or("Tags");
+                let record = state
+                    .records
+                    .iter_mut()
+                    .find(|(k, r)| k.starts_with(&prefix) && r.arn == arn)
+                    .map(|(_, r)| r)
+                    .ok_or_else(|| err("ValidationException", format!("Could not find resource {arn}")))?;
+                let mut whole = record.input.value();
+                let mut tags: Vec<Value> = whole.get(member).and_then(Value::as_array).cloned().unwrap_or_default();
+                let key_of = |t: &Value| t.get("Key").and_then(Value::as_str).map(str::to_string);
+                if call.role == Role::AddTags {
+                    for t in input.get("Tags").and_then(Value::as_array).into_iter().flatten() {
+                        tags.retain(|have| key_of(have) != key_of(t));
+                        tags.push(t.clone());
+                    }
+                } else {
+                    let gone: Vec<&str> = input.get("TagKeys").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
+                    tags.retain(|t| key_of(t).is_none_or(|k| !gone.contains(&k.as_str())));
+                }
+                whole[member] = json!(tags);
+                record.input = Compact::of(&whole);
+                self.save(&state)?;
+                Ok(json!({}))
+            }
+            Role::ListTags | Role::List | Role::Find => unreachable!("answered above"),
         }
     }
 }
@@ -671,6 +790,11 @@ impl Backend for Simulator {
     fn name(&self) -> &'static str {
         "sim"
     }
+}
+
+/// An AWS message from a declared template: `{arn}` and `{name}` filled in.
+fn fill(template: &str, arn: &str, name: &str) -> String {
+    template.replace("{arn}", arn).replace("{name}", name)
 }
 
 /// `Environment.SIM_REJECT_REASON` in ACK names, and its tag twin.
@@ -749,6 +873,14 @@ fn strings_at(v: &Value, path: &str) -> Vec<String> {
 /// A reason planted in an ACK-named input: at one of `paths`, or as `tag`.
 fn marker(ack: &Value, tags_field: Option<&str>, paths: &[&str], tag: &str) -> Option<String> {
     for p in paths {
+        // `list[KEY]`: the value of the item of `list` named KEY (parameters)
+        if let Some((list, key)) = p.strip_suffix(']').and_then(|p| p.split_once('[')) {
+            let items = sagemaker_core::kinds::values_at(ack, &format!("{list}[]"));
+            if let Some(v) = items.iter().find(|i| i.get("name").and_then(Value::as_str) == Some(key)).and_then(|i| i.get("value")?.as_str()) {
+                return Some(v.to_string());
+            }
+            continue;
+        }
         if let Some(v) = strings_at(ack, p).into_iter().next() {
             return Some(v);
         }
@@ -833,6 +965,11 @@ fn describe(kind: &AwsKind, view: &View<'_>) -> Value {
         }
     };
     set(kind.arn_field, json!(view.arn));
+    // an identifier AWS assigned is part of what it describes (a Domain's id)
+    if let Some(a) = kind.info.assigned {
+        let id = if a.last_segment { view.arn.rsplit('/').next().unwrap_or_default() } else { view.arn };
+        set(a.field, json!(id));
+    }
     if let Some(f) = kind.info.statuses.field {
         set(f, json!(view.status));
     }

@@ -234,6 +234,8 @@ impl Engine {
                 return Some(self.backoff(key));
             }
         };
+        // a job's defaulted name, an identifier AWS assigned
+        let res = kind.effective(&res);
         let result = if res.is_deleting() {
             // nothing blocks a delete for good: retry until AWS lets go
             reconcile::finalize(&self.cx, kind, &res).await.map_err(|f| match f {

@@ -39,12 +39,21 @@ impl Observe for Describe {
         identity: &Value,
         priority: Priority,
     ) -> Result<Option<Value>, Failure> {
+        // nothing AWS named yet: nothing to describe
+        if !kind.info.identified(identity) {
+            return Ok(None);
+        }
         match cx.call_aws(kind, Role::Describe, target, &kind.describe_input(identity), priority).await? {
             // a list call answers with the one resource asked for, or none
             Ok(mut answer) => Ok(match &kind.describe_list {
                 Some(list) => answer.get_mut(list.items).and_then(Value::as_array_mut).and_then(|items| items.pop()),
                 None => Some(answer),
-            }),
+            }
+            // what AWS still lists once deleted (a Deleted app) is gone
+            .filter(|found| {
+                let status = kind.info.statuses.field.and_then(|f| found.get(f)).and_then(Value::as_str);
+                !status.is_some_and(|s| kind.gone.contains(&s))
+            })),
             Err(e) if kind.not_found.matches(&e) => Ok(None),
             Err(e) => Err(aws_failure(kind, Role::Describe, e)),
         }

@@ -350,7 +350,7 @@ pub async fn sync(cx: &Context, kind: &'static AwsKind, res: &Resource) -> Resul
     let annotated;
     let res = match &target.chosen_role {
         Some(role) if res.annotation(ack::ANNOTATION_ROLE) != Some(role.as_str()) => {
-            annotated = cx.store.annotate(kind.info, &res.metadata.namespace, &res.metadata.name, ack::ANNOTATION_ROLE, role).await?;
+            annotated = kind.effective(&cx.store.annotate(kind.info, &res.metadata.namespace, &res.metadata.name, ack::ANNOTATION_ROLE, role).await?);
             &annotated
         }
         _ => res,
@@ -491,7 +491,7 @@ pub async fn sync(cx: &Context, kind: &'static AwsKind, res: &Resource) -> Resul
         return Ok(Next::Poll);
     }
     match update(cx, kind, res, &target, &identity, &observed, &reading).await? {
-        Updated::NotDue => {}
+        Updated::NotDue => sync_tags(cx, kind, res, &target, &observed).await?,
         Updated::Sent => return Ok(Next::Poll),
         // held back by the kind's rules: say why, with what AWS shows
         Updated::Held(Hold::Terminal(m)) => {
@@ -584,11 +584,23 @@ async fn create(
     wait_for_dependencies(cx, kind, res, target).await?;
     let finalizer = ack::finalizer(kind.info.group, kind.info.kind);
     let res = if res.metadata.finalizers.contains(&finalizer) {
+        // created before, perhaps: a resource AWS names itself is looked
+        // for first, so a lost status never makes a second one
+        if !kind.info.identified(&res.spec)
+            && let Some(found) = find_made(cx, kind, res, target).await?
+        {
+            return Ok(found);
+        }
         res.clone()
     } else {
-        cx.store.set_finalizer(kind.info, res, &finalizer, true).await?
+        kind.effective(&cx.store.set_finalizer(kind.info, res, &finalizer, true).await?)
     };
-    let mut input = res.spec.clone();
+    let mut input = kind.create_spec(&res.spec);
+    // an idempotent create: a retry after a lost status answers with the
+    // resource the first made
+    if let (Some(token), Some(uid), Some(o)) = (kind.client_token, res.metadata.uid.as_deref(), input.as_object_mut()) {
+        o.entry(token).or_insert_with(|| json!(uid));
+    }
     if let Some(field) = kind.tags_field {
         let extra = resource_tags(&cx.resource_tags, kind.info, &res);
         add_owner_tags(&mut input, field, kind.service.tags_are_a_map, &res, &extra);
@@ -636,6 +648,93 @@ async fn create(
     Ok(settle(cx, kind, &reading))
 }
 
+/// Finds the AWS resource an earlier create made for `res`, when AWS named
+/// it and the status that recorded the name was lost: among the kind's
+/// candidates, the one whose owner tag names `res`. Records it and says so.
+/// A namesake made for another resource blocks the create where names must
+/// be told apart (a Domain).
+async fn find_made(cx: &Context, kind: &'static AwsKind, res: &Resource, target: &Target) -> Result<Option<Next>, Failure> {
+    let Some(find) = &kind.find else { return Ok(None) };
+    let out = cx.call(kind, Role::Find, target, &(find.input)(&res.spec), Priority::Urgent).await?;
+    let candidates: Vec<&Value> = out.get(find.items).and_then(Value::as_array).into_iter().flatten().filter(|i| (find.matches)(i, &res.spec)).collect();
+    let mut others = Vec::new();
+    for item in candidates {
+        let Some(arn) = item.get(find.arn).and_then(Value::as_str) else { continue };
+        let mut recorded = res.clone();
+        recorded.status = json!({ "ackResourceMetadata": { "arn": arn } });
+        let identity = kind.identity(&kind.info.effective_spec(&recorded));
+        let Some(observed) = cx.observe(kind, target, &identity, Priority::Urgent).await? else { continue };
+        if matches!(cx.created_for(kind, target, res, &observed).await?, Ownership::Ours) {
+            let id = kind.info.aws_id(&identity);
+            tracing::info!(%arn, "found the resource created for this one before its status was lost");
+            let message = format!("found {} {id} ({arn}), created for this resource before its status was lost; not creating another", kind.info.kind);
+            cx.note(kind, res, EventNote::normal("Create", "Found", message)).await;
+            let reading = status::read(kind, &observed);
+            cx.write(kind, res, target, Some(&observed), &reading.conditions).await?;
+            return Ok(Some(settle(cx, kind, &reading)));
+        }
+        others.push(kind.info.aws_id(&identity));
+    }
+    match others.first() {
+        Some(other) if find.unique => Err(Failure::Terminal(format!(
+            "a {kind} named {label} already exists in account {} region {} ({other}) and was not created for this resource: \
+             adopt it (annotations {}: adopt and {}: {{\"{field}\": \"{other}\"}}) or choose another {label_field}",
+            target.account,
+            target.region,
+            ack::ANNOTATION_ADOPTION_POLICY,
+            ack::ANNOTATION_ADOPTION_FIELDS,
+            kind = kind.info.kind,
+            label = kind.info.aws_id(&res.spec),
+            field = kind.info.identifiers.first().copied().unwrap_or_default(),
+            label_field = kind.info.assigned.map(|a| a.label).unwrap_or_default(),
+        ))),
+        _ => Ok(None),
+    }
+}
+
+/// Brings the AWS resource's tags to the spec's (plus the agent's own) after
+/// a spec edit: what ACK never did (community#1731). Tags AWS reserves
+/// (`aws:`) and the agent's own are never removed.
+async fn sync_tags(cx: &Context, kind: &'static AwsKind, res: &Resource, target: &Target, observed: &Value) -> Result<(), Failure> {
+    let Some(field) = kind.tags_field else { return Ok(()) };
+    // only after an edit of a spec that was synced before: a fresh resource
+    // got its tags with its create
+    let edited = status::synced_generation(res).is_some_and(|g| Some(g) != res.metadata.generation);
+    let Some(arn) = observed.get(kind.arn_field).and_then(Value::as_str).filter(|_| edited) else { return Ok(()) };
+    let mut wanted = json!({});
+    let extra = resource_tags(&cx.resource_tags, kind.info, res);
+    if let Some(tags) = res.spec.get(field) {
+        wanted[field] = tags.clone();
+    }
+    add_owner_tags(&mut wanted, field, kind.service.tags_are_a_map, res, &extra);
+    let wanted: Vec<(String, String)> = match &wanted[field] {
+        Value::Array(list) => list.iter().filter_map(|t| Some((t.get("key")?.as_str()?.to_string(), t.get("value")?.as_str()?.to_string()))).collect(),
+        Value::Object(map) => map.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect(),
+        _ => Vec::new(),
+    };
+    let current = (kind.service.read_tags)(&cx.call(kind, Role::ListTags, target, &json!({ "resourceARN": arn }), Priority::Routine).await?);
+    let ours = |k: &str| k == ack::TAG_OWNER || extra.iter().any(|(e, _)| e == k) || k.starts_with("aws:");
+    let add: Vec<&(String, String)> = wanted.iter().filter(|w| !current.contains(w)).collect();
+    let remove: Vec<&str> = current.iter().map(|(k, _)| k.as_str()).filter(|k| !ours(k) && !wanted.iter().any(|(w, _)| w == k)).collect();
+    if !add.is_empty() {
+        let tags = if kind.service.tags_are_a_map {
+            Value::Object(add.iter().map(|(k, v)| (k.clone(), json!(v))).collect())
+        } else {
+            json!(add.iter().map(|(k, v)| json!({ "key": k, "value": v })).collect::<Vec<_>>())
+        };
+        cx.call(kind, Role::AddTags, target, &json!({ "resourceARN": arn, "tags": tags }), Priority::Routine).await?;
+    }
+    if !remove.is_empty() {
+        cx.call(kind, Role::DeleteTags, target, &json!({ "resourceARN": arn, "tagKeys": remove }), Priority::Routine).await?;
+    }
+    if !add.is_empty() || !remove.is_empty() {
+        let keys: Vec<&str> = add.iter().map(|(k, _)| k.as_str()).chain(remove.iter().copied()).collect();
+        tracing::info!(?keys, "tags updated");
+        cx.note(kind, res, EventNote::normal("Update", "TagsUpdated", format!("tags {} brought to the spec's", keys.join(", ")))).await;
+    }
+    Ok(())
+}
+
 /// Waits (says so, looks again later) until what the spec names exists in
 /// AWS: a Model an EndpointConfig serves, the config an Endpoint points at.
 async fn wait_for_dependencies(cx: &Context, kind: &AwsKind, res: &Resource, target: &Target) -> Result<(), Failure> {
@@ -668,10 +767,35 @@ async fn update(
     reading: &status::Reading<'_>,
 ) -> Result<Updated, Failure> {
     let Some(update) = &kind.update else { return Ok(Updated::NotDue) };
+    // what AWS reports, in the spec's terms
+    let mut seen = observed.clone();
+    (kind.hooks.observed_as_spec)(&mut seen);
     let due = update.compare.iter().any(|path| {
         let desired = kinds_path(&res.spec, path);
-        desired.is_some_and(|d| status::differs(d, kinds_path(observed, path)))
+        desired.is_some_and(|d| status::differs(d, kinds_path(&seen, path)))
     });
+    // updated only while stopped: stop it first, start it again after
+    if update.restart.is_some() {
+        let status = reading.status.unwrap_or_default();
+        let stopped = kind.info.statuses.stopped == Some(status);
+        let (verb, role, restart) = if due && kind.info.statuses.stoppable.contains(&status) {
+            ("stop it for the update", Role::Stop, "true")
+        } else if !due && stopped && res.annotation(kinds::ANNOTATION_RESTART) == Some("true") {
+            ("start it again after the update", Role::Start, "false")
+        } else {
+            ("", Role::Describe, "")
+        };
+        if !verb.is_empty() {
+            if let Err(Hold::Terminal(m) | Hold::Wait(m)) = (kind.hooks.before_delete)(observed) {
+                return Ok(Updated::Held(Hold::Wait(m)));
+            }
+            cx.call(kind, role, target, identity, Priority::Urgent).await?;
+            cx.store.annotate(kind.info, &res.metadata.namespace, &res.metadata.name, kinds::ANNOTATION_RESTART, restart).await?;
+            tracing::info!("{verb}");
+            cx.note(kind, res, EventNote::normal("Update", if role == Role::Stop { "StoppedForUpdate" } else { "Restarted" }, format!("asked SageMaker to {verb}"))).await;
+            return Ok(Updated::Sent);
+        }
+    }
     let allowed = match update.allowed_in {
         Some(statuses) => reading.status.is_some_and(|s| statuses.contains(&s)),
         None => !reading.modifying,
@@ -684,7 +808,7 @@ async fn update(
     for path in update.fields {
         let Some(v) = kinds_path(&res.spec, path) else { continue };
         let compared = update.compare.contains(path);
-        if !compared || status::differs(v, kinds_path(observed, path)) {
+        if !compared || status::differs(v, kinds_path(&seen, path)) {
             set_path(&mut input, path, v.clone());
         }
     }

@@ -207,8 +207,23 @@ pub fn differs(desired: &Value, observed: Option<&Value>) -> bool {
         (Value::Object(d), Some(Value::Object(o))) => d.iter().any(|(k, v)| differs(v, o.get(k))),
         (Value::Array(d), Some(Value::Array(o))) => d.len() != o.len() || d.iter().zip(o).any(|(a, b)| differs(a, Some(b))),
         (Value::Number(a), Some(Value::Number(b))) => a.as_f64() != b.as_f64(),
+        // a JSON document in a string (a pipeline definition) is compared
+        // as a document: spacing and key order are no difference
+        (Value::String(a), Some(Value::String(b))) if a != b => match (json_document(a), json_document(b)) {
+            (Some(a), Some(b)) => differs(&a, Some(&b)) || differs(&b, Some(&a)),
+            _ => true,
+        },
         (a, Some(b)) => a != b,
     }
+}
+
+/// A string holding a JSON object or array, parsed.
+fn json_document(text: &str) -> Option<Value> {
+    let t = text.trim_start();
+    if !(t.starts_with('{') || t.starts_with('[')) {
+        return None;
+    }
+    serde_json::from_str(text).ok()
 }
 
 #[cfg(test)]
@@ -233,5 +248,15 @@ mod tests {
         // what AWS leaves out when it is false or empty is no difference
         assert!(!differs(&json!({ "enableSSMAccess": false, "tags": [], "o": {} }), Some(&json!({}))));
         assert!(differs(&json!({ "o": { "x": 1 } }), Some(&json!({}))));
+    }
+
+    #[test]
+    fn a_json_document_in_a_string_compares_as_a_document_not_as_text() {
+        let spaced = json!("{ \"Version\": \"2020-12-01\", \"Steps\": [ { \"Name\": \"a\" } ] }");
+        let compact = json!("{\"Steps\":[{\"Name\":\"a\"}],\"Version\":\"2020-12-01\"}");
+        assert!(!differs(&spaced, Some(&compact)));
+        assert!(differs(&json!("{\"Steps\":[]}"), Some(&compact)), "a step fewer is a difference");
+        assert!(differs(&compact, Some(&json!("{\"Steps\":[{\"Name\":\"a\"}],\"Version\":\"2020-12-01\",\"New\":1}"))), "a key more is too");
+        assert!(differs(&json!("plain"), Some(&json!("other"))));
     }
 }

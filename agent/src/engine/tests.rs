@@ -542,8 +542,13 @@ async fn a_region_annotation_moved_away_turns_terminal_and_restoring_it_recovers
 fn every_role_a_kind_declares_has_an_operation_and_no_other() {
     for kind in crate::kinds::KINDS {
         assert!(kind.op(Role::Create).is_some() && kind.op(Role::Describe).is_some(), "{}", kind.info.kind);
-        assert_eq!(kind.op(Role::Stop).is_some(), kind.info.is_job(), "{}: stop is for jobs", kind.info.kind);
+        // jobs, and what stops without ending (a notebook instance)
+        assert_eq!(kind.op(Role::Stop).is_some(), kind.info.statuses.stopped.is_some(), "{}: stop goes with a stopped status", kind.info.kind);
         assert!(kind.op(Role::Stop).is_some() || kind.op(Role::Delete).is_some() || kind.info.is_job(), "{}", kind.info.kind);
+        // what restarts after an update is stopped for it
+        assert!(kind.op(Role::Start).is_none() || kind.op(Role::Stop).is_some(), "{}", kind.info.kind);
+        // what AWS names itself is found again, or created idempotently
+        assert!(kind.info.assigned.is_none() || kind.find.is_some() || kind.client_token.is_some(), "{}", kind.info.kind);
     }
 }
 
