@@ -489,7 +489,7 @@ async fn an_unknown_kind_errors_with_a_hint_listing_the_known_kinds() {
     assert_eq!(result.code, 1, "{result:?}");
     assert!(
         result.stderr.starts_with(
-            "error: unknown kind \"pods\"\nhint: known kinds: trainingjobs (tj), models, endpointconfigs (epc), endpoints (ep)"
+            "error: unknown kind \"pods\"\nhint: known kinds: trainingjobs (tj), hyperparametertuningjobs (hpo, hptj), transformjobs (tfj)"
         ),
         "{}",
         result.stderr
@@ -1001,7 +1001,7 @@ async fn stop_of_an_endpoint_is_a_usage_error_that_points_to_delete_and_sends_no
     assert_eq!(
         result.stderr,
         "error: endpoints are not jobs and cannot be stopped\n\
-         hint: `kubectl sagemaker delete endpoints my-endpoint` deletes it (in AWS too); `stop` takes trainingjobs\n"
+         hint: `kubectl sagemaker delete endpoints my-endpoint` deletes it (in AWS too); `stop` takes trainingjobs, hyperparametertuningjobs, transformjobs, processingjobs, labelingjobs, pipelineexecutions\n"
     );
     assert!(agent.calls().is_empty(), "{:?}", agent.calls());
 }

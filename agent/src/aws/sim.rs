@@ -273,6 +273,32 @@ impl Simulator {
         (!view.gone).then_some(view.status)
     }
 
+    /// The children a resource's kind lists under it (for tests).
+    #[cfg(test)]
+    pub(crate) fn children_of(&self, target: &Target, kind: &'static AwsKind, id: &str) -> Vec<Value> {
+        let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(record) = state.records.get(&key(target, kind, id)) else { return Vec::new() };
+        (kind.sim.children)(&self.view(&state, target, kind, record, self.now()))
+    }
+
+    /// How many resources of a kind exist (for tests).
+    #[cfg(test)]
+    pub(crate) fn count(&self, target: &Target, kind: &'static AwsKind) -> usize {
+        let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let prefix = format!("{}/{}/{}/", target.account, target.region, kind.info.kind);
+        state.records.iter().filter(|(k, r)| k.starts_with(&prefix) && !self.view(&state, target, kind, r, self.now()).gone).count()
+    }
+
+    /// The tags of the resource with this ARN (for tests).
+    #[cfg(test)]
+    pub(crate) fn tags_of(&self, target: &Target, arn: &str) -> Vec<(String, String)> {
+        let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let prefix = format!("{}/{}/", target.account, target.region);
+        let Some(r) = state.records.iter().find(|(k, r)| k.starts_with(&prefix) && r.arn == arn).map(|(_, r)| r) else { return Vec::new() };
+        let input = r.input.value();
+        input["Tags"].as_array().into_iter().flatten().filter_map(|t| Some((t["Key"].as_str()?.to_string(), t["Value"].as_str()?.to_string()))).collect()
+    }
+
     /// Deletes a resource directly, as another tool would (for tests).
     #[cfg(test)]
     pub(crate) fn delete_outside(&self, target: &Target, kind: &'static AwsKind, id: &str) {
@@ -595,6 +621,18 @@ impl Simulator {
             }
             _ => None,
         };
+        // an operation naming the resource by its ARN (UpdateModelPackage)
+        if !kind.info.identifiers.iter().any(|f| identity.get(*f).is_some())
+            && let Some(by_arn) = ack.get(kind.arn_field).and_then(Value::as_str)
+            && let Some(record) = state.records.values().find(|r| r.kind == kind.info.kind && r.arn == by_arn)
+            && let Ok(recorded) = (kind.create.read_input)(&record.input.value())
+        {
+            identity = kind.identity(&recorded);
+            if let Some(a) = kind.info.assigned.filter(|a| identity.get(a.field).is_none()) {
+                let id = if a.last_segment { by_arn.rsplit('/').next().unwrap_or_default() } else { by_arn };
+                identity[a.field] = json!(id);
+            }
+        }
         let id = kind.info.aws_id(&identity);
         let key = key(target, kind, &id);
         let arn = assigned.clone().unwrap_or_else(|| arn_of(kind, target, &identity));

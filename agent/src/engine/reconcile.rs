@@ -583,14 +583,18 @@ async fn create(
     }
     wait_for_dependencies(cx, kind, res, target).await?;
     let finalizer = ack::finalizer(kind.info.group, kind.info.kind);
-    let res = if res.metadata.finalizers.contains(&finalizer) {
-        // created before, perhaps: a resource AWS names itself is looked
-        // for first, so a lost status never makes a second one
-        if !kind.info.identified(&res.spec)
-            && let Some(found) = find_made(cx, kind, res, target).await?
-        {
-            return Ok(found);
-        }
+    // a resource AWS names itself is looked for first, so a lost status
+    // never makes a second one: when it may have been created before (the
+    // finalizer goes on first), and always where a namesake would be a
+    // mistake (a Domain applied again in a rebuilt cluster)
+    let earlier = res.metadata.finalizers.contains(&finalizer);
+    if !kind.info.identified(&res.spec)
+        && (earlier || kind.find.as_ref().is_some_and(|f| f.unique))
+        && let Some(found) = find_made(cx, kind, res, target).await?
+    {
+        return Ok(found);
+    }
+    let res = if earlier {
         res.clone()
     } else {
         kind.effective(&cx.store.set_finalizer(kind.info, res, &finalizer, true).await?)

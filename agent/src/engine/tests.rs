@@ -15,6 +15,8 @@ use crate::{
     store::embedded::EmbeddedStore,
 };
 
+mod kinds;
+
 /// Seconds each simulated phase lasts (of tokio's paused clock).
 const STEP: Duration = Duration::from_secs(30);
 
