@@ -165,7 +165,8 @@ pub fn regex(pattern: &'static str) -> Option<regex::Regex> {
 
 /// A model pattern (written for Java's regex) in the syntax Rust's regex
 /// and Go's RE2 (the API server's) share: Java's ASCII classes `\p{Alnum}`
-/// and `\p{Print}` spelt out, inside or outside a bracket expression.
+/// and `\p{Print}` spelt out, inside or outside a bracket expression, and
+/// Java's `\uXXXX` escapes written `\x{XXXX}`.
 pub fn portable(pattern: &str) -> String {
     let mut out = String::with_capacity(pattern.len());
     let mut in_class = false;
@@ -184,6 +185,12 @@ pub fn portable(pattern: &str) -> String {
             continue;
         }
         match c {
+            // Java's `\uD7FF` is `\x{D7FF}` in both
+            '\\' if rest.len() >= 6 && rest[1..].starts_with('u') && rest[2..6].chars().all(|h| h.is_ascii_hexdigit()) => {
+                out.push_str(&format!("\\x{{{}}}", &rest[2..6]));
+                rest = &rest[6..];
+                continue;
+            }
             '\\' => {
                 // an escape and what it escapes go through together
                 let len = rest.chars().take(2).map(char::len_utf8).sum();
@@ -318,6 +325,9 @@ mod tests {
         assert_eq!(portable(r"a\[\p{Alnum}"), r"a\[[0-9A-Za-z]");
         assert_eq!(crd_pattern(r"model-package/[\S]{1,2048}").as_deref(), Some(r"^(?:model-package/[\S]{1,})$"));
         assert_eq!(crd_pattern(r"[a-z]{0,62}").as_deref(), Some(r"^(?:[a-z]{0,62})$"));
+        // Java's \u escapes (RE2 rejects them in a CRD)
+        assert_eq!(portable(r"[\t\n\r -\uD7FF\uE000-\uFFFD]*"), r"[\t\n\r -\x{D7FF}\x{E000}-\x{FFFD}]*");
+        assert!(regex(r"[ -\uD7FF]*").is_some_and(|r| r.is_match("Classify images")));
     }
 
     #[test]

@@ -141,6 +141,8 @@ fn assert_subset(expected: &Value, actual: &Value, path: &str) {
                 assert_subset(x, y, &format!("{path}[{i}]"));
             }
         }
+        // a float member answers `1.0` for the manifest's `1`
+        (Value::Number(e), Value::Number(a)) => assert_eq!(e.as_f64(), a.as_f64(), "{path} differs in SageMaker"),
         _ => assert_eq!(expected, actual, "{path} differs in SageMaker"),
     }
 }
@@ -2084,4 +2086,192 @@ fn doctor_passes_on_a_healthy_cluster_and_names_each_broken_part_with_its_fix() 
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("FAIL  access   namespace default:"), "{text}");
     assert!(text.contains("fix: ask an admin for the sagemaker-edit (or sagemaker-view) role"), "{text}");
+}
+
+/// What moto describes for each resource, through boto3 (a client
+/// independent of the agent's SDK), keys renamed to ACK's: `[(kind, identity
+/// in AWS names)] -> [answer or null]`.
+fn described_by_boto3(moto: &Moto, queries: &[(String, Value)]) -> Vec<Value> {
+    let script = r#"
+import boto3, json, re, sys
+c = boto3.client("sagemaker", region_name="us-east-1")
+out = []
+for kind, ids in json.loads(sys.argv[1]):
+    snake = re.sub(r"(?<!^)(?=[A-Z])", "_", kind).lower()
+    try:
+        out.append(getattr(c, "describe_" + snake)(**ids))
+    except c.exceptions.ClientError:
+        out.append(None)
+print(json.dumps(out, default=str))
+"#;
+    let out = Command::new(sagemaker_testsupport::python().expect("python"))
+        .args(["-c", script, &serde_json::to_string(queries).expect("json")])
+        .envs(moto.aws_env())
+        .output()
+        .expect("python");
+    assert!(out.status.success(), "boto3: {}", String::from_utf8_lossy(&out.stderr));
+    let answers: Vec<Value> = serde_json::from_slice(&out.stdout).expect("json");
+    answers.into_iter().map(|a| ack_keys(&a)).collect()
+}
+
+/// A document with every member renamed from AWS's names to ACK's (AWS's
+/// members are capitalised; a map's keys, the user's, are left alone).
+fn ack_keys(v: &Value) -> Value {
+    let rename = |k: &String| if k.starts_with(|c: char| c.is_ascii_uppercase()) { sagemaker_schema::ack_name(k) } else { k.clone() };
+    match v {
+        Value::Object(o) => Value::Object(o.iter().map(|(k, v)| (rename(k), ack_keys(v))).collect()),
+        Value::Array(a) => Value::Array(a.iter().map(ack_keys).collect()),
+        v => v.clone(),
+    }
+}
+
+/// AWS's member name for an ACK identifier (`domainID` -> `DomainId`).
+fn aws_identifier(ack: &str) -> String {
+    let mut name = ack[..1].to_ascii_uppercase() + &ack[1..];
+    for (from, to) in [("ARN", "Arn"), ("ID", "Id")] {
+        if let Some(stem) = name.strip_suffix(from) {
+            name = format!("{stem}{to}");
+        }
+    }
+    name
+}
+
+#[test]
+fn every_other_ack_kind_lands_in_sagemaker_through_the_sdk_settles_reads_back_field_by_field_and_is_deleted() {
+    let s = kube_setup();
+    let dir = tempfile::tempdir().expect("dir");
+    // an endpoint for the inference component, a Domain for its users
+    s.cli.ok(&["deploy", "-f", example("deploy.yaml").to_str().expect("path"), "--wait", "--timeout", "2m"]);
+    s.cli.ok(&["apply", "-f", example("kinds/studio.yaml").to_str().expect("path")]);
+    let domain = s.cli.wait_for_kind("domain", "team", "InService", |v| v["status"]["status"] == "InService" && synced(v));
+    let domain_id = domain["status"]["domainID"].as_str().expect("domain id").to_string();
+    let mut files = Vec::new();
+    for (name, from, to) in [
+        ("kinds/studio-users.yaml", "DOMAIN_ID", domain_id.as_str()),
+        ("kinds/inferencecomponent.yaml", "xgboost-endpoint", "ack-xgboost-endpoint-7420"),
+    ] {
+        let path = dir.path().join(name.replace('/', "-"));
+        std::fs::write(&path, std::fs::read_to_string(example(name)).expect("read").replace(from, to)).expect("write");
+        files.push(path);
+    }
+    for name in [
+        "transformjob.yaml",
+        "processingjob.yaml",
+        "hyperparametertuningjob.yaml",
+        "labelingjob.yaml",
+        "monitoring.yaml",
+        "featuregroup.yaml",
+        "modelpackage.yaml",
+        "notebookinstance.yaml",
+        "pipeline.yaml",
+        "project.yaml",
+    ] {
+        files.push(example(&format!("kinds/{name}")));
+    }
+    let docs: Vec<Value> = files.iter().flat_map(|f| documents(f)).collect();
+    for f in &files {
+        s.cli.ok(&["apply", "-f", f.to_str().expect("path")]);
+    }
+    // each settles: synced, in its kind's success status, its ARN recorded
+    let success: std::collections::HashMap<&str, &[&str]> = [
+        ("Model", &[][..]),
+        ("TransformJob", &["Completed"][..]),
+        ("ProcessingJob", &["Completed"]),
+        ("HyperParameterTuningJob", &["Completed"]),
+        ("LabelingJob", &["Completed"]),
+        ("DataQualityJobDefinition", &[]),
+        ("MonitoringSchedule", &["Scheduled"]),
+        ("FeatureGroup", &["Created"]),
+        ("ModelPackageGroup", &["Completed"]),
+        ("ModelPackage", &["Completed"]),
+        ("NotebookInstanceLifecycleConfig", &[]),
+        ("NotebookInstance", &["InService"]),
+        ("Pipeline", &["Active"]),
+        ("PipelineExecution", &["Succeeded"]),
+        ("Project", &["CreateCompleted"]),
+        ("UserProfile", &["InService"]),
+        ("Space", &["InService"]),
+        ("App", &["InService"]),
+        ("InferenceComponent", &["InService"]),
+    ]
+    .into_iter()
+    .collect();
+    let mut queries = Vec::new();
+    let mut settled = Vec::new();
+    for doc in &docs {
+        let (kind, name) = (doc["kind"].as_str().expect("kind"), doc["metadata"]["name"].as_str().expect("name"));
+        let wanted = success[kind];
+        let v = s.cli.wait_for_kind(kind, name, "settled", |v| {
+            let status = v["status"].as_object().and_then(|o| o.iter().find(|(k, _)| k.ends_with("tatus") && k.as_str() != "modelPackageStatusDetails")).and_then(|(_, s)| s.as_str());
+            synced(v) && (wanted.is_empty() || status.is_some_and(|s| wanted.contains(&s)))
+        });
+        let arn = v["status"]["ackResourceMetadata"]["arn"].as_str().unwrap_or_else(|| panic!("{kind} {name}: no ARN: {v}")).to_string();
+        // the identity AWS knows it by: the spec's identifiers, or its ARN
+        let ids: serde_json::Map<String, Value> = match kind {
+            "Domain" => [("DomainId".to_string(), v["status"]["domainID"].clone())].into_iter().collect(),
+            "PipelineExecution" => [("PipelineExecutionArn".to_string(), Value::String(arn.clone()))].into_iter().collect(),
+            "ModelPackage" => [("ModelPackageName".to_string(), Value::String(arn.clone()))].into_iter().collect(),
+            _ => {
+                let spec = doc["spec"].as_object().expect("spec");
+                let identifiers = ["Name", "ID", "appType"];
+                spec.iter()
+                    .filter(|(k, _)| identifiers.iter().any(|i| k.ends_with(i)) && !k.starts_with("pipelineDisplay") && !k.ends_with("DisplayName") && !k.starts_with("labelAttribute") && !k.starts_with("recordIdentifier") && !k.starts_with("eventTime") && !k.starts_with("lifecycleConfig") && !(kind == "TransformJob" && k.as_str() == "modelName") && !(kind == "InferenceComponent" && k.as_str() != "inferenceComponentName") && !(kind == "App" && k.as_str() == "spaceName"))
+                    .map(|(k, v)| (aws_identifier(k), v.clone()))
+                    .collect()
+            }
+        };
+        queries.push((kind.to_string(), Value::Object(ids)));
+        settled.push((kind, name, doc));
+    }
+    // every manifest field reached SageMaker as written
+    let answers = described_by_boto3(&s.moto, &queries);
+    for ((kind, name, doc), described) in settled.iter().zip(&answers) {
+        assert!(!described.is_null(), "{kind} {name} is not in SageMaker ({:?})", queries);
+        let mut spec = doc["spec"].clone();
+        // what AWS reports elsewhere or not at all: tags (ListTags), a
+        // pipeline's definition (compared as a document below), a create's
+        // client token
+        for gone in ["tags", "pipelineDefinition", "clientToken", "clientRequestToken"] {
+            spec.as_object_mut().map(|o| o.remove(gone));
+        }
+        // what DescribePipelineExecution does not answer: the pipeline by
+        // name (its ARN instead) and the parameters (another call lists them)
+        if *kind == "PipelineExecution" {
+            let pipeline = spec["pipelineName"].as_str().expect("pipeline").to_string();
+            assert!(described["pipelineARN"].as_str().is_some_and(|a| a.ends_with(&format!("pipeline/{pipeline}"))), "{described}");
+            spec.as_object_mut().map(|o| (o.remove("pipelineName"), o.remove("pipelineParameters")));
+        }
+        // what AWS reports under another name (as the kinds' hooks read it)
+        let mut described = described.clone();
+        if let Some(copies) = described.pointer("/runtimeConfig/desiredCopyCount").cloned() {
+            described["runtimeConfig"]["copyCount"] = copies;
+        }
+        if let Some(config) = described.get("notebookInstanceLifecycleConfigName").cloned() {
+            described["lifecycleConfigName"] = config;
+        }
+        assert_subset(&spec, &described, &format!("{kind} {name}"));
+    }
+    // a pipeline's definition reads back as the same document
+    let (_, _, pipeline) = settled.iter().find(|(k, _, _)| *k == "Pipeline").expect("pipeline");
+    let described = &answers[settled.iter().position(|(k, _, _)| *k == "Pipeline").expect("pipeline")];
+    let parse = |v: &Value| serde_json::from_str::<Value>(v.as_str().expect("text")).expect("JSON");
+    assert_eq!(parse(&pipeline["spec"]["pipelineDefinition"]), parse(&described["pipelineDefinition"]));
+
+    // and each goes: stopped or deleted in SageMaker, its finalizer released
+    for (kind, name, _) in settled.iter().rev() {
+        s.cli.ok(&["delete", kind, name, "--wait", "--timeout", "2m"]);
+    }
+    let answers = described_by_boto3(&s.moto, &queries);
+    for ((kind, name, _), described) in settled.iter().zip(&answers) {
+        let status = described.as_object().and_then(|o| o.iter().find(|(k, _)| k.ends_with("tatus") && k.as_str() != "modelPackageStatusDetails")).and_then(|(_, s)| s.as_str());
+        // (a pipeline execution goes with its pipeline, deleted here too)
+        let kept = matches!(*kind, "TransformJob" | "ProcessingJob" | "HyperParameterTuningJob" | "LabelingJob");
+        if kept {
+            // a job's record stays in SageMaker, as in ACK
+            assert!(!described.is_null(), "{kind} {name}");
+        } else {
+            assert!(described.is_null() || status == Some("Deleted"), "{kind} {name} is still in SageMaker: {described}");
+        }
+    }
+    s.cli.ok(&["delete", "domain", "team", "--wait", "--timeout", "2m"]);
 }
