@@ -2226,7 +2226,7 @@ fn every_other_ack_kind_lands_in_sagemaker_through_the_sdk_settles_reads_back_fi
     // every manifest field reached SageMaker as written
     let answers = described_by_boto3(&s.moto, &queries);
     for ((kind, name, doc), described) in settled.iter().zip(&answers) {
-        assert!(!described.is_null(), "{kind} {name} is not in SageMaker ({:?})", queries);
+        assert!(!described.is_null(), "{kind} {name} is not in SageMaker ({queries:?})");
         let mut spec = doc["spec"].clone();
         // what AWS reports elsewhere or not at all: tags (ListTags), a
         // pipeline's definition (compared as a document below), a create's
