@@ -212,6 +212,19 @@ fn moto_training_job_progresses_and_stops() {
 }
 
 #[test]
+fn moto_serves_the_other_22_kinds_with_their_lifecycles() {
+    let moto = Moto::start_with_step(0.5).expect("start moto");
+    let mut smoke = Command::new(python().unwrap());
+    smoke
+        .arg(repo_root().join("tests/support/moto_generic_smoke.py"))
+        .arg(&moto.endpoint)
+        .env("SIM_STEP_SECONDS", moto.step_seconds().to_string())
+        .env("PYTHONDONTWRITEBYTECODE", "1");
+    let out = run_ok(smoke);
+    assert!(out.contains(" passed, 0 failed"), "{out}");
+}
+
+#[test]
 fn moto_reset_wipes_jobs() {
     let moto = Moto::start().expect("start moto");
     let script = r#"
