@@ -137,6 +137,12 @@ pub(crate) struct GlobalArgs {
 pub(crate) enum Commands {
     /// Start SageMaker training jobs from TrainingJob manifests
     Train(ApplyArgs),
+    /// Start hyperparameter tuning jobs from HyperParameterTuningJob manifests
+    Tune(ApplyArgs),
+    /// Start batch transform jobs from TransformJob manifests
+    Transform(ApplyArgs),
+    /// Start processing jobs from ProcessingJob manifests
+    Process(ApplyArgs),
     /// Deploy a model: apply Model, EndpointConfig and Endpoint documents in dependency order
     #[command(after_help = DEPLOY_EXAMPLES)]
     Deploy(DeployArgs),

@@ -109,8 +109,9 @@ pub(crate) enum Error {
     Manifest(#[from] ManifestError),
     #[error("{what} is {} as JSON; at most {} can be applied", megabytes(*bytes), megabytes(*limit))]
     TooLarge { what: String, bytes: usize, limit: usize },
-    #[error("{source_} is of kind {kind}, not TrainingJob")]
-    NotTrainingJob { source_: String, kind: String },
+    /// A document of another kind given to a command for one kind (`train`).
+    #[error("{source_} is of kind {kind}, not {}", expected.kind)]
+    WrongKind { source_: String, kind: String, expected: &'static kinds::KindInfo, command: &'static str },
     #[error("unknown kind {0:?}")]
     UnknownKind(String),
     /// `stop` of a kind that runs until deleted.
@@ -300,10 +301,10 @@ impl Error {
                  apply many documents in smaller groups"
                     .into(),
             ),
-            Error::NotTrainingJob { .. } => Some(
-                "`kubectl sagemaker train` takes TrainingJob manifests only; use `kubectl sagemaker apply -f` for other kinds"
-                    .into(),
-            ),
+            Error::WrongKind { expected, command, .. } => Some(format!(
+                "`kubectl sagemaker {command}` takes {} manifests only; use `kubectl sagemaker apply -f` for other kinds",
+                expected.kind
+            )),
             Error::UnknownKind(_) => Some(format!("known kinds: {}", known_kinds())),
             Error::NotAJob { plural, names } => {
                 let jobs: Vec<&str> = kinds::KINDS.iter().filter(|k| k.is_job()).map(|k| k.plural).collect();

@@ -95,7 +95,10 @@ pub(crate) async fn run(cli: Cli) -> Result<ExitStatus> {
 /// Runs `command` in one cluster.
 async fn run_in(session: &Session, command: Commands) -> Result<ExitStatus> {
     match command {
-        Commands::Train(args) => train::run(session, args).await,
+        Commands::Train(args) => train::run(session, args, &kinds::TRAINING_JOB, "train").await,
+        Commands::Tune(args) => train::run(session, args, &kinds::HYPER_PARAMETER_TUNING_JOB, "tune").await,
+        Commands::Transform(args) => train::run(session, args, &kinds::TRANSFORM_JOB, "transform").await,
+        Commands::Process(args) => train::run(session, args, &kinds::PROCESSING_JOB, "process").await,
         Commands::Deploy(args) => deploy::run(session, args).await,
         Commands::Autoscale(args) => autoscale::run(session, args).await,
         Commands::Apply(args) => apply::run(session, args).await,
