@@ -2071,7 +2071,7 @@ fn doctor_passes_on_a_healthy_cluster_and_names_each_broken_part_with_its_fix() 
     };
     assert!(healthy.lines().all(|l| l.starts_with("ok ")), "{healthy}");
     assert!(healthy.contains("account 111111111111 region us-east-1 with arn:aws:iam::111111111111:role/sagemaker (ack-role-account-map[111111111111]): arn:aws:sts::111111111111:assumed-role/sagemaker/"), "{healthy}");
-    assert!(healthy.contains("ok    crds     all 8 are this version's"), "{healthy}");
+    assert!(healthy.contains("ok    crds     all 30 are this version's"), "{healthy}");
 
     // a CRD edited by hand, and a user with no rights in the namespace
     let out = kube.kubectl().args(["patch", "crd", "endpoints.sagemaker.services.k8s.aws", "--type=json", "-p", r#"[{"op":"remove","path":"/spec/versions/0/additionalPrinterColumns"}]"#]).output().expect("kubectl patch");

@@ -149,10 +149,9 @@ async fn crds(session: &Session, report: &mut Report, context: &str) -> Result<(
             Ok(None) => missing.push(name.to_string()),
             Ok(Some(live)) => {
                 let live = serde_json::to_value(&live).unwrap_or_default();
-                if contains(&live["spec"], &wanted["spec"]) {
-                    current += 1;
-                } else {
-                    stale.push(name.to_string());
+                match difference(&live["spec"], &wanted["spec"], "spec") {
+                    None => current += 1,
+                    Some(at) => stale.push(format!("{name} (at {at})")),
                 }
             }
             Err(kube::Error::Api(r)) if r.code == 403 => {
@@ -173,18 +172,23 @@ async fn crds(session: &Session, report: &mut Report, context: &str) -> Result<(
     Ok(())
 }
 
-/// Whether `live` holds everything `wanted` says (the API server adds
-/// defaults of its own, and drops empty lists and objects).
-fn contains(live: &Value, wanted: &Value) -> bool {
+/// Where `live` first lacks what `wanted` states, as a path under `at`
+/// (`None`: it holds it all; the API server adds defaults of its own, and
+/// drops empty lists and objects).
+fn difference(live: &Value, wanted: &Value, at: &str) -> Option<String> {
     let empty = |v: &Value| v.as_array().is_some_and(Vec::is_empty) || v.as_object().is_some_and(serde_json::Map::is_empty);
     match (live, wanted) {
-        (Value::Object(l), Value::Object(w)) => w.iter().all(|(k, v)| match l.get(k) {
-            Some(lv) => contains(lv, v),
-            None => empty(v),
+        (Value::Object(l), Value::Object(w)) => w.iter().find_map(|(k, v)| match l.get(k) {
+            Some(lv) => difference(lv, v, &format!("{at}.{k}")),
+            None if empty(v) => None,
+            None => Some(format!("{at}.{k}")),
         }),
-        (Value::Array(l), Value::Array(w)) => l.len() == w.len() && l.iter().zip(w).all(|(a, b)| contains(a, b)),
-        (Value::Number(l), Value::Number(w)) => l.as_f64() == w.as_f64(),
-        (l, w) => l == w,
+        (Value::Array(l), Value::Array(w)) if l.len() == w.len() => {
+            l.iter().zip(w).enumerate().find_map(|(i, (a, b))| difference(a, b, &format!("{at}[{i}]")))
+        }
+        (Value::Number(l), Value::Number(w)) if l.as_f64() == w.as_f64() => None,
+        (l, w) if l == w => None,
+        _ => Some(at.to_string()),
     }
 }
 
@@ -196,8 +200,8 @@ mod tests {
     fn a_live_object_with_defaults_added_still_contains_what_was_applied_and_a_changed_one_does_not() {
         let wanted = json!({"names": {"plural": "x", "shortNames": []}, "versions": [{"name": "v1", "schema": {"minimum": 1}}]});
         let live = json!({"names": {"plural": "x", "singular": "x"}, "conversion": {"strategy": "None"}, "versions": [{"name": "v1", "schema": {"minimum": 1.0}, "served": true}]});
-        assert!(super::contains(&live, &wanted));
+        assert_eq!(super::difference(&live, &wanted, "spec"), None);
         let changed = json!({"names": {"plural": "x"}, "versions": [{"name": "v1", "schema": {"minimum": 2}}]});
-        assert!(!super::contains(&changed, &wanted));
+        assert!(super::difference(&changed, &wanted, "spec").is_some());
     }
 }
