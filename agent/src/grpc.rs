@@ -4,6 +4,8 @@
 
 use std::{collections::HashSet, sync::Arc};
 
+use serde_json::Value;
+
 use futures::{StreamExt, stream::BoxStream};
 use sagemaker_core::{KindInfo, Resource, kinds, selector::Selector};
 use sagemaker_proto::v1::{
@@ -237,6 +239,14 @@ impl Agent for AgentService {
         self.metered("Events", async {
             let caller = self.caller(&request).await?;
             self.events_as(&caller, request.into_inner()).await
+        })
+        .await
+    }
+
+    async fn children(&self, request: Request<pb::GetRequest>) -> Result<Response<pb::ChildrenResponse>, Status> {
+        self.metered("Children", async {
+            let caller = self.caller(&request).await?;
+            self.children_as(&caller, request.into_inner()).await
         })
         .await
     }
@@ -599,13 +609,18 @@ impl AgentService {
         Ok(Response::new(pb::AdoptResponse { resource: resources.first().cloned(), resources, skipped }))
     }
 
-    async fn events_as(&self, caller: &Option<Caller>, req: pb::GetRequest) -> Result<Response<pb::EventsResponse>, Status> {
+    /// The resource a request names, once its caller may read it: what it
+    /// made and what was noted about it are part of reading it.
+    async fn readable(&self, caller: &Option<Caller>, req: pb::GetRequest) -> Result<(&'static KindInfo, Resource), Status> {
         let r = req.r#ref.unwrap_or_default();
         let k = kind(&r.kind)?;
         let ns = if r.namespace.is_empty() { "default" } else { &r.namespace };
-        // the events about a resource are part of reading it
         self.allow(caller, "get", k, Some(ns)).await?;
-        let res = self.resource(k, ns, &r.name).await?;
+        Ok((k, self.resource(k, ns, &r.name).await?))
+    }
+
+    async fn events_as(&self, caller: &Option<Caller>, req: pb::GetRequest) -> Result<Response<pb::EventsResponse>, Status> {
+        let (k, res) = self.readable(caller, req).await?;
         let events = self
             .store
             .events(k, &res)
@@ -624,6 +639,47 @@ impl AgentService {
             })
             .collect();
         Ok(Response::new(pb::EventsResponse { events }))
+    }
+
+    /// The table a kind declares of what its resource made ([`crate::kinds::Children`]),
+    /// read from AWS where the resource lives, as the resource's reader may.
+    async fn children_as(&self, caller: &Option<Caller>, req: pb::GetRequest) -> Result<Response<pb::ChildrenResponse>, Status> {
+        let (k, res) = self.readable(caller, req).await?;
+        let Some((aws_kind, children)) = crate::kinds::for_info(k).and_then(|a| a.children.as_ref().map(|c| (a, c))) else {
+            return Ok(Response::new(pb::ChildrenResponse::default()));
+        };
+        // nothing made in AWS yet, nothing made by it
+        if crate::placement::recorded_arn(&res).is_none() {
+            return Ok(Response::new(pb::ChildrenResponse::default()));
+        }
+        let defaults = self.defaults().await?;
+        let target = defaults.target(&res, k).map_err(|e| {
+            status(Error::Refused { source_: None, field: None, message: format!("cannot list what {} made: {e}", res.key()), hint: None })
+        })?;
+        let identity = aws_kind.identity(&k.effective_spec(&res));
+        let what = format!("cannot list the {} of {} {}", children.title.to_ascii_lowercase(), k.singular, res.key());
+        let aws_error = |e: crate::aws::AwsError| status(Error::Aws { what: what.clone(), source: Box::new(e), hint: None });
+        let call = crate::aws::Call::of(aws_kind, crate::kinds::Role::Children).ok_or_else(|| Status::internal("no children operation"))?;
+        let input = (call.op.input)(&(children.input)(&identity), false).map_err(|e| Status::internal(e.to_string()))?;
+        let out = self.aws.call_with(&target, call, input, crate::aws::Priority::Urgent).await.map_err(aws_error)?;
+        let out = (call.op.output)(&out).map_err(|e| Status::internal(e.to_string()))?;
+        let cell = |item: &Value, path: &str| match path.split('.').try_fold(item, |at, p| at.get(p)) {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Null) | None => String::new(),
+            Some(v) => v.to_string(),
+        };
+        let rows = out
+            .get(children.items)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|item| pb::ChildRow { cells: children.columns.iter().map(|(_, path)| cell(item, path)).collect() })
+            .collect();
+        Ok(Response::new(pb::ChildrenResponse {
+            title: children.title.into(),
+            columns: children.columns.iter().map(|(name, _)| (*name).into()).collect(),
+            rows,
+        }))
     }
 
     async fn logs_as(&self, caller: &Option<Caller>, req: pb::LogsRequest) -> Result<Response<LogsStream>, Status> {

@@ -9,7 +9,7 @@ use std::{path::PathBuf, time::Duration};
 use kube::client::{ConfigExt as _, middleware::AuthLayer};
 use sagemaker_core::wire;
 use sagemaker_proto::v1::{
-    AdoptRequest, AdoptResponse, ApplyRequest, CheckRequest, CheckResponse, ApplyResponse, DeleteRequest, DeleteResponse, GetRequest, InfoRequest, InfoResponse,
+    AdoptRequest, AdoptResponse, ApplyRequest, CheckRequest, CheckResponse, ChildrenResponse, ApplyResponse, DeleteRequest, DeleteResponse, GetRequest, InfoRequest, InfoResponse,
     EventsResponse, ListRequest, ListResponse, LogsMessage, LogsRequest, Resource, StopRequest, StopResponse, WatchEvent, WatchRequest,
     agent_client::AgentClient,
 };
@@ -469,6 +469,7 @@ impl Agent {
         info(InfoRequest) -> InfoResponse;
         events(GetRequest) -> EventsResponse;
         check(CheckRequest) -> CheckResponse;
+        children(GetRequest) -> ChildrenResponse;
     }
 
     /// The first call on a new connection: proves that what answers is a

@@ -330,6 +330,9 @@ mod tests {
         async fn events(&self, _: Request<pb::GetRequest>) -> Result<Response<pb::EventsResponse>, Status> {
             Err(Status::unimplemented("fake"))
         }
+        async fn children(&self, _: Request<pb::GetRequest>) -> Result<Response<pb::ChildrenResponse>, Status> {
+            Err(Status::unimplemented("children"))
+        }
         async fn check(&self, _: Request<pb::CheckRequest>) -> Result<Response<pb::CheckResponse>, Status> {
             Err(Status::unimplemented("fake"))
         }

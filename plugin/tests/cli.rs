@@ -1708,3 +1708,34 @@ async fn doctor_reports_each_check_and_a_fix_for_each_failure_and_exits_1() {
     assert!(result.stdout.starts_with("FAIL  agent    no sagemaker-agent answered at http://127.0.0.1:1"), "{}", result.stdout);
     assert!(result.stdout.lines().nth(1).is_some_and(|l| l.trim_start().starts_with("fix: ")), "{}", result.stdout);
 }
+
+#[tokio::test]
+async fn describe_of_a_tuning_job_lists_its_training_jobs_with_status_and_objective() {
+    let agent = FakeAgent::start().await;
+    agent.insert_object(json!({
+        "apiVersion": "sagemaker.services.k8s.aws/v1alpha1",
+        "kind": "HyperParameterTuningJob",
+        "metadata": { "name": "tuning", "namespace": "default", "uid": "u1" },
+        "spec": { "hyperParameterTuningJobName": "tuning" },
+        "status": {
+            "hyperParameterTuningJobStatus": "InProgress",
+            "trainingJobStatusCounters": { "completed": 1, "inProgress": 1 },
+            "bestTrainingJob": { "trainingJobName": "tuning-001-0a1b2c3d", "finalHyperParameterTuningJobObjectiveMetric": { "value": 0.71 } },
+        },
+    }));
+    let result = run(Some(&agent), &["describe", "hpo", "tuning"]).await;
+    assert_eq!(result.code, 0, "{result:?}");
+    let text = &result.stdout;
+    for line in ["Training Jobs Completed:   1\n", "Training Jobs In Progress: 1\n", "Best Training Job:         tuning-001-0a1b2c3d\n", "Best Objective:            0.71\n"] {
+        assert!(text.contains(line), "{line:?} in {text}");
+    }
+    assert!(
+        text.contains(
+            "Training Jobs:\n  \
+             NAME                  STATUS       OBJECTIVE   OBJECTIVE-STATUS\n  \
+             tuning-001-0a1b2c3d   Completed    0.71        Succeeded\n  \
+             tuning-002-4e5f6a7b   InProgress   <none>      Pending\n"
+        ),
+        "{text}"
+    );
+}

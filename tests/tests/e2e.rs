@@ -2257,6 +2257,14 @@ fn every_other_ack_kind_lands_in_sagemaker_through_the_sdk_settles_reads_back_fi
     let parse = |v: &Value| serde_json::from_str::<Value>(v.as_str().expect("text")).expect("JSON");
     assert_eq!(parse(&pipeline["spec"]["pipelineDefinition"]), parse(&described["pipelineDefinition"]));
 
+    // describe lists a tuning job's training jobs, read from SageMaker
+    let described = s.cli.ok(&["describe", "hpo", "xgboost-tuning"]);
+    let table = described.split("Training Jobs:\n").nth(1).unwrap_or_else(|| panic!("no training jobs in {described}"));
+    assert!(table.starts_with("  NAME ") && table.contains("OBJECTIVE"), "{described}");
+    let rows: Vec<&str> = table.lines().skip(1).take_while(|l| l.starts_with("  xgboost-tuning-")).collect();
+    assert_eq!(rows.len(), 3, "{described}");
+    assert!(rows.iter().all(|r| r.contains("Completed") && r.contains("Succeeded")), "{described}");
+
     // and each goes: stopped or deleted in SageMaker, its finalizer released
     for (kind, name, _) in settled.iter().rev() {
         s.cli.ok(&["delete", kind, name, "--wait", "--timeout", "2m"]);

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use sagemaker_core::{KindInfo, Resource};
-use sagemaker_proto::v1::{GetRequest, RecordedEvent};
+use sagemaker_proto::v1::{ChildrenResponse, GetRequest, RecordedEvent};
 use serde_json::Value;
 
 use super::{find_kind, list_hint, located, read_resource, resource_ref};
@@ -31,6 +31,12 @@ pub(super) async fn run(session: &Session, args: DescribeArgs) -> Result<ExitSta
     let (_, resource) = read_resource(Some(&resource))?;
     let now = Utc::now();
     let mut text = render(&resource, kind, now);
+    // what it made (a tuning job's training jobs), read from AWS
+    match agent.children(GetRequest { r#ref: Some(resource_ref(kind, namespace, &args.name)) }).await {
+        Ok(children) => text.push_str(&render_children(&children)),
+        Err(s) if s.code() == tonic::Code::Unimplemented => {}
+        Err(s) => text.push_str(&format!("{:<18}<cannot read them: {}>\n", "Children:", s.message())),
+    }
     // an agent that keeps no events (or an older one) still describes
     match agent.events(GetRequest { r#ref: Some(resource_ref(kind, namespace, &args.name)) }).await {
         Ok(events) => text.push_str(&render_events(&events.events, now)),
@@ -39,6 +45,26 @@ pub(super) async fn run(session: &Session, args: DescribeArgs) -> Result<ExitSta
     }
     out(&text)?;
     Ok(ExitStatus::Success)
+}
+
+/// A table of what the resource made, under the kind's title.
+fn render_children(children: &ChildrenResponse) -> String {
+    if children.title.is_empty() {
+        return String::new();
+    }
+    let label = format!("{}:", children.title);
+    if children.rows.is_empty() {
+        return format!("{label:<18}<none>\n");
+    }
+    let mut table = Table::new(children.columns.iter().map(String::as_str));
+    for row in &children.rows {
+        table.push(row.cells.iter().map(|c| if c.is_empty() { "<none>".to_string() } else { c.clone() }).collect());
+    }
+    let mut out = format!("{label}\n");
+    for line in table.render().lines() {
+        out.push_str(&format!("  {line}\n"));
+    }
+    out
 }
 
 /// The events as `kubectl describe` shows them (`Age` is the last time,
@@ -102,7 +128,12 @@ fn render(r: &Resource, kind: &KindInfo, now: DateTime<Utc>) -> String {
         fields.push(("Status", text(&path).unwrap_or_else(none)));
     }
     // the kind's own fields, in its declaration's words
-    fields.extend(kind.describe_fields.iter().filter_map(|(label, path)| text(path).map(|v| (*label, v))));
+    // (numbers too: a tuning job's counters)
+    let scalar = |path: &str| match r.value_at(path) {
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => text(path),
+    };
+    fields.extend(kind.describe_fields.iter().filter_map(|(label, path)| scalar(path).map(|v| (*label, v))));
     // the reason SageMaker gives, else why the agent cannot go on
     let terminal = r
         .condition(sagemaker_core::ack::CONDITION_TERMINAL)

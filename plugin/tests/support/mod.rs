@@ -597,6 +597,25 @@ impl Agent for Fake {
         Ok(Response::new(sagemaker_proto::v1::EventsResponse::default()))
     }
 
+    /// A tuning job's training jobs, as the agent reads them from AWS.
+    async fn children(&self, request: Request<GetRequest>) -> Result<Response<sagemaker_proto::v1::ChildrenResponse>, Status> {
+        use sagemaker_proto::v1::{ChildRow, ChildrenResponse};
+        let reference = request.get_ref().r#ref.clone().unwrap_or_default();
+        let (kind, key) = self.about("children", &request, &reference)?;
+        if !lock(&self.0.resources).contains_key(&key) {
+            return Err(not_found(kind, &reference.name));
+        }
+        if kind.kind != "HyperParameterTuningJob" {
+            return Ok(Response::new(ChildrenResponse::default()));
+        }
+        let row = |cells: [&str; 4]| ChildRow { cells: cells.map(String::from).to_vec() };
+        Ok(Response::new(ChildrenResponse {
+            title: "Training Jobs".into(),
+            columns: ["NAME", "STATUS", "OBJECTIVE", "OBJECTIVE-STATUS"].map(String::from).to_vec(),
+            rows: vec![row([&format!("{}-001-0a1b2c3d", reference.name), "Completed", "0.71", "Succeeded"]), row([&format!("{}-002-4e5f6a7b", reference.name), "InProgress", "", "Pending"])],
+        }))
+    }
+
     /// The agent's own identity works; a mapped account's role is refused.
     async fn check(&self, request: Request<sagemaker_proto::v1::CheckRequest>) -> Result<Response<sagemaker_proto::v1::CheckResponse>, Status> {
         use sagemaker_proto::v1::AwsCheck;

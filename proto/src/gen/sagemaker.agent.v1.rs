@@ -296,6 +296,22 @@ pub struct EventsResponse {
     #[prost(message, repeated, tag = "1")]
     pub events: ::prost::alloc::vec::Vec<RecordedEvent>,
 }
+/// A table of what a resource made; empty `title` when its kind makes nothing
+/// to list (or it has made nothing in AWS yet).
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct ChildrenResponse {
+    #[prost(string, tag = "1")]
+    pub title: ::prost::alloc::string::String,
+    #[prost(string, repeated, tag = "2")]
+    pub columns: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+    #[prost(message, repeated, tag = "3")]
+    pub rows: ::prost::alloc::vec::Vec<ChildRow>,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ChildRow {
+    #[prost(string, repeated, tag = "1")]
+    pub cells: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+}
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct CheckRequest {
     /// The namespace the caller works in: asking needs the right to list
@@ -747,6 +763,32 @@ pub mod agent_client {
                 .insert(GrpcMethod::new("sagemaker.agent.v1.Agent", "Check"));
             self.inner.unary(req, path, codec).await
         }
+        /// What a resource made, read from AWS as `describe` lists it under the
+        /// resource (a tuning job's training jobs, with status and objective).
+        pub async fn children(
+            &mut self,
+            request: impl tonic::IntoRequest<super::GetRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::ChildrenResponse>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/sagemaker.agent.v1.Agent/Children",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("sagemaker.agent.v1.Agent", "Children"));
+            self.inner.unary(req, path, codec).await
+        }
     }
 }
 /// Generated server implementations.
@@ -842,6 +884,15 @@ pub mod agent_server {
             &self,
             request: tonic::Request<super::CheckRequest>,
         ) -> std::result::Result<tonic::Response<super::CheckResponse>, tonic::Status>;
+        /// What a resource made, read from AWS as `describe` lists it under the
+        /// resource (a tuning job's training jobs, with status and objective).
+        async fn children(
+            &self,
+            request: tonic::Request<super::GetRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::ChildrenResponse>,
+            tonic::Status,
+        >;
     }
     #[derive(Debug)]
     pub struct AgentServer<T> {
@@ -1383,6 +1434,49 @@ pub mod agent_server {
                     let inner = self.inner.clone();
                     let fut = async move {
                         let method = CheckSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/sagemaker.agent.v1.Agent/Children" => {
+                    #[allow(non_camel_case_types)]
+                    struct ChildrenSvc<T: Agent>(pub Arc<T>);
+                    impl<T: Agent> tonic::server::UnaryService<super::GetRequest>
+                    for ChildrenSvc<T> {
+                        type Response = super::ChildrenResponse;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::GetRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Agent>::children(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = ChildrenSvc(inner);
                         let codec = tonic_prost::ProstCodec::default();
                         let mut grpc = tonic::server::Grpc::new(codec)
                             .apply_compression_config(
