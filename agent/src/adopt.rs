@@ -86,6 +86,13 @@ async fn manifest_among(cx: &Context, defaults: &placement::Defaults, managed: &
         )));
     };
     resource.spec = spec_from(kind, &observed, &resource.spec);
+    // a name AWS assigned is no spec field: the annotation carries it
+    if let Some(a) = info.assigned
+        && resource.spec.get(a.field).is_none()
+        && let Some(id) = identity.get(a.field)
+    {
+        resource.metadata.annotations.insert(ack::ANNOTATION_ADOPTION_FIELDS.into(), json!({ a.field: id }).to_string());
+    }
     Ok(resource)
 }
 

@@ -104,8 +104,8 @@ pub fn validate(source: &str, json: &str, default_namespace: &str) -> Result<Val
     // `adopt` takes the spec from AWS: the manifest may give no more than
     // the identifiers (in the spec or in `adoption-fields`)
     let adopting = resource.annotation(ack::ANNOTATION_ADOPTION_POLICY) == Some("adopt");
-    validate_spec(source, info, kind, &resource.spec, adopting)?;
     // a job named by its metadata.name: that name must be a SageMaker name
+    // (and the spec is checked with it, against the kind's own name rules)
     let spec = info.effective_spec(&resource);
     if let (true, [field]) = (info.name_defaults, info.identifiers)
         && resource.spec.get(*field).is_none()
@@ -119,6 +119,7 @@ pub fn validate(source: &str, json: &str, default_namespace: &str) -> Result<Val
             )
         })?;
     }
+    validate_spec(source, info, kind, &spec, adopting)?;
     Ok(Validated { kind, resource, source: source.to_string() })
 }
 
@@ -248,7 +249,8 @@ pub fn check_update(v: &Validated, existing: &Resource) -> Result<()> {
         return Ok(());
     }
     let mut paths = Vec::new();
-    differences(&existing.spec, &v.resource.spec, "spec", &mut paths);
+    // a job's name stated or left to metadata.name is the same name
+    differences(&info.effective_spec(existing), &info.effective_spec(&v.resource), "spec", &mut paths);
     let updatable: &[&str] = v.kind.update.as_ref().map(|u| u.fields).unwrap_or_default();
     // tag edits reach AWS on every kind that has tags
     let tags: &[&str] = v.kind.tags_field.as_slice();

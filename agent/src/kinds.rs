@@ -825,6 +825,10 @@ pub static ENDPOINT_CONFIG: AwsKind = AwsKind {
     sim: SimLifecycle::exists("arn:aws:sagemaker:{region}:{account}:endpoint-config/{name}"),
 };
 
+/// The spec's tags the agent last brought to AWS (JSON pairs): a tag edit is
+/// what differs from them, and only tags the spec dropped are removed.
+pub const ANNOTATION_SYNCED_TAGS: &str = "sagemaker.services.k8s.aws/synced-tags";
+
 /// Records that the engine stopped a resource to update it (a notebook
 /// instance), so that it starts again what it stopped, and nothing else.
 pub const ANNOTATION_RESTART: &str = "sagemaker.services.k8s.aws/restart-after-update";

@@ -513,7 +513,8 @@ const STUDIO_STATUSES: Statuses = Statuses {
     modifying: &["Pending", "Updating", "Deleting"],
     final_: &["Failed"],
     success: &["InService"],
-    terminal: &["Failed"],
+    // a failed update or delete needs a change too (and is looked at again)
+    terminal: &["Failed", "Update_Failed", "Delete_Failed"],
     stoppable: &[],
     stopped: None,
 };
@@ -942,7 +943,7 @@ pub const PROJECT: KindInfo = KindInfo {
         modifying: &["Pending", "CreateInProgress", "UpdateInProgress", "DeleteInProgress"],
         final_: &["CreateFailed"],
         success: &["CreateCompleted", "UpdateCompleted"],
-        terminal: &["CreateFailed"],
+        terminal: &["CreateFailed", "UpdateFailed", "DeleteFailed"],
         stoppable: &[],
         stopped: None,
     },

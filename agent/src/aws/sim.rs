@@ -555,10 +555,11 @@ impl Simulator {
         let member = aws_member(&(kind.create.input_members)(), kind.client_token?);
         let token = input.get(member).and_then(Value::as_str)?;
         let prefix = format!("{}/{}/{}/", target.account, target.region, kind.info.kind);
+        // (what was deleted since is not made again by a retry)
         state
             .records
             .iter()
-            .filter(|(k, _)| k.starts_with(&prefix))
+            .filter(|(k, r)| k.starts_with(&prefix) && !self.view(state, target, kind, r, self.now()).gone)
             .find(|(_, r)| r.input.value().get(member).and_then(Value::as_str) == Some(token))
             .map(|(_, r)| r.arn.clone())
     }
@@ -611,7 +612,16 @@ impl Simulator {
             (Role::Create, Some(a), Some(template)) if identity.get(a.field).is_none() => {
                 let label = ack.get(a.label).and_then(Value::as_str).unwrap_or_default();
                 let prefix = format!("{}/{}/{}/", target.account, target.region, kind.info.kind);
-                let seq = state.records.iter().filter(|(k, r)| k.starts_with(&prefix) && r.input.value().get(aws_member(&(kind.create.input_members)(), a.label)).and_then(Value::as_str) == Some(label)).count() + 1;
+                // the next number after the highest (a deleted version's stays taken)
+                let member = aws_member(&(kind.create.input_members)(), a.label);
+                let seq = state
+                    .records
+                    .iter()
+                    .filter(|(k, r)| k.starts_with(&prefix) && r.input.value().get(member).and_then(Value::as_str) == Some(label))
+                    .filter_map(|(_, r)| r.arn.rsplit('/').next().and_then(|n| n.parse::<u64>().ok()))
+                    .max()
+                    .unwrap_or(0)
+                    + 1;
                 let fresh = stable_id(&format!("{prefix}{label}/{seq}/{now}"))[..12].to_string();
                 let mut arn = template.replace("{region}", &target.region).replace("{account}", &target.account).replace("{seq}", &seq.to_string()).replace("{new}", &fresh);
                 arn = arn.replace(&format!("{{{}}}", a.label), &label.to_ascii_lowercase());
@@ -769,18 +779,28 @@ impl Simulator {
                     .map(|(_, r)| r)
                     .ok_or_else(|| err("ValidationException", format!("Could not find resource {arn}")))?;
                 let mut whole = record.input.value();
-                let mut tags: Vec<Value> = whole.get(member).and_then(Value::as_array).cloned().unwrap_or_default();
-                let key_of = |t: &Value| t.get("Key").and_then(Value::as_str).map(str::to_string);
-                if call.role == Role::AddTags {
-                    for t in input.get("Tags").and_then(Value::as_array).into_iter().flatten() {
-                        tags.retain(|have| key_of(have) != key_of(t));
-                        tags.push(t.clone());
+                let gone: Vec<&str> = input.get("TagKeys").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
+                match (whole.get(member).cloned(), input.get("Tags")) {
+                    // a map (Application Auto Scaling)
+                    (have, added) if kind.service.tags_are_a_map => {
+                        let mut tags = have.and_then(|h| h.as_object().cloned()).unwrap_or_default();
+                        if let Some(Value::Object(added)) = added {
+                            tags.extend(added.clone());
+                        }
+                        tags.retain(|k, _| !gone.contains(&k.as_str()));
+                        whole[member] = Value::Object(tags);
                     }
-                } else {
-                    let gone: Vec<&str> = input.get("TagKeys").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
-                    tags.retain(|t| key_of(t).is_none_or(|k| !gone.contains(&k.as_str())));
+                    (have, added) => {
+                        let mut tags: Vec<Value> = have.and_then(|h| h.as_array().cloned()).unwrap_or_default();
+                        let key_of = |t: &Value| t.get("Key").and_then(Value::as_str).map(str::to_string);
+                        for t in added.and_then(Value::as_array).into_iter().flatten() {
+                            tags.retain(|h| key_of(h) != key_of(t));
+                            tags.push(t.clone());
+                        }
+                        tags.retain(|t| key_of(t).is_none_or(|k| !gone.contains(&k.as_str())));
+                        whole[member] = json!(tags);
+                    }
                 }
-                whole[member] = json!(tags);
                 record.input = Compact::of(&whole);
                 self.save(&state)?;
                 Ok(json!({}))

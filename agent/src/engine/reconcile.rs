@@ -385,6 +385,15 @@ pub async fn sync(cx: &Context, kind: &'static AwsKind, res: &Resource) -> Resul
         && !res.metadata.finalizers.contains(&finalizer)
         && kind.already_exists.is_some()
         && adoption.is_none();
+    // created before, perhaps, and AWS named it: found again before
+    // anything else (a stop, a create) is decided
+    let earlier = res.metadata.finalizers.contains(&finalizer);
+    if earlier
+        && !kind.info.identified(&identity)
+        && let Some(next) = find_made(cx, kind, res, &target).await?
+    {
+        return Ok(next);
+    }
     let looked = if fresh { None } else { cx.observe(kind, &target, &identity, priority).await? };
     let observed = match looked {
         Some(observed) if arn.is_some_and(|a| observed.get(kind.arn_field).and_then(Value::as_str) != Some(a)) => {
@@ -408,7 +417,8 @@ pub async fn sync(cx: &Context, kind: &'static AwsKind, res: &Resource) -> Resul
                     // manifest may name no more than the identifiers);
                     // `adopt-or-create` keeps the spec, and the next step
                     // sends what differs to AWS
-                    let mut manifest = res.clone();
+                    // the stored spec, not the one with defaults filled in
+                    let mut manifest = cx.store.get(kind.info, &res.metadata.namespace, &res.metadata.name).await?.unwrap_or_else(|| res.clone());
                     if policy == "adopt" {
                         manifest.spec = crate::adopt::spec_from(kind, &observed, &identity);
                     }
@@ -490,8 +500,10 @@ pub async fn sync(cx: &Context, kind: &'static AwsKind, res: &Resource) -> Resul
         cx.write(kind, res, &target, Some(&observed), &reading.conditions).await?;
         return Ok(Next::Poll);
     }
+    // tag edits go on their own, whatever the update does
+    sync_tags(cx, kind, res, &target, &observed).await?;
     match update(cx, kind, res, &target, &identity, &observed, &reading).await? {
-        Updated::NotDue => sync_tags(cx, kind, res, &target, &observed).await?,
+        Updated::NotDue => {}
         Updated::Sent => return Ok(Next::Poll),
         // held back by the kind's rules: say why, with what AWS shows
         Updated::Held(Hold::Terminal(m)) => {
@@ -584,12 +596,13 @@ async fn create(
     wait_for_dependencies(cx, kind, res, target).await?;
     let finalizer = ack::finalizer(kind.info.group, kind.info.kind);
     // a resource AWS names itself is looked for first, so a lost status
-    // never makes a second one: when it may have been created before (the
-    // finalizer goes on first), and always where a namesake would be a
+    // never makes a second one: one created before (the finalizer goes on
+    // first) was looked for in `sync`; here, where a namesake would be a
     // mistake (a Domain applied again in a rebuilt cluster)
     let earlier = res.metadata.finalizers.contains(&finalizer);
-    if !kind.info.identified(&res.spec)
-        && (earlier || kind.find.as_ref().is_some_and(|f| f.unique))
+    if !earlier
+        && !kind.info.identified(&res.spec)
+        && kind.find.as_ref().is_some_and(|f| f.unique)
         && let Some(found) = find_made(cx, kind, res, target).await?
     {
         return Ok(found);
@@ -602,7 +615,9 @@ async fn create(
     let mut input = kind.create_spec(&res.spec);
     // an idempotent create: a retry after a lost status answers with the
     // resource the first made
-    if let (Some(token), Some(uid), Some(o)) = (kind.client_token, res.metadata.uid.as_deref(), input.as_object_mut()) {
+    // (a create after the recorded one was deleted outside is a new one)
+    let recreate = placement::recorded_arn(&res).is_some();
+    if let (Some(token), Some(uid), Some(o), false) = (kind.client_token, res.metadata.uid.as_deref(), input.as_object_mut(), recreate) {
         o.entry(token).or_insert_with(|| json!(uid));
     }
     if let Some(field) = kind.tags_field {
@@ -639,6 +654,11 @@ async fn create(
     tracing::info!(%arn, account = %target.account, region = %target.region, "created");
     let place = format!("in account {}, region {}", target.account, target.region);
     cx.note(kind, &res, EventNote::normal("Create", "Created", format!("created {} {id} {place}", kind.info.kind))).await;
+    // the tags went with the create: later edits are what differs from them
+    if let Some(field) = kind.tags_field {
+        let value = serde_json::to_string(&spec_tags(&res.spec, field)).unwrap_or_default();
+        cx.store.annotate(kind.info, &res.metadata.namespace, &res.metadata.name, kinds::ANNOTATION_SYNCED_TAGS, &value).await?;
+    }
     // the ARN now, the status at the next look (routine polling: creates
     // of other resources go first)
     let observed = json!({ kind.arn_field: arn });
@@ -654,10 +674,10 @@ async fn create(
 
 /// Finds the AWS resource an earlier create made for `res`, when AWS named
 /// it and the status that recorded the name was lost: among the kind's
-/// candidates, the one whose owner tag names `res`. Records it and says so.
-/// A namesake made for another resource blocks the create where names must
-/// be told apart (a Domain).
-async fn find_made(cx: &Context, kind: &'static AwsKind, res: &Resource, target: &Target) -> Result<Option<Next>, Failure> {
+/// candidates, the one whose owner tag names `res` (as AWS describes it).
+/// A namesake made for another resource is refused where names must be
+/// told apart (a Domain).
+async fn find_own(cx: &Context, kind: &'static AwsKind, res: &Resource, target: &Target, refuse_namesake: bool) -> Result<Option<Value>, Failure> {
     let Some(find) = &kind.find else { return Ok(None) };
     let out = cx.call(kind, Role::Find, target, &(find.input)(&res.spec), Priority::Urgent).await?;
     let candidates: Vec<&Value> = out.get(find.items).and_then(Value::as_array).into_iter().flatten().filter(|i| (find.matches)(i, &res.spec)).collect();
@@ -669,18 +689,12 @@ async fn find_made(cx: &Context, kind: &'static AwsKind, res: &Resource, target:
         let identity = kind.identity(&kind.info.effective_spec(&recorded));
         let Some(observed) = cx.observe(kind, target, &identity, Priority::Urgent).await? else { continue };
         if matches!(cx.created_for(kind, target, res, &observed).await?, Ownership::Ours) {
-            let id = kind.info.aws_id(&identity);
-            tracing::info!(%arn, "found the resource created for this one before its status was lost");
-            let message = format!("found {} {id} ({arn}), created for this resource before its status was lost; not creating another", kind.info.kind);
-            cx.note(kind, res, EventNote::normal("Create", "Found", message)).await;
-            let reading = status::read(kind, &observed);
-            cx.write(kind, res, target, Some(&observed), &reading.conditions).await?;
-            return Ok(Some(settle(cx, kind, &reading)));
+            return Ok(Some(observed));
         }
         others.push(kind.info.aws_id(&identity));
     }
     match others.first() {
-        Some(other) if find.unique => Err(Failure::Terminal(format!(
+        Some(other) if find.unique && refuse_namesake => Err(Failure::Terminal(format!(
             "a {kind} named {label} already exists in account {} region {} ({other}) and was not created for this resource: \
              adopt it (annotations {}: adopt and {}: {{\"{field}\": \"{other}\"}}) or choose another {label_field}",
             target.account,
@@ -696,30 +710,54 @@ async fn find_made(cx: &Context, kind: &'static AwsKind, res: &Resource, target:
     }
 }
 
-/// Brings the AWS resource's tags to the spec's (plus the agent's own) after
-/// a spec edit: what ACK never did (community#1731). Tags AWS reserves
-/// (`aws:`) and the agent's own are never removed.
+/// [`find_own`], recording what it found in status and saying so.
+async fn find_made(cx: &Context, kind: &'static AwsKind, res: &Resource, target: &Target) -> Result<Option<Next>, Failure> {
+    let Some(observed) = find_own(cx, kind, res, target, true).await? else { return Ok(None) };
+    let arn = observed.get(kind.arn_field).and_then(Value::as_str).unwrap_or_default();
+    tracing::info!(%arn, "found the resource created for this one before its status was lost");
+    let message = format!("found {} {arn}, created for this resource before its status was lost; not creating another", kind.info.kind);
+    cx.note(kind, res, EventNote::normal("Create", "Found", message)).await;
+    let reading = status::read(kind, &observed);
+    cx.write(kind, res, target, Some(&observed), &reading.conditions).await?;
+    Ok(Some(settle(cx, kind, &reading)))
+}
+
+/// The spec's tags as `key=value` pairs, in either of AWS's layouts.
+fn spec_tags(spec: &Value, field: &str) -> Vec<(String, String)> {
+    match spec.get(field) {
+        Some(Value::Array(list)) => list.iter().filter_map(|t| Some((t.get("key")?.as_str()?.to_string(), t.get("value")?.as_str()?.to_string()))).collect(),
+        Some(Value::Object(map)) => map.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Brings the AWS resource's tags to the spec's after a tag edit: what ACK
+/// never did (community#1731). The spec's tags last brought to AWS are
+/// recorded in [`kinds::ANNOTATION_SYNCED_TAGS`] (set at create): an edit
+/// is what differs from them, whatever else the step did, and only a tag
+/// the spec itself dropped is removed (never one AWS, another tool or an
+/// adoption brought, nor the agent's own).
 async fn sync_tags(cx: &Context, kind: &'static AwsKind, res: &Resource, target: &Target, observed: &Value) -> Result<(), Failure> {
     let Some(field) = kind.tags_field else { return Ok(()) };
-    // only after an edit of a spec that was synced before: a fresh resource
-    // got its tags with its create
-    let edited = status::synced_generation(res).is_some_and(|g| Some(g) != res.metadata.generation);
-    let Some(arn) = observed.get(kind.arn_field).and_then(Value::as_str).filter(|_| edited) else { return Ok(()) };
-    let mut wanted = json!({});
-    let extra = resource_tags(&cx.resource_tags, kind.info, res);
-    if let Some(tags) = res.spec.get(field) {
-        wanted[field] = tags.clone();
+    let wanted = spec_tags(&res.spec, field);
+    let synced: Vec<(String, String)> = res
+        .annotation(kinds::ANNOTATION_SYNCED_TAGS)
+        .and_then(|a| serde_json::from_str::<Vec<(String, String)>>(a).ok())
+        .unwrap_or_default();
+    // nothing recorded (created before tags were synced, or adopted): the
+    // first look records what AWS has
+    let Some(arn) = observed.get(kind.arn_field).and_then(Value::as_str) else { return Ok(()) };
+    let recorded = res.annotation(kinds::ANNOTATION_SYNCED_TAGS).is_some();
+    if recorded && wanted == synced {
+        return Ok(());
     }
-    add_owner_tags(&mut wanted, field, kind.service.tags_are_a_map, res, &extra);
-    let wanted: Vec<(String, String)> = match &wanted[field] {
-        Value::Array(list) => list.iter().filter_map(|t| Some((t.get("key")?.as_str()?.to_string(), t.get("value")?.as_str()?.to_string()))).collect(),
-        Value::Object(map) => map.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect(),
-        _ => Vec::new(),
-    };
     let current = (kind.service.read_tags)(&cx.call(kind, Role::ListTags, target, &json!({ "resourceARN": arn }), Priority::Routine).await?);
-    let ours = |k: &str| k == ack::TAG_OWNER || extra.iter().any(|(e, _)| e == k) || k.starts_with("aws:");
     let add: Vec<&(String, String)> = wanted.iter().filter(|w| !current.contains(w)).collect();
-    let remove: Vec<&str> = current.iter().map(|(k, _)| k.as_str()).filter(|k| !ours(k) && !wanted.iter().any(|(w, _)| w == k)).collect();
+    let remove: Vec<&str> = synced
+        .iter()
+        .map(|(k, _)| k.as_str())
+        .filter(|k| !wanted.iter().any(|(w, _)| w == k) && current.iter().any(|(c, _)| c == k) && *k != ack::TAG_OWNER)
+        .collect();
     if !add.is_empty() {
         let tags = if kind.service.tags_are_a_map {
             Value::Object(add.iter().map(|(k, v)| (k.clone(), json!(v))).collect())
@@ -736,6 +774,8 @@ async fn sync_tags(cx: &Context, kind: &'static AwsKind, res: &Resource, target:
         tracing::info!(?keys, "tags updated");
         cx.note(kind, res, EventNote::normal("Update", "TagsUpdated", format!("tags {} brought to the spec's", keys.join(", ")))).await;
     }
+    let value = serde_json::to_string(&wanted).unwrap_or_default();
+    cx.store.annotate(kind.info, &res.metadata.namespace, &res.metadata.name, kinds::ANNOTATION_SYNCED_TAGS, &value).await?;
     Ok(())
 }
 
@@ -782,9 +822,14 @@ async fn update(
     if update.restart.is_some() {
         let status = reading.status.unwrap_or_default();
         let stopped = kind.info.statuses.stopped == Some(status);
+        // an update already sent for this generation is not due again (AWS
+        // may report a field in its own form): the resource is started
+        let sent = cx.updates_sent.lock().unwrap_or_else(|p| p.into_inner()).get(&(kind.info.kind, res.key())) == res.metadata.generation.as_ref();
+        let due = due && !sent;
+        let user_stopped = res.annotation(ack::ANNOTATION_STOP) == Some("true");
         let (verb, role, restart) = if due && kind.info.statuses.stoppable.contains(&status) {
             ("stop it for the update", Role::Stop, "true")
-        } else if !due && stopped && res.annotation(kinds::ANNOTATION_RESTART) == Some("true") {
+        } else if !due && stopped && !user_stopped && res.annotation(kinds::ANNOTATION_RESTART) == Some("true") {
             ("start it again after the update", Role::Start, "false")
         } else {
             ("", Role::Describe, "")
@@ -793,8 +838,14 @@ async fn update(
             if let Err(Hold::Terminal(m) | Hold::Wait(m)) = (kind.hooks.before_delete)(observed) {
                 return Ok(Updated::Held(Hold::Wait(m)));
             }
+            // recorded first: a stop whose record was lost would never be undone
+            if role == Role::Stop {
+                cx.store.annotate(kind.info, &res.metadata.namespace, &res.metadata.name, kinds::ANNOTATION_RESTART, restart).await?;
+            }
             cx.call(kind, role, target, identity, Priority::Urgent).await?;
-            cx.store.annotate(kind.info, &res.metadata.namespace, &res.metadata.name, kinds::ANNOTATION_RESTART, restart).await?;
+            if role == Role::Start {
+                cx.store.annotate(kind.info, &res.metadata.namespace, &res.metadata.name, kinds::ANNOTATION_RESTART, restart).await?;
+            }
             tracing::info!("{verb}");
             cx.note(kind, res, EventNote::normal("Update", if role == Role::Stop { "StoppedForUpdate" } else { "Restarted" }, format!("asked SageMaker to {verb}"))).await;
             return Ok(Updated::Sent);
@@ -893,8 +944,20 @@ pub async fn finalize(cx: &Context, kind: &'static AwsKind, res: &Resource) -> R
         return release().await;
     }
     let target = cx.place(kind, res, &defaults)?;
-    let identity = kind.identity(&res.spec);
-    let Some(observed) = cx.observe(kind, &target, &identity, Priority::Urgent).await? else {
+    let mut identity = kind.identity(&res.spec);
+    let mut observed = cx.observe(kind, &target, &identity, Priority::Urgent).await?;
+    // AWS named it and the status that recorded the name was lost: found
+    // again by its owner tag, so that it is not left behind
+    if !kind.info.identified(&identity)
+        // (a namesake made for another resource is not this one's to delete)
+        && let Some(found) = find_own(cx, kind, res, &target, false).await?
+    {
+        let mut recorded = res.clone();
+        recorded.status = json!({ "ackResourceMetadata": { "arn": found.get(kind.arn_field).cloned().unwrap_or_default() } });
+        identity = kind.identity(&kind.info.effective_spec(&recorded));
+        observed = Some(found);
+    }
+    let Some(observed) = observed else {
         return release().await;
     };
     // never stop or delete what this resource does not own: another

@@ -198,8 +198,18 @@ pub static PROJECT: AwsKind = AwsKind {
     describe_list: None,
     update: Some(Update {
         op: sagemaker_op!(UpdateProject, update_project),
-        fields: &["projectDescription", "serviceCatalogProvisioningDetails"],
-        compare: &["projectDescription", "serviceCatalogProvisioningDetails"],
+        // the product and path are fixed at create: only the artifact and
+        // parameters change (UpdateProject's ServiceCatalogProvisioningUpdateDetails)
+        fields: &[
+            "projectDescription",
+            "serviceCatalogProvisioningDetails.provisioningArtifactID",
+            "serviceCatalogProvisioningDetails.provisioningParameters",
+        ],
+        compare: &[
+            "projectDescription",
+            "serviceCatalogProvisioningDetails.provisioningArtifactID",
+            "serviceCatalogProvisioningDetails.provisioningParameters",
+        ],
         allowed_in: None,
         restart: None,
     }),

@@ -313,7 +313,7 @@ async fn a_project_is_provisioned_and_its_description_updated() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn tag_edits_reach_aws_and_the_agents_own_tags_stay() {
+async fn tag_edits_reach_aws_with_an_update_and_only_the_tags_the_spec_dropped_are_removed() {
     let rig = rig();
     let docs = example(PROJECT, "");
     let mut tagged = docs[0].clone();
@@ -321,13 +321,22 @@ async fn tag_edits_reach_aws_and_the_agents_own_tags_stay() {
     rig.apply(&tagged).await;
     let p = rig.settled(&info::PROJECT, "mlops").await;
     let arn = p.str_at("status.ackResourceMetadata.arn").expect("arn").to_string();
+    // a tag another system put there
+    let call = Call::of(&aws::PROJECT, Role::AddTags).expect("add tags");
+    rig.sim.call(&here(), call, json!({ "ResourceArn": arn, "Tags": [{ "Key": "sagemaker:project-name", "Value": "mlops" }] })).await.expect("tagged");
+    // a tag edit and an update in one apply: both reach AWS
     tagged.spec["tags"] = json!([{ "key": "team", "value": "b" }]);
+    tagged.spec["projectDescription"] = json!("retagged");
     rig.apply(&tagged).await;
     rig.until(&info::PROJECT, "mlops", "retagged", |r| ready(r) && rig_updated(r)).await;
     let tags = rig.sim.tags_of(&here(), &arn);
     assert!(tags.contains(&("team".into(), "b".into())) && !tags.iter().any(|(k, _)| k == "cost"), "{tags:?}");
     assert!(tags.iter().any(|(k, _)| k == ack::TAG_OWNER), "the owner tag stays: {tags:?}");
-    assert_eq!((rig.calls("AddTags"), rig.calls("DeleteTags")), (1, 1));
+    assert!(tags.iter().any(|(k, _)| k == "sagemaker:project-name"), "what the spec never had stays: {tags:?}");
+    assert_eq!((rig.calls("AddTags"), rig.calls("DeleteTags"), rig.calls("UpdateProject")), (1, 1, 1));
+    // nothing more to do: no more tag calls
+    tokio::time::sleep(Duration::from_secs(1800)).await;
+    assert_eq!((rig.calls("AddTags"), rig.calls("DeleteTags"), rig.calls("ListTags")), (1, 1, 1));
 }
 
 /// What a crash between a create and its status write leaves: the stored
@@ -377,4 +386,16 @@ async fn after_a_crash_between_create_and_status_no_new_kind_is_created_twice() 
         let retried = kind.info.assigned.is_some() && kind.find.is_none();
         assert_eq!(rig.calls(kind.create.name), u64::from(retried), "{}", kind.info.kind);
     }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_domain_deleted_after_its_status_was_lost_is_found_and_deleted_not_left_behind() {
+    let rig = rig_before_start();
+    let domain = example(STUDIO, "").remove(0);
+    created_before_a_crash(&rig, &aws::DOMAIN, &domain).await;
+    rig.delete(&info::DOMAIN, "team").await;
+    let rig = rig.started();
+    rig.until_gone(&info::DOMAIN, "team").await;
+    assert_eq!(rig.calls("DeleteDomain"), 1);
+    assert_eq!(rig.sim.count(&here(), &aws::DOMAIN), 0, "nothing left in AWS");
 }
