@@ -519,5 +519,41 @@ mod tests {
         let fixed = validated(|v| v["spec"]["roleARN"] = json!("arn:aws:iam::111111111111:role/other"));
         check_update(&fixed, &rejected).expect("nothing reached AWS, so the spec may change");
     }
+
+    #[test]
+    fn a_job_left_unnamed_takes_its_metadata_name_and_stating_that_name_later_is_no_change() {
+        let unnamed = validated(|v| {
+            v["spec"].as_object_mut().expect("spec").remove("trainingJobName");
+        });
+        assert_eq!(unnamed.resource.spec.get("trainingJobName"), None, "the stored spec stays as written");
+        let mut existing = created_in("us-east-1");
+        existing.spec.as_object_mut().expect("spec").remove("trainingJobName");
+        // stating the name it already has is no edit of an immutable field
+        check_update(&validated(|_| {}), &existing).expect("the same name");
+        let other = validated(|v| v["spec"]["trainingJobName"] = json!("k"));
+        assert!(check_update(&other, &existing).is_err(), "another name is");
+    }
+
+    #[test]
+    fn generate_name_gives_each_submission_a_fresh_name_and_a_bad_defaulted_name_is_named() {
+        let generated = |_: ()| {
+            validated(|v| {
+                v["metadata"] = json!({ "generateName": "nightly-", "namespace": "default" });
+                v["spec"].as_object_mut().expect("spec").remove("trainingJobName");
+            })
+            .resource
+            .metadata
+            .name
+        };
+        let (a, b) = (generated(()), generated(()));
+        assert!(a.starts_with("nightly-") && a.len() == "nightly-".len() + 5, "{a}");
+        assert_ne!(a, b, "each submission gets its own name");
+        // a metadata.name that is no SageMaker name, with spec's name left out
+        let mut v: Value = serde_json::from_str(JOB).expect("json");
+        v["metadata"]["name"] = json!("has.dots");
+        v["spec"].as_object_mut().expect("spec").remove("trainingJobName");
+        let e = validate("job.yaml (document 1)", &v.to_string(), "default").expect_err("invalid").to_string();
+        assert!(e.contains("metadata.name \"has.dots\" names the TrainingJob"), "{e}");
+    }
 }
 

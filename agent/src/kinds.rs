@@ -634,6 +634,9 @@ pub static SAGEMAKER: Service = Service {
     },
 };
 
+/// How often a steady long-lived resource is described again (ACK: 10 h).
+const STEADY: Option<Duration> = Some(Duration::from_secs(600));
+
 /// ACK's terminal codes for SageMaker jobs (`generator.yaml`).
 const JOB_TERMINAL_CODES: &[&str] = &[
     "ResourceNotFound",
@@ -785,7 +788,7 @@ pub static MODEL: AwsKind = AwsKind {
     }),
     terminal_codes: HOSTING_TERMINAL_CODES,
     tags_field: Some("tags"),
-    resync: Some(Duration::from_secs(600)),
+    resync: STEADY,
     logs: None,
     children: None,
     find: None,
@@ -815,7 +818,7 @@ pub static ENDPOINT_CONFIG: AwsKind = AwsKind {
     }),
     terminal_codes: HOSTING_TERMINAL_CODES,
     tags_field: Some("tags"),
-    resync: Some(Duration::from_secs(600)),
+    resync: STEADY,
     logs: None,
     children: None,
     find: None,
@@ -984,7 +987,7 @@ pub static SCALABLE_TARGET: AwsKind = AwsKind {
     // ACK: every Application Auto Scaling error is Recoverable
     terminal_codes: &[],
     tags_field: Some("tags"),
-    resync: Some(Duration::from_secs(600)),
+    resync: STEADY,
     logs: None,
     children: None,
     find: None,
@@ -1040,7 +1043,7 @@ pub static SCALING_POLICY: AwsKind = AwsKind {
     already_exists: None,
     terminal_codes: &[],
     tags_field: None,
-    resync: Some(Duration::from_secs(600)),
+    resync: STEADY,
     logs: None,
     children: None,
     find: None,

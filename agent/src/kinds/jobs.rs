@@ -1,8 +1,6 @@
 //! The batch jobs besides training: tuning, transform, processing and
 //! labeling. Each stops on delete while it runs and keeps its record in AWS.
 
-use std::time::Duration;
-
 use sagemaker_core::kinds;
 use serde_json::json;
 
@@ -211,6 +209,3 @@ pub static LABELING_JOB: AwsKind = AwsKind {
         ..SimLifecycle::exists("")
     },
 };
-
-/// The resync period of steady long-lived kinds.
-pub(super) const STEADY: Option<Duration> = Some(Duration::from_secs(600));

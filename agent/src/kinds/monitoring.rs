@@ -4,7 +4,7 @@
 use sagemaker_core::kinds;
 use serde_json::{Value, json};
 
-use super::{jobs::STEADY, *};
+use super::*;
 
 const DEFINITION_NOT_FOUND: NotFound = NotFound { code: "ResourceNotFound", message: "Job definition {name} does not exist." };
 const DEFINITION_EXISTS: AlreadyExists = AlreadyExists {

@@ -5,7 +5,7 @@
 use sagemaker_core::kinds;
 use serde_json::json;
 
-use super::{jobs::STEADY, *};
+use super::*;
 
 pub static NOTEBOOK_INSTANCE: AwsKind = AwsKind {
     info: &kinds::NOTEBOOK_INSTANCE,

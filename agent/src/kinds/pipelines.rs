@@ -6,7 +6,7 @@
 use sagemaker_core::kinds;
 use serde_json::json;
 
-use super::{jobs::STEADY, *};
+use super::*;
 
 pub static PIPELINE: AwsKind = AwsKind {
     info: &kinds::PIPELINE,

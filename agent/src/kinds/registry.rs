@@ -4,7 +4,7 @@
 use sagemaker_core::kinds;
 use serde_json::{Value, json};
 
-use super::{jobs::STEADY, *};
+use super::*;
 
 pub static MODEL_PACKAGE_GROUP: AwsKind = AwsKind {
     info: &kinds::MODEL_PACKAGE_GROUP,

@@ -4,7 +4,7 @@
 use sagemaker_core::kinds;
 use serde_json::json;
 
-use super::{jobs::STEADY, *};
+use super::*;
 
 /// ACK's terminal codes for the Studio kinds.
 const STUDIO_TERMINAL_CODES: &[&str] = &["ResourceNotFound", "InvalidParameterCombination", "InvalidParameterValue", "MissingParameter"];

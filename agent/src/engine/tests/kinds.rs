@@ -399,3 +399,21 @@ async fn a_domain_deleted_after_its_status_was_lost_is_found_and_deleted_not_lef
     assert_eq!(rig.calls("DeleteDomain"), 1);
     assert_eq!(rig.sim.count(&here(), &aws::DOMAIN), 0, "nothing left in AWS");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_notebook_the_user_stopped_during_an_update_is_not_started_again() {
+    let rig = rig();
+    let docs = example(NOTEBOOK, "");
+    rig.apply_all(&docs).await;
+    rig.settled(&info::NOTEBOOK_INSTANCE, "explore").await;
+    let mut bigger = docs[1].clone();
+    bigger.spec["instanceType"] = json!("ml.t3.large");
+    rig.apply(&bigger).await;
+    rig.until(&info::NOTEBOOK_INSTANCE, "explore", "stopped for the update", |r| r.annotation(ANNOTATION_RESTART) == Some("true")).await;
+    // the user asks it to stay stopped (`kubectl sagemaker stop`)
+    rig.store.annotate(&info::NOTEBOOK_INSTANCE, "default", "explore", ack::ANNOTATION_STOP, "true").await.expect("stop");
+    tokio::time::sleep(Duration::from_secs(1800)).await;
+    assert_eq!(rig.calls("UpdateNotebookInstance"), 1, "the update still goes");
+    assert_eq!(rig.calls("StartNotebookInstance"), 0, "but it is not started against the user's stop");
+    assert_eq!(rig.sim.status_of(&here(), &aws::NOTEBOOK_INSTANCE, "explore"), Some("Stopped"));
+}
