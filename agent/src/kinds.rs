@@ -254,6 +254,11 @@ pub struct Update {
     /// engine stops it with the kind's stop operation first, and starts
     /// again only what it stopped.
     pub restart: Option<Op>,
+    /// Spec fields whose removal AWS takes as a flag rather than an absent
+    /// member: (spec path, update member set to `true`), e.g. a notebook's
+    /// `lifecycleConfigName` and `disassociateLifecycleConfig`. Without it a
+    /// field the user deleted would stay in AWS, silently.
+    pub cleared: &'static [(&'static str, &'static str)],
 }
 
 /// What a resource made that `describe` lists under it (a tuning job's
@@ -662,6 +667,7 @@ pub static TRAINING_JOB: AwsKind = AwsKind {
         compare: &["resourceConfig.keepAlivePeriodInSeconds", "profilerConfig", "profilerRuleConfigurations"],
         allowed_in: Some(&["InProgress", "Completed"]),
         restart: None,
+        cleared: &[],
     }),
     delete: None,
     stop: Some(sagemaker_op!(StopTrainingJob, stop_training_job)),
@@ -854,6 +860,7 @@ pub static ENDPOINT: AwsKind = AwsKind {
         compare: &["endpointConfigName"],
         allowed_in: None,
         restart: None,
+        cleared: &[],
     }),
     delete: Some(sagemaker_op!(DeleteEndpoint, delete_endpoint)),
     stop: None,
@@ -974,6 +981,7 @@ pub static SCALABLE_TARGET: AwsKind = AwsKind {
         compare: &["minCapacity", "maxCapacity", "suspendedState"],
         allowed_in: None,
         restart: None,
+        cleared: &[],
     }),
     delete: Some(autoscaling_op!(DeregisterScalableTarget, deregister_scalable_target)),
     stop: None,
@@ -1031,6 +1039,7 @@ pub static SCALING_POLICY: AwsKind = AwsKind {
         ],
         allowed_in: None,
         restart: None,
+        cleared: &[],
     }),
     delete: Some(autoscaling_op!(DeleteScalingPolicy, delete_scaling_policy)),
     stop: None,
@@ -1165,6 +1174,12 @@ mod tests {
                 for f in u.compare {
                     let found = f.split('.').try_fold(&seen, |at, part| at.get(part)).is_some();
                     assert!(u.fields.contains(f) && found, "{}: compared field {f}", kind.info.kind);
+                }
+                // a removal flag is a member of the update's own input
+                let update_members: Vec<String> = (u.op.input_members)().into_iter().map(sagemaker_schema::ack_name).collect();
+                for (path, flag) in u.cleared {
+                    assert!(u.compare.contains(path), "{}: cleared field {path} is not compared", kind.info.kind);
+                    assert!(update_members.iter().any(|m| m == flag), "{}: update input has no {flag}", kind.info.kind);
                 }
             }
             for dep in kind.info.depends_on {

@@ -1041,6 +1041,14 @@ impl AgentProcess {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// Kills the agent abruptly in place (as a crash would), to be replaced.
+    /// What it logged.
+    pub fn crash(&mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.log()
+    }
+
     /// Kills the agent abruptly, as a crash or a node loss would.
     pub fn kill(mut self) -> String {
         let _ = self.child.kill();

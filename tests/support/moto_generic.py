@@ -22,6 +22,9 @@ Generic rules (every kind):
     differ), applied when the update phases end.
   * Tags: AddTags/DeleteTags/ListTags by ResourceArn work on every resource here; ARNs of
     other kinds go to moto (with moto_sagemaker's kinds).
+  * A create whose Tags carry `sagemaker-simulator/running-steps` = N stays in its last
+    creating phase until N steps have passed (a pipeline execution: its parameter
+    SIM_RUNNING_STEPS), so that a test can stop it while it runs.
   * A create whose Tags carry `sagemaker-simulator/fail-reason` ends in the kind's failed
     status with FailureReason = the value when its creating phases end; a tag
     `sagemaker-simulator/reject-reason` makes the create itself fail (ValidationException,
@@ -69,6 +72,8 @@ STEP_SECONDS = float(os.environ.get("SIM_STEP_SECONDS", "1.0"))
 FAIL_TAG = "sagemaker-simulator/fail-reason"
 REJECT_TAG = "sagemaker-simulator/reject-reason"
 FAIL_KEY = "SIM_FAIL_REASON"
+RUNNING_TAG = "sagemaker-simulator/running-steps"
+RUNNING_KEY = "SIM_RUNNING_STEPS"
 TERMINAL = frozenset({"Completed", "Failed", "Stopped"})
 
 Backend = sm_models.SageMakerModelBackend
@@ -284,6 +289,7 @@ class Spec:
     on_create: Hook | None = None  # (res, params) -> None
     create_answer: Hook | None = None  # (res) -> dict added to the create answer
     fail_reason: Hook | None = None  # (params, tags) -> str | None; default: the fail tag
+    running_steps: Hook | None = None  # (params, tags) -> str | None; default: the running tag
     extras: Hook | None = None  # (res, body, now) -> None: Describe/List extras
     apply_update: Hook | None = None  # (res, params, changes) -> None; default: merge
     on_update: Hook | None = None  # (res, params, now) -> None, at the Update call
@@ -405,6 +411,10 @@ def _create(spec: Spec) -> Hook:
         if spec.on_create is not None:
             spec.on_create(res, params)
         phases = spec.creating(res) if callable(spec.creating) else spec.creating
+        running = (spec.running_steps or (lambda p, t: _tag(t, RUNNING_TAG)))(params, tags)
+        if running is not None and phases:
+            # a job kept running this many steps (its last phase repeated): time to stop it
+            phases = (*phases, *(phases[-1],) * max(0, int(running) - len(phases)))
         fail = (spec.fail_reason or (lambda p, t: _tag(t, FAIL_TAG)))(params, tags)
 
         def finish(res: Res, end: datetime) -> None:
@@ -1290,6 +1300,11 @@ def execution_fail_reason(params: dict[str, Any], tags: Any) -> str | None:
     return next((p.get("Value") for p in parameters if p.get("Name") == FAIL_KEY), None)
 
 
+def execution_running_steps(params: dict[str, Any], tags: Any) -> str | None:
+    parameters = params.get("PipelineParameters") or []
+    return next((p.get("Value") for p in parameters if p.get("Name") == RUNNING_KEY), None)
+
+
 def execution_find(scope: Scope, params: dict[str, Any]) -> Res | None:
     return _by_arn(scope, str(params.get("PipelineExecutionArn") or ""), {"PipelineExecution"})
 
@@ -1751,6 +1766,7 @@ PIPELINE_EXECUTION = Spec(
     not_found_fields=execution_not_found_fields,
     on_create=execution_on_create,
     fail_reason=execution_fail_reason,
+    running_steps=execution_running_steps,
     extras=execution_extras,
     list_scope=execution_list_scope,
     summary_aliases={

@@ -1212,14 +1212,16 @@ fn a_namespace_of_another_account_uses_the_role_the_configmap_maps_and_waits_wit
     assert_eq!(s.calls().get("CreateModel"), None);
 }
 
-/// Runs a boto3 script against moto, as another tool than the agent would.
-fn boto3(moto: &Moto, script: &str) {
+/// Runs a boto3 script against moto, as another tool than the agent would;
+/// what it prints.
+fn boto3(moto: &Moto, script: &str) -> String {
     let out = Command::new(sagemaker_testsupport::python().expect("python"))
         .args(["-c", script])
         .envs(moto.aws_env())
         .output()
         .expect("python");
     assert!(out.status.success(), "boto3: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 #[test]
@@ -2137,8 +2139,8 @@ fn aws_identifier(ack: &str) -> String {
 }
 
 #[test]
-fn every_other_ack_kind_lands_in_sagemaker_through_the_sdk_settles_reads_back_field_by_field_and_is_deleted() {
-    let s = kube_setup();
+fn every_other_ack_kind_lands_in_sagemaker_through_the_sdk_settles_reads_back_updates_survives_a_crash_and_is_deleted() {
+    let mut s = kube_setup();
     let dir = tempfile::tempdir().expect("dir");
     // an endpoint for the inference component, a Domain for its users
     s.cli.ok(&["deploy", "-f", example("deploy.yaml").to_str().expect("path"), "--wait", "--timeout", "2m"]);
@@ -2265,6 +2267,19 @@ fn every_other_ack_kind_lands_in_sagemaker_through_the_sdk_settles_reads_back_fi
     assert_eq!(rows.len(), 3, "{described}");
     assert!(rows.iter().all(|r| r.contains("Completed") && r.contains("Succeeded")), "{described}");
 
+    // each edit goes through its kind's own operation, across a crash
+    let identity = |kind: &str| queries.iter().find(|(k, _)| k == kind).map(|(_, q)| q.clone()).unwrap_or_else(|| panic!("no {kind}"));
+    let mut identities: Vec<(String, Value)> = [
+        "UserProfile", "Space", "FeatureGroup", "InferenceComponent", "ModelPackage", "NotebookInstance",
+        "NotebookInstanceLifecycleConfig", "Pipeline", "PipelineExecution", "Project", "MonitoringSchedule",
+    ]
+    .into_iter()
+    .map(|k| (k.to_string(), identity(k)))
+    .collect();
+    identities.push(("Domain".into(), serde_json::json!({ "DomainId": domain_id })));
+    edits_reach_sagemaker_across_a_crash_and_lost_statuses(&mut s, &identities);
+    jobs_deleted_while_they_run_are_stopped_first(&s, dir.path());
+
     // and each goes: stopped or deleted in SageMaker, its finalizer released
     for (kind, name, _) in settled.iter().rev() {
         s.cli.ok(&["delete", kind, name, "--wait", "--timeout", "2m"]);
@@ -2282,4 +2297,201 @@ fn every_other_ack_kind_lands_in_sagemaker_through_the_sdk_settles_reads_back_fi
         }
     }
     s.cli.ok(&["delete", "domain", "team", "--wait", "--timeout", "2m"]);
+}
+
+/// The other kinds' edits, each through its own operation against moto:
+/// Update<Kind> (a notebook stopped, updated and started again), tags
+/// through AddTags/DeleteTags, a job definition's edit refused. The agent
+/// is killed while the notebook is stopped for its update, and the statuses
+/// of the three kinds AWS names (Domain, ModelPackage, PipelineExecution)
+/// are lost while it is down: the new agent finishes the update and finds
+/// each resource again, creating nothing twice. `identities`: each kind's
+/// identity in AWS's names.
+fn edits_reach_sagemaker_across_a_crash_and_lost_statuses(s: &mut KubeSetup, identities: &[(String, Value)]) {
+    use serde_json::json;
+    const ROLE: &str = "arn:aws:iam::111111111111:role/sagemaker-execution-v2";
+    const ON_START: &str = "IyEvYmluL2Jhc2gKcGlwIGluc3RhbGwgeGdib29zdCBzaGFwCg==";
+    let team = [{ json!({ "key": "team", "value": "ml" }) }];
+    let edits = [
+        ("domain", "team", json!({ "defaultUserSettings": { "executionRole": ROLE } })),
+        ("userprofile", "alice", json!({ "userSettings": { "executionRole": ROLE } })),
+        ("space", "shared", json!({ "spaceDisplayName": "Team space" })),
+        (
+            "featuregroup",
+            "customers",
+            json!({ "tags": team, "featureDefinitions": [
+                { "featureName": "customer_id", "featureType": "String" },
+                { "featureName": "event_time", "featureType": "String" },
+                { "featureName": "churned", "featureType": "Integral" },
+                { "featureName": "tenure", "featureType": "Integral" },
+            ] }),
+        ),
+        ("inferencecomponent", "xgboost-ic", json!({ "runtimeConfig": { "copyCount": 2 } })),
+        ("modelpackage", "churn-v1", json!({ "modelApprovalStatus": "Approved" })),
+        ("notebookinstance", "explore", json!({ "instanceType": "ml.t3.large" })),
+        ("notebookinstancelifecycleconfig", "install-packages", json!({ "onStart": [{ "content": ON_START }] })),
+        ("pipeline", "churn-pipeline", json!({ "pipelineDisplayName": "Churn-v2", "tags": team })),
+        ("pipelineexecution", "churn-run", json!({ "pipelineExecutionDisplayName": "nightly-2" })),
+        ("project", "mlops", json!({ "projectDescription": "Build, train, deploy and monitor" })),
+        ("monitoringschedule", "churn-hourly", json!({ "monitoringScheduleConfig": { "scheduleConfig": { "scheduleExpression": "cron(0 */2 ? * * *)" } } })),
+    ];
+    // what SageMaker shows once each edit is in (ACK names)
+    let wanted = [
+        ("Domain", "/defaultUserSettings/executionRole", json!(ROLE)),
+        ("UserProfile", "/userSettings/executionRole", json!(ROLE)),
+        ("Space", "/spaceDisplayName", json!("Team space")),
+        ("FeatureGroup", "/featureDefinitions/3/featureName", json!("tenure")),
+        ("InferenceComponent", "/runtimeConfig/desiredCopyCount", json!(2)),
+        ("ModelPackage", "/modelApprovalStatus", json!("Approved")),
+        ("NotebookInstance", "/instanceType", json!("ml.t3.large")),
+        ("NotebookInstance", "/notebookInstanceStatus", json!("InService")),
+        ("NotebookInstanceLifecycleConfig", "/onStart/0/content", json!(ON_START)),
+        ("Pipeline", "/pipelineDisplayName", json!("Churn-v2")),
+        ("PipelineExecution", "/pipelineExecutionDisplayName", json!("nightly-2")),
+        ("Project", "/projectDescription", json!("Build, train, deploy and monitor")),
+        ("MonitoringSchedule", "/monitoringScheduleConfig/scheduleConfig/scheduleExpression", json!("cron(0 */2 ? * * *)")),
+    ];
+    let recorded = |kind: &str, name: &str| s.cli.get_kind(kind, name).unwrap_or_else(|| panic!("{kind} {name}"))["status"].clone();
+    let before = [("domain", "team"), ("modelpackage", "churn-v1"), ("pipelineexecution", "churn-run")].map(|(k, n)| recorded(k, n));
+
+    // a job definition cannot change: refused before anything is stored
+    let definition = example("kinds/monitoring.yaml");
+    let changed = std::fs::read_to_string(&definition).expect("read").replace("instanceCount: 1", "instanceCount: 2");
+    let changed_path = s.kube.dir().join("monitoring-changed.yaml");
+    std::fs::write(&changed_path, changed).expect("write");
+    let out = s.cli.run(&["apply", "-f", changed_path.to_str().expect("path")]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains("spec.jobResources.clusterConfig.instanceCount cannot be changed"), "{}", stderr_of(&out));
+
+    for (kind, name, spec) in &edits {
+        s.kubectl_ok(&["patch", kind, name, "--type", "merge", "-p", &json!({ "spec": spec }).to_string()]);
+    }
+    // the notebook is stopped for its update: the agent dies there
+    s.cli.wait_for_kind("notebookinstance", "explore", "stopped for its update", |v| {
+        v["metadata"]["annotations"]["sagemaker.services.k8s.aws/restart-after-update"] == "true"
+    });
+    let crashed_log = s.agent.crash();
+    for (kind, name) in [("domain", "team"), ("modelpackage", "churn-v1"), ("pipelineexecution", "churn-run")] {
+        s.kubectl_ok(&["patch", kind, name, "--subresource", "status", "--type", "merge", "-p", r#"{"status": null}"#]);
+    }
+    s.agent = agent_for(&s.kube, &s.moto, &[]);
+    s.cli = Cli::new(&s.agent, Some(s.kube.kubeconfig.clone()));
+
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let answers = described_by_boto3(&s.moto, identities);
+        let missing: Vec<String> = wanted
+            .iter()
+            .filter(|(kind, pointer, value)| {
+                let i = identities.iter().position(|(k, _)| k == kind).expect("identity");
+                answers[i].pointer(pointer) != Some(value)
+            })
+            .map(|(kind, pointer, value)| format!("{kind}{pointer} = {value}"))
+            .collect();
+        if missing.is_empty() {
+            break;
+        }
+        if Instant::now() > deadline {
+            let statuses: Vec<String> = edits.iter().map(|(kind, name, _)| format!("{kind} {name}: {:?}", s.cli.get_kind(kind, name).map(|v| v["status"].clone()))).collect();
+            panic!("never in SageMaker: {missing:?}\n{}\nthe crashed agent's log:\n{crashed_log}\nthe new agent's log:\n{}", statuses.join("\n"), s.agent.log());
+        }
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    // each found again as it was, nothing created twice, all synced
+    for ((kind, name), was) in [("domain", "team"), ("modelpackage", "churn-v1"), ("pipelineexecution", "churn-run")].into_iter().zip(&before) {
+        let now = s.cli.wait_for_kind(kind, name, "found again", |v| synced(v) && v["status"]["ackResourceMetadata"]["arn"].is_string());
+        assert_eq!(now["status"]["ackResourceMetadata"]["arn"], was["ackResourceMetadata"]["arn"], "{kind} {name}");
+        if kind == "domain" {
+            assert_eq!(now["status"]["domainID"], was["domainID"]);
+        }
+    }
+    let counts = boto3(
+        &s.moto,
+        r#"
+import boto3
+c = boto3.client("sagemaker", region_name="us-east-1")
+print(len([d for d in c.list_domains()["Domains"] if d["DomainName"] == "team"]),
+      len(c.list_model_packages(ModelPackageGroupName="churn-models")["ModelPackageSummaryList"]),
+      len(c.list_pipeline_executions(PipelineName="churn-pipeline")["PipelineExecutionSummaries"]))
+"#,
+    );
+    assert_eq!(counts.trim(), "1 1 1", "domains, model package versions, pipeline executions");
+    let calls = s.calls();
+    for create in ["CreateDomain", "CreateModelPackage"] {
+        assert_eq!(calls.get(create), None, "the restarted agent called {create}: {calls:?}");
+    }
+    for (kind, name, _) in &edits {
+        s.cli.wait_for_kind(kind, name, "synced", synced);
+    }
+    let notebook = s.cli.get_kind("notebookinstance", "explore").expect("notebook");
+    assert_eq!(notebook["metadata"]["annotations"]["sagemaker.services.k8s.aws/restart-after-update"], "false", "{notebook}");
+
+    // a tag the spec drops is removed; the agent's own stay
+    let tags = |kind: &str, name: &str| -> Vec<String> {
+        let arn = s.cli.get_kind(kind, name).expect("resource")["status"]["ackResourceMetadata"]["arn"].as_str().expect("arn").to_string();
+        let script = format!("import boto3\nfor t in boto3.client('sagemaker', region_name='us-east-1').list_tags(ResourceArn='{arn}')['Tags']: print(t['Key'] + '=' + t['Value'])");
+        boto3(&s.moto, &script).lines().map(str::to_string).collect()
+    };
+    for (kind, name) in [("featuregroup", "customers"), ("pipeline", "churn-pipeline")] {
+        assert!(tags(kind, name).contains(&"team=ml".to_string()), "{kind} {name}: {:?}", tags(kind, name));
+        s.kubectl_ok(&["patch", kind, name, "--type", "json", "-p", r#"[{"op": "remove", "path": "/spec/tags"}]"#]);
+    }
+    for (kind, name) in [("featuregroup", "customers"), ("pipeline", "churn-pipeline")] {
+        wait_in_moto(&format!("{kind} {name} untagged"), || !tags(kind, name).contains(&"team=ml".to_string()));
+        let left = tags(kind, name);
+        assert!(left.iter().any(|t| t.starts_with(&format!("{}=", "sagemaker-agent/owner-uid"))), "{kind} {name}: {left:?}");
+    }
+    assert!(s.calls().get("DeleteTags").is_some_and(|n| *n >= 2), "{:?}", s.calls());
+}
+
+/// Every job kind deleted while it runs is stopped first, and deleted only
+/// once SageMaker says it stopped (a pipeline execution too). The jobs are
+/// the examples without their name (it defaults to metadata.name), tagged
+/// to run until stopped.
+fn jobs_deleted_while_they_run_are_stopped_first(s: &KubeSetup, dir: &Path) {
+    use serde_json::json;
+    const RUNNING: &str = "sagemaker-simulator/running-steps";
+    let mut jobs = Vec::new();
+    for (file, kind, name_field) in [
+        ("transformjob.yaml", "TransformJob", "transformJobName"),
+        ("processingjob.yaml", "ProcessingJob", "processingJobName"),
+        ("hyperparametertuningjob.yaml", "HyperParameterTuningJob", "hyperParameterTuningJobName"),
+        ("labelingjob.yaml", "LabelingJob", "labelingJobName"),
+    ] {
+        let mut doc = documents(&example(&format!("kinds/{file}"))).into_iter().find(|d| d["kind"] == kind).expect("job");
+        let name = format!("{}-stopped", doc["metadata"]["name"].as_str().expect("name"));
+        doc["metadata"]["name"] = json!(name);
+        doc["spec"].as_object_mut().expect("spec").remove(name_field);
+        doc["spec"]["tags"] = json!([{ "key": RUNNING, "value": "120" }]);
+        jobs.push((kind.to_string(), name, doc));
+    }
+    let mut run = documents(&example("kinds/pipeline.yaml")).into_iter().find(|d| d["kind"] == "PipelineExecution").expect("execution");
+    run["metadata"]["name"] = json!("churn-run-stopped");
+    run["spec"]["pipelineParameters"] = json!([{ "name": "SIM_RUNNING_STEPS", "value": "120" }]);
+    jobs.push(("PipelineExecution".into(), "churn-run-stopped".into(), run));
+    let file = dir.join("running-jobs.yaml");
+    std::fs::write(&file, jobs.iter().map(|(_, _, d)| serde_yaml::to_string(d).expect("yaml")).collect::<Vec<_>>().join("---\n")).expect("write");
+    s.cli.ok(&["apply", "-f", file.to_str().expect("path")]);
+    let running = ["InProgress", "Executing"];
+    for (kind, name, _) in &jobs {
+        s.cli.wait_for_kind(kind, name, "running", |v| {
+            v["status"].as_object().into_iter().flatten().any(|(k, s)| k.ends_with("Status") && s.as_str().is_some_and(|s| running.contains(&s)))
+        });
+    }
+    for (kind, name, _) in &jobs {
+        s.cli.ok(&["delete", kind, name, "--wait", "--timeout", "1m"]);
+    }
+    let calls = s.calls();
+    for (kind, name, _) in &jobs {
+        assert_eq!(calls.get(&format!("Stop{kind}")), Some(&1), "Stop{kind}: {calls:?}");
+        // named after metadata.name in SageMaker, and stopped there
+        if kind == "PipelineExecution" {
+            let listed = boto3(&s.moto, "import boto3\nfor e in boto3.client('sagemaker', region_name='us-east-1').list_pipeline_executions(PipelineName='churn-pipeline')['PipelineExecutionSummaries']:\n    print(e['PipelineExecutionArn'], e['PipelineExecutionStatus'])");
+            assert!(listed.lines().any(|l| l.ends_with(" Stopped")), "{listed}");
+            continue;
+        }
+        let described = &described_by_boto3(&s.moto, &[(kind.clone(), json!({ format!("{kind}Name"): name }))])[0];
+        let status_field = format!("{}{}Status", kind[..1].to_ascii_lowercase(), &kind[1..]);
+        assert_eq!(described[&status_field], "Stopped", "{kind} {name}: {described}");
+    }
 }

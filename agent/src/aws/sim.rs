@@ -711,8 +711,15 @@ impl Simulator {
                 }
                 // what the update changes: the create-input members it carries
                 let members = (kind.create.input_members)();
-                let changes: Map<String, Value> =
+                let mut changes: Map<String, Value> =
                     input.as_object().into_iter().flatten().filter(|(k, _)| members.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
+                // a removal flag removes its member (null: removed by `merge`)
+                let update_members = (call.op.input_members)();
+                for (path, flag) in kind.update.as_ref().map(|u| u.cleared).unwrap_or_default() {
+                    if input.get(aws_member(&update_members, flag)) == Some(&Value::Bool(true)) {
+                        changes.insert(aws_member(&members, path).to_string(), Value::Null);
+                    }
+                }
                 let mut merged = view.input.clone();
                 merge(&mut merged, &Value::Object(changes.clone()));
                 let found_deps = self.missing_or_found(&state, target, kind, &merged);
@@ -987,7 +994,11 @@ fn merge(into: &mut Value, changes: &Value) {
     match (into, changes) {
         (Value::Object(a), Value::Object(b)) => {
             for (k, v) in b {
-                merge(a.entry(k.clone()).or_insert(Value::Null), v);
+                if v.is_null() {
+                    a.remove(k);
+                } else {
+                    merge(a.entry(k.clone()).or_insert(Value::Null), v);
+                }
             }
         }
         (slot, v) => *slot = v.clone(),

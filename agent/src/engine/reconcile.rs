@@ -799,6 +799,13 @@ async fn wait_for_dependencies(cx: &Context, kind: &AwsKind, res: &Resource, tar
     Ok(())
 }
 
+/// The update's removal flags for fields the spec no longer has and AWS
+/// still reports (a notebook's lifecycle configuration the user deleted).
+fn removed(update: &kinds::Update, spec: &Value, seen: &Value) -> Vec<&'static str> {
+    let present = |v: Option<&Value>| v.is_some_and(|v| !v.is_null() && v != &json!([]) && v != &json!(""));
+    update.cleared.iter().filter(|(path, _)| !present(kinds_path(spec, path)) && present(kinds_path(seen, path))).map(|(_, flag)| *flag).collect()
+}
+
 /// Sends the kind's update when the spec asks for what AWS does not show,
 /// in a status that allows it.
 async fn update(
@@ -817,7 +824,7 @@ async fn update(
     let due = update.compare.iter().any(|path| {
         let desired = kinds_path(&res.spec, path);
         desired.is_some_and(|d| status::differs(d, kinds_path(&seen, path)))
-    });
+    }) || !removed(update, &res.spec, &seen).is_empty();
     // updated only while stopped: stop it first, start it again after
     if update.restart.is_some() {
         let status = reading.status.unwrap_or_default();
@@ -866,6 +873,9 @@ async fn update(
         if !compared || status::differs(v, kinds_path(&seen, path)) {
             set_path(&mut input, path, v.clone());
         }
+    }
+    for flag in removed(update, &res.spec, &seen) {
+        set_path(&mut input, flag, Value::Bool(true));
     }
     (kind.hooks.update_input)(&mut input, observed);
     let update_cx = UpdateContext { resource: res, observed, input: &input };

@@ -22,6 +22,7 @@ pub static INFERENCE_COMPONENT: AwsKind = AwsKind {
         compare: &["specification", "runtimeConfig"],
         allowed_in: None,
         restart: None,
+        cleared: &[],
     }),
     delete: Some(sagemaker_op!(DeleteInferenceComponent, delete_inference_component)),
     stop: None,

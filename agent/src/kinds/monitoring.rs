@@ -102,6 +102,7 @@ pub static MONITORING_SCHEDULE: AwsKind = AwsKind {
         compare: &["monitoringScheduleConfig"],
         allowed_in: None,
         restart: None,
+        cleared: &[],
     }),
     delete: Some(sagemaker_op!(DeleteMonitoringSchedule, delete_monitoring_schedule)),
     stop: None,

@@ -66,6 +66,27 @@ impl Lookup for Cached {
     }
 }
 
+/// Waits until a reflector's first listing is in.
+///
+/// kube-runtime's `Store::wait_until_ready` wakes only one of several tasks
+/// waiting at once before that listing: it polls a one-shot channel, which
+/// keeps the waker of its last poller only, so the others sleep forever. At
+/// startup every reconcile waits on the same few reflectors (namespaces, the
+/// role maps, each kind), and an agent restarted with work to do stalled
+/// that way. Polling again every 50 ms registers each waiter anew; once the
+/// store is ready this returns at once.
+pub(crate) async fn until_ready<K>(reader: &reflector::Store<K>) -> std::result::Result<(), reflector::store::WriterDropped>
+where
+    K: 'static + Clone + Lookup,
+    K::DynamicType: Eq + std::hash::Hash + Clone,
+{
+    loop {
+        if let Ok(ready) = tokio::time::timeout(std::time::Duration::from_millis(50), reader.wait_until_ready()).await {
+            return ready;
+        }
+    }
+}
+
 struct KindCache {
     reader: reflector::Store<Cached>,
     events: broadcast::Sender<Event>,
@@ -113,7 +134,7 @@ impl CachedStore {
 
     async fn ready(&self, kind: &KindInfo) -> Option<&KindCache> {
         let cache = self.kinds.get(kind.kind)?;
-        cache.reader.wait_until_ready().await.ok()?;
+        until_ready(&cache.reader).await.ok()?;
         Some(cache)
     }
 }
@@ -178,7 +199,7 @@ impl Store for CachedStore {
         let listing = move || {
             let reader = reader.clone();
             async move {
-                let _ = reader.wait_until_ready().await;
+                let _ = until_ready(&reader).await;
                 let listed = reader.state().into_iter().map(|c| Event::Listed(c.0.clone()));
                 std::iter::once(Event::Relisting).chain(listed).chain(std::iter::once(Event::Synced)).collect::<VecDeque<_>>()
             }
@@ -240,6 +261,26 @@ mod tests {
             "spec": { "trainingJobName": name },
         }))
         .expect("job")
+    }
+
+    #[tokio::test]
+    async fn every_task_waiting_for_a_reflectors_first_listing_goes_on_when_it_arrives() {
+        let mut writer = reflector::store::Writer::<Cached>::new(TRAINING_JOB.kind);
+        let reader = writer.as_reader();
+        let waiting: Vec<_> = (0..8)
+            .map(|_| {
+                let reader = reader.clone();
+                tokio::spawn(async move { until_ready(&reader).await })
+            })
+            .collect();
+        // all of them waiting before the listing, as reconciles at startup
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        writer.apply_watcher_event(&watcher::Event::Init);
+        writer.apply_watcher_event(&watcher::Event::InitDone);
+        for w in waiting {
+            let ready = tokio::time::timeout(std::time::Duration::from_secs(5), w).await;
+            assert!(matches!(ready, Ok(Ok(Ok(())))), "a waiter never woke: {ready:?}");
+        }
     }
 
     #[tokio::test]

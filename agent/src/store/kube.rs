@@ -274,7 +274,7 @@ impl Store for KubeStore {
 
     async fn namespaces(&self) -> Result<crate::placement::Namespaces> {
         // the first listing, then what the watch keeps current
-        let _ = self.namespaces.wait_until_ready().await;
+        let _ = super::cache::until_ready(&self.namespaces).await;
         Ok(self
             .namespaces
             .state()
@@ -291,7 +291,7 @@ impl Store for KubeStore {
 
     async fn config_map(&self, name: &str) -> Result<std::collections::BTreeMap<String, String>> {
         let Some(reader) = self.config_maps.get(name) else { return Ok(Default::default()) };
-        let _ = reader.wait_until_ready().await;
+        let _ = super::cache::until_ready(reader).await;
         Ok(reader.state().first().and_then(|c| c.data.clone()).unwrap_or_default().into_iter().collect())
     }
 

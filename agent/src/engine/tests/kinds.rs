@@ -279,6 +279,33 @@ async fn a_notebook_instance_is_stopped_updated_and_started_again_and_stopped_be
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_lifecycle_configuration_removed_from_a_notebook_instance_is_disassociated_in_aws() {
+    let rig = rig();
+    let docs = example(NOTEBOOK, "");
+    rig.apply_all(&docs).await;
+    let nb = rig.settled(&info::NOTEBOOK_INSTANCE, "explore").await;
+    let arn = nb.str_at("status.ackResourceMetadata.arn").expect("arn").to_string();
+    let described = || async {
+        let call = Call::of(&aws::NOTEBOOK_INSTANCE, Role::Describe).expect("describe");
+        rig.sim.call(&here(), call, json!({ "NotebookInstanceName": "explore" })).await.expect("described")
+    };
+    assert_eq!(described().await["NotebookInstanceLifecycleConfigName"], "install-packages");
+    let mut without = docs[1].clone();
+    without.spec.as_object_mut().expect("spec").remove("lifecycleConfigName");
+    rig.apply(&without).await;
+    rig.until(&info::NOTEBOOK_INSTANCE, "explore", "updated and running", |r| {
+        r.str_at("status.notebookInstanceStatus") == Some("InService") && ready(r) && r.annotation(ANNOTATION_RESTART) == Some("false")
+    })
+    .await;
+    let after = described().await;
+    assert_eq!(after["NotebookInstanceArn"], arn.as_str());
+    assert!(after.get("NotebookInstanceLifecycleConfigName").is_none(), "still associated: {after}");
+    // gone in AWS as in the spec: nothing more to send
+    tokio::time::sleep(Duration::from_secs(900)).await;
+    assert_eq!((rig.calls("StopNotebookInstance"), rig.calls("UpdateNotebookInstance"), rig.calls("StartNotebookInstance")), (1, 1, 1));
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_pipeline_definition_compares_as_a_document_and_an_execution_is_never_started_twice() {
     let rig = rig();
     let docs = example(PIPELINE, "");
