@@ -161,6 +161,7 @@ pub async fn manifests_all(
     let mut manifests = Vec::new();
     let mut skipped = Vec::new();
     for item in items {
+        let item = list.in_spec_terms(&item);
         let identity = kind.identity(&item);
         let values: Vec<&str> = kind.info.identifiers.iter().filter_map(|f| identity.get(*f).and_then(Value::as_str)).collect();
         if !values.iter().any(|v| v.starts_with(filter.prefix)) {
@@ -234,7 +235,11 @@ fn identity(kind: &AwsKind, aws_name: &str) -> Result<Value, Error> {
 /// between the two is left out rather than failing the whole adoption.
 pub(crate) fn spec_from(kind: &AwsKind, observed: &Value, identity: &Value) -> Value {
     let schema = kind.spec_schema();
-    let mut spec: Map<String, Value> = observed
+    // what AWS reports under another name than the spec's (a notebook's
+    // lifecycle configuration), under the spec's
+    let mut seen = observed.clone();
+    (kind.hooks.observed_as_spec)(&mut seen);
+    let mut spec: Map<String, Value> = seen
         .as_object()
         .into_iter()
         .flatten()

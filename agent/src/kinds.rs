@@ -234,6 +234,27 @@ pub struct List {
     pub input: fn() -> Value,
     /// The input member filtering by part of the name, where AWS has one.
     pub name_contains: Option<&'static str>,
+    /// Where the list's summaries name an identifier or the ARN otherwise
+    /// than describe does: (summary member, describe member), AWS names
+    /// (a job definition's `MonitoringJobDefinitionName` is its
+    /// `JobDefinitionName`).
+    pub renamed: &'static [(&'static str, &'static str)],
+}
+
+impl List {
+    /// A summary from the list call (ACK names) in the terms of the spec
+    /// and of describe.
+    pub fn in_spec_terms(&self, item: &Value) -> Value {
+        let mut item = item.clone();
+        if let Some(o) = item.as_object_mut() {
+            for (summary, described) in self.renamed {
+                if let Some(v) = o.remove(&sagemaker_schema::ack_name(summary)) {
+                    o.insert(sagemaker_schema::ack_name(described), v);
+                }
+            }
+        }
+        item
+    }
 }
 
 /// How a spec edit reaches AWS.
@@ -671,7 +692,7 @@ pub static TRAINING_JOB: AwsKind = AwsKind {
     }),
     delete: None,
     stop: Some(sagemaker_op!(StopTrainingJob, stop_training_job)),
-    list: Some(List { op: sagemaker_op!(ListTrainingJobs, list_training_jobs), items: "trainingJobSummaries", input: || json!({}), name_contains: Some("nameContains") }),
+    list: Some(List { op: sagemaker_op!(ListTrainingJobs, list_training_jobs), items: "trainingJobSummaries", input: || json!({}), name_contains: Some("nameContains"), renamed: &[] }),
     arn_field: "trainingJobARN",
     status_fields: &[
         "trainingJobStatus",
@@ -783,7 +804,7 @@ pub static MODEL: AwsKind = AwsKind {
     update: None,
     delete: Some(sagemaker_op!(DeleteModel, delete_model)),
     stop: None,
-    list: Some(List { op: sagemaker_op!(ListModels, list_models), items: "models", input: || json!({}), name_contains: Some("nameContains") }),
+    list: Some(List { op: sagemaker_op!(ListModels, list_models), items: "models", input: || json!({}), name_contains: Some("nameContains"), renamed: &[] }),
     arn_field: "modelARN",
     status_fields: &[],
     last_modified: None,
@@ -813,7 +834,7 @@ pub static ENDPOINT_CONFIG: AwsKind = AwsKind {
     update: None,
     delete: Some(sagemaker_op!(DeleteEndpointConfig, delete_endpoint_config)),
     stop: None,
-    list: Some(List { op: sagemaker_op!(ListEndpointConfigs, list_endpoint_configs), items: "endpointConfigs", input: || json!({}), name_contains: Some("nameContains") }),
+    list: Some(List { op: sagemaker_op!(ListEndpointConfigs, list_endpoint_configs), items: "endpointConfigs", input: || json!({}), name_contains: Some("nameContains"), renamed: &[] }),
     arn_field: "endpointConfigARN",
     status_fields: &[],
     last_modified: None,
@@ -840,6 +861,9 @@ pub const ANNOTATION_SYNCED_TAGS: &str = "sagemaker.services.k8s.aws/synced-tags
 
 /// Records that the engine stopped a resource to update it (a notebook
 /// instance), so that it starts again what it stopped, and nothing else.
+/// The removable fields (`Update::cleared`) the spec stated when it last
+/// reached AWS, comma-separated: only those are removed when left out.
+pub const ANNOTATION_STATED: &str = "sagemaker.services.k8s.aws/stated-fields";
 pub const ANNOTATION_RESTART: &str = "sagemaker.services.k8s.aws/restart-after-update";
 
 /// ACK's annotation recording the config an update last tried, so a failed
@@ -864,7 +888,7 @@ pub static ENDPOINT: AwsKind = AwsKind {
     }),
     delete: Some(sagemaker_op!(DeleteEndpoint, delete_endpoint)),
     stop: None,
-    list: Some(List { op: sagemaker_op!(ListEndpoints, list_endpoints), items: "endpoints", input: || json!({}), name_contains: Some("nameContains") }),
+    list: Some(List { op: sagemaker_op!(ListEndpoints, list_endpoints), items: "endpoints", input: || json!({}), name_contains: Some("nameContains"), renamed: &[] }),
     arn_field: "endpointARN",
     status_fields: &[
         "endpointStatus",
@@ -986,7 +1010,7 @@ pub static SCALABLE_TARGET: AwsKind = AwsKind {
     delete: Some(autoscaling_op!(DeregisterScalableTarget, deregister_scalable_target)),
     stop: None,
     // every target (policy) of SageMaker's; the prefix is matched here
-    list: Some(List { op: autoscaling_op!(DescribeScalableTargets, describe_scalable_targets), items: "scalableTargets", input: || json!({ "serviceNamespace": "sagemaker" }), name_contains: None }),
+    list: Some(List { op: autoscaling_op!(DescribeScalableTargets, describe_scalable_targets), items: "scalableTargets", input: || json!({ "serviceNamespace": "sagemaker" }), name_contains: None, renamed: &[] }),
     arn_field: "scalableTargetARN",
     status_fields: &["creationTime"],
     last_modified: Some("lastModifiedTime"),
@@ -1044,7 +1068,7 @@ pub static SCALING_POLICY: AwsKind = AwsKind {
     delete: Some(autoscaling_op!(DeleteScalingPolicy, delete_scaling_policy)),
     stop: None,
     // every target (policy) of SageMaker's; the prefix is matched here
-    list: Some(List { op: autoscaling_op!(DescribeScalingPolicies, describe_scaling_policies), items: "scalingPolicies", input: || json!({ "serviceNamespace": "sagemaker" }), name_contains: None }),
+    list: Some(List { op: autoscaling_op!(DescribeScalingPolicies, describe_scaling_policies), items: "scalingPolicies", input: || json!({ "serviceNamespace": "sagemaker" }), name_contains: None, renamed: &[] }),
     arn_field: "policyARN",
     status_fields: &["alarms", "creationTime"],
     last_modified: Some("lastModifiedTime"),
@@ -1180,6 +1204,21 @@ mod tests {
                 for (path, flag) in u.cleared {
                     assert!(u.compare.contains(path), "{}: cleared field {path} is not compared", kind.info.kind);
                     assert!(update_members.iter().any(|m| m == flag), "{}: update input has no {flag}", kind.info.kind);
+                }
+            }
+            // what adopt --all reads of a summary: each identifier, by the
+            // summary's own name where it has another
+            if let Some(list) = &kind.list {
+                let out = (list.op.output_schema)();
+                let item = out.pointer(&format!("/properties/{}/items", list.items)).unwrap_or_else(|| panic!("{}: list has no {}", kind.info.kind, list.items));
+                let renamed = |f: &str| list.renamed.iter().find(|(_, d)| sagemaker_schema::ack_name(d) == f).map(|(s, _)| sagemaker_schema::ack_name(s));
+                for f in kind.info.identifiers {
+                    let member = renamed(f).unwrap_or_else(|| (*f).to_string());
+                    assert!(has(item, &member), "{}: list summary has no {member}", kind.info.kind);
+                }
+                for (summary, described) in list.renamed {
+                    assert!(has(item, &sagemaker_schema::ack_name(summary)), "{}: list summary has no {summary}", kind.info.kind);
+                    assert!(has(&describe, &sagemaker_schema::ack_name(described)), "{}: describe has no {described}", kind.info.kind);
                 }
             }
             for dep in kind.info.depends_on {

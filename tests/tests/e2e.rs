@@ -2162,6 +2162,7 @@ fn every_other_ack_kind_lands_in_sagemaker_through_the_sdk_settles_reads_back_up
         "hyperparametertuningjob.yaml",
         "labelingjob.yaml",
         "monitoring.yaml",
+        "monitoring-definitions.yaml",
         "featuregroup.yaml",
         "modelpackage.yaml",
         "notebookinstance.yaml",
@@ -2182,6 +2183,9 @@ fn every_other_ack_kind_lands_in_sagemaker_through_the_sdk_settles_reads_back_up
         ("HyperParameterTuningJob", &["Completed"]),
         ("LabelingJob", &["Completed"]),
         ("DataQualityJobDefinition", &[]),
+        ("ModelBiasJobDefinition", &[]),
+        ("ModelExplainabilityJobDefinition", &[]),
+        ("ModelQualityJobDefinition", &[]),
         ("MonitoringSchedule", &["Scheduled"]),
         ("FeatureGroup", &["Created"]),
         ("ModelPackageGroup", &["Completed"]),
@@ -2328,7 +2332,8 @@ fn edits_reach_sagemaker_across_a_crash_and_lost_statuses(s: &mut KubeSetup, ide
         ),
         ("inferencecomponent", "xgboost-ic", json!({ "runtimeConfig": { "copyCount": 2 } })),
         ("modelpackage", "churn-v1", json!({ "modelApprovalStatus": "Approved" })),
-        ("notebookinstance", "explore", json!({ "instanceType": "ml.t3.large" })),
+        // a larger instance, its lifecycle configuration removed (a null in a merge patch)
+        ("notebookinstance", "explore", json!({ "instanceType": "ml.t3.large", "lifecycleConfigName": null })),
         ("notebookinstancelifecycleconfig", "install-packages", json!({ "onStart": [{ "content": ON_START }] })),
         ("pipeline", "churn-pipeline", json!({ "pipelineDisplayName": "Churn-v2", "tags": team })),
         ("pipelineexecution", "churn-run", json!({ "pipelineExecutionDisplayName": "nightly-2" })),
@@ -2345,6 +2350,7 @@ fn edits_reach_sagemaker_across_a_crash_and_lost_statuses(s: &mut KubeSetup, ide
         ("ModelPackage", "/modelApprovalStatus", json!("Approved")),
         ("NotebookInstance", "/instanceType", json!("ml.t3.large")),
         ("NotebookInstance", "/notebookInstanceStatus", json!("InService")),
+        ("NotebookInstance", "/notebookInstanceLifecycleConfigName", Value::Null),
         ("NotebookInstanceLifecycleConfig", "/onStart/0/content", json!(ON_START)),
         ("Pipeline", "/pipelineDisplayName", json!("Churn-v2")),
         ("PipelineExecution", "/pipelineExecutionDisplayName", json!("nightly-2")),
@@ -2370,6 +2376,12 @@ fn edits_reach_sagemaker_across_a_crash_and_lost_statuses(s: &mut KubeSetup, ide
     s.cli.wait_for_kind("notebookinstance", "explore", "stopped for its update", |v| {
         v["metadata"]["annotations"]["sagemaker.services.k8s.aws/restart-after-update"] == "true"
     });
+    let notebook = identities.iter().filter(|(k, _)| k == "NotebookInstance").cloned().collect::<Vec<_>>();
+    wait_in_moto("the notebook stopping", || {
+        let status = described_by_boto3(&s.moto, &notebook)[0]["notebookInstanceStatus"].clone();
+        // anywhere between the stop and the start again
+        ["Stopping", "Stopped", "Updating"].iter().any(|s| status == *s)
+    });
     let crashed_log = s.agent.crash();
     for (kind, name) in [("domain", "team"), ("modelpackage", "churn-v1"), ("pipelineexecution", "churn-run")] {
         s.kubectl_ok(&["patch", kind, name, "--subresource", "status", "--type", "merge", "-p", r#"{"status": null}"#]);
@@ -2384,7 +2396,7 @@ fn edits_reach_sagemaker_across_a_crash_and_lost_statuses(s: &mut KubeSetup, ide
             .iter()
             .filter(|(kind, pointer, value)| {
                 let i = identities.iter().position(|(k, _)| k == kind).expect("identity");
-                answers[i].pointer(pointer) != Some(value)
+                answers[i].pointer(pointer).unwrap_or(&Value::Null) != value
             })
             .map(|(kind, pointer, value)| format!("{kind}{pointer} = {value}"))
             .collect();
@@ -2473,10 +2485,14 @@ fn jobs_deleted_while_they_run_are_stopped_first(s: &KubeSetup, dir: &Path) {
     std::fs::write(&file, jobs.iter().map(|(_, _, d)| serde_yaml::to_string(d).expect("yaml")).collect::<Vec<_>>().join("---\n")).expect("write");
     s.cli.ok(&["apply", "-f", file.to_str().expect("path")]);
     let running = ["InProgress", "Executing"];
+    let mut execution = String::new();
     for (kind, name, _) in &jobs {
-        s.cli.wait_for_kind(kind, name, "running", |v| {
+        let v = s.cli.wait_for_kind(kind, name, "running", |v| {
             v["status"].as_object().into_iter().flatten().any(|(k, s)| k.ends_with("Status") && s.as_str().is_some_and(|s| running.contains(&s)))
         });
+        if kind == "PipelineExecution" {
+            execution = v["status"]["ackResourceMetadata"]["arn"].as_str().expect("arn").to_string();
+        }
     }
     for (kind, name, _) in &jobs {
         s.cli.ok(&["delete", kind, name, "--wait", "--timeout", "1m"]);
@@ -2487,7 +2503,7 @@ fn jobs_deleted_while_they_run_are_stopped_first(s: &KubeSetup, dir: &Path) {
         // named after metadata.name in SageMaker, and stopped there
         if kind == "PipelineExecution" {
             let listed = boto3(&s.moto, "import boto3\nfor e in boto3.client('sagemaker', region_name='us-east-1').list_pipeline_executions(PipelineName='churn-pipeline')['PipelineExecutionSummaries']:\n    print(e['PipelineExecutionArn'], e['PipelineExecutionStatus'])");
-            assert!(listed.lines().any(|l| l.ends_with(" Stopped")), "{listed}");
+            assert!(listed.lines().any(|l| l == format!("{execution} Stopped")), "{execution} in {listed}");
             continue;
         }
         let described = &described_by_boto3(&s.moto, &[(kind.clone(), json!({ format!("{kind}Name"): name }))])[0];

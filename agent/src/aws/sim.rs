@@ -462,6 +462,8 @@ impl Simulator {
         let members = (list.op.output_members)();
         let described = kind.describe_members();
         let wanted: Vec<&str> = kind.info.identifiers.iter().copied().chain([kind.arn_field]).map(|f| aws_member(&described, f)).collect();
+        let schema = (list.op.output_schema)();
+        let summary = schema.pointer(&format!("/properties/{}/items/properties", list.items)).and_then(Value::as_object).cloned();
         let found: Vec<Value> = state
             .records
             .iter()
@@ -470,7 +472,18 @@ impl Simulator {
             .filter(|v| !v.gone)
             .map(|v| {
                 let full = describe(kind, &v);
-                Value::Object(full.as_object().into_iter().flatten().filter(|(k, _)| wanted.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect())
+                // named as the list's summaries name them
+                let summary_name = |k: &String| list.renamed.iter().find(|(_, d)| d == k).map_or_else(|| k.clone(), |(s, _)| (*s).to_string());
+                Value::Object(
+                    full.as_object()
+                        .into_iter()
+                        .flatten()
+                        .filter(|(k, _)| wanted.contains(&k.as_str()))
+                        .map(|(k, v)| (summary_name(k), v.clone()))
+                        // only what the summary has (a user profile's has no ARN)
+                        .filter(|(k, _)| summary.as_ref().is_none_or(|s| s.contains_key(&ack_name(k))))
+                        .collect(),
+                )
             })
             .collect();
         json!({ aws_member(&members, list.items): found })

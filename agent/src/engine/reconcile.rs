@@ -654,6 +654,7 @@ async fn create(
     tracing::info!(%arn, account = %target.account, region = %target.region, "created");
     let place = format!("in account {}, region {}", target.account, target.region);
     cx.note(kind, &res, EventNote::normal("Create", "Created", format!("created {} {id} {place}", kind.info.kind))).await;
+    record_stated(cx, kind, &res).await?;
     // the tags went with the create: later edits are what differs from them
     if let Some(field) = kind.tags_field {
         let value = serde_json::to_string(&spec_tags(&res.spec, field)).unwrap_or_default();
@@ -717,9 +718,13 @@ async fn find_made(cx: &Context, kind: &'static AwsKind, res: &Resource, target:
     tracing::info!(%arn, "found the resource created for this one before its status was lost");
     let message = format!("found {} {arn}, created for this resource before its status was lost; not creating another", kind.info.kind);
     cx.note(kind, res, EventNote::normal("Create", "Found", message)).await;
-    let reading = status::read(kind, &observed);
-    cx.write(kind, res, target, Some(&observed), &reading.conditions).await?;
-    Ok(Some(settle(cx, kind, &reading)))
+    // recorded, not yet compared with the spec (an edit made while the
+    // status was lost is sent by the next step): never Synced for it here
+    let mut conditions = status::read(kind, &observed).conditions;
+    conditions.synced = Some(false);
+    conditions.synced_message = format!("{} found again; comparing it with the spec", kind.info.kind);
+    cx.write(kind, res, target, Some(&observed), &conditions).await?;
+    Ok(Some(Next::Poll))
 }
 
 /// The spec's tags as `key=value` pairs, in either of AWS's layouts.
@@ -799,11 +804,43 @@ async fn wait_for_dependencies(cx: &Context, kind: &AwsKind, res: &Resource, tar
     Ok(())
 }
 
-/// The update's removal flags for fields the spec no longer has and AWS
-/// still reports (a notebook's lifecycle configuration the user deleted).
-fn removed(update: &kinds::Update, spec: &Value, seen: &Value) -> Vec<&'static str> {
-    let present = |v: Option<&Value>| v.is_some_and(|v| !v.is_null() && v != &json!([]) && v != &json!(""));
-    update.cleared.iter().filter(|(path, _)| !present(kinds_path(spec, path)) && present(kinds_path(seen, path))).map(|(_, flag)| *flag).collect()
+fn stated_value(v: Option<&Value>) -> bool {
+    v.is_some_and(|v| !v.is_null() && v != &json!([]) && v != &json!(""))
+}
+
+/// The removable fields (`Update::cleared`) the spec states, as recorded in
+/// [`kinds::ANNOTATION_STATED`].
+fn stated(kind: &AwsKind, spec: &Value) -> String {
+    let cleared = kind.update.as_ref().map(|u| u.cleared).unwrap_or_default();
+    cleared.iter().filter(|(path, _)| stated_value(kinds_path(spec, path))).map(|(path, _)| *path).collect::<Vec<_>>().join(",")
+}
+
+/// Records which removable fields the spec stated when it reached AWS (at
+/// create, after each update): only those can later be removed by leaving
+/// them out. What AWS has that no spec ever stated (an adopted notebook's
+/// lifecycle configuration, one attached in the console) is never removed.
+async fn record_stated(cx: &Context, kind: &AwsKind, res: &Resource) -> Result<(), Failure> {
+    if kind.update.as_ref().is_none_or(|u| u.cleared.is_empty()) {
+        return Ok(());
+    }
+    let value = stated(kind, &res.spec);
+    if res.annotation(kinds::ANNOTATION_STATED) != Some(value.as_str()) {
+        cx.store.annotate(kind.info, &res.metadata.namespace, &res.metadata.name, kinds::ANNOTATION_STATED, &value).await?;
+    }
+    Ok(())
+}
+
+/// The update's removal flags, with the paths they clear: fields the spec
+/// stated before (see [`record_stated`]), no longer states, and AWS still
+/// reports (a notebook's lifecycle configuration the user deleted).
+fn removed(update: &kinds::Update, res: &Resource, seen: &Value) -> Vec<(&'static str, &'static str)> {
+    let before: Vec<&str> = res.annotation(kinds::ANNOTATION_STATED).unwrap_or_default().split(',').collect();
+    update
+        .cleared
+        .iter()
+        .filter(|(path, _)| before.contains(path) && !stated_value(kinds_path(&res.spec, path)) && stated_value(kinds_path(seen, path)))
+        .copied()
+        .collect()
 }
 
 /// Sends the kind's update when the spec asks for what AWS does not show,
@@ -824,7 +861,7 @@ async fn update(
     let due = update.compare.iter().any(|path| {
         let desired = kinds_path(&res.spec, path);
         desired.is_some_and(|d| status::differs(d, kinds_path(&seen, path)))
-    }) || !removed(update, &res.spec, &seen).is_empty();
+    }) || !removed(update, res, &seen).is_empty();
     // updated only while stopped: stop it first, start it again after
     if update.restart.is_some() {
         let status = reading.status.unwrap_or_default();
@@ -867,14 +904,19 @@ async fn update(
     }
     // what changed, and what travels with any change (a deployment config)
     let mut input = identity.clone();
+    let removals = removed(update, res, &seen);
     for path in update.fields {
+        // a removed field goes as its flag alone (an empty list too)
+        if removals.iter().any(|(p, _)| p == path) {
+            continue;
+        }
         let Some(v) = kinds_path(&res.spec, path) else { continue };
         let compared = update.compare.contains(path);
         if !compared || status::differs(v, kinds_path(&seen, path)) {
             set_path(&mut input, path, v.clone());
         }
     }
-    for flag in removed(update, &res.spec, &seen) {
+    for (_, flag) in &removals {
         set_path(&mut input, flag, Value::Bool(true));
     }
     (kind.hooks.update_input)(&mut input, observed);
@@ -892,7 +934,18 @@ async fn update(
         return Ok(Updated::NotDue);
     }
     wait_for_dependencies(cx, kind, res, target).await?;
-    cx.call(kind, Role::Update, target, &input, Priority::Urgent).await?;
+    match cx.call(kind, Role::Update, target, &input, Priority::Urgent).await {
+        Ok(_) => {}
+        // refused while stopped for it: started again as it was, the
+        // refusal shown (never left stopped waiting for a spec change)
+        Err(Failure::Terminal(m)) if update.restart.is_some() && res.annotation(kinds::ANNOTATION_RESTART) == Some("true") => {
+            cx.call(kind, Role::Start, target, identity, Priority::Urgent).await?;
+            cx.store.annotate(kind.info, &res.metadata.namespace, &res.metadata.name, kinds::ANNOTATION_RESTART, "false").await?;
+            tracing::info!("update refused: started it again as it was");
+            return Err(Failure::Terminal(format!("{m} (started again as it was)")));
+        }
+        Err(f) => return Err(f),
+    }
     cx.updates_sent.lock().unwrap_or_else(|p| p.into_inner()).insert((kind.info.kind, key), generation);
     tracing::info!("update requested");
     let fields: Vec<&str> = input.as_object().map(|o| o.keys().map(String::as_str).filter(|k| !kind.info.identifiers.contains(k)).collect()).unwrap_or_default();
@@ -900,6 +953,7 @@ async fn update(
     for (key, value) in (kind.hooks.after_update)(&update_cx) {
         cx.store.annotate(kind.info, &res.metadata.namespace, &res.metadata.name, key, &value).await?;
     }
+    record_stated(cx, kind, res).await?;
     // read it back so status shows the update under way (and on the
     // current resource version: the annotation write bumped it)
     let res = cx.store.get(kind.info, &res.metadata.namespace, &res.metadata.name).await?.unwrap_or_else(|| res.clone());

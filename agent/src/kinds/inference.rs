@@ -31,6 +31,7 @@ pub static INFERENCE_COMPONENT: AwsKind = AwsKind {
         items: "inferenceComponents",
         input: || json!({}),
         name_contains: Some("nameContains"),
+        renamed: &[],
     }),
     arn_field: "inferenceComponentARN",
     status_fields: &[
@@ -59,6 +60,11 @@ pub static INFERENCE_COMPONENT: AwsKind = AwsKind {
         observed_as_spec: |observed| {
             if let Some(copies) = observed.pointer("/runtimeConfig/desiredCopyCount").cloned() {
                 observed["runtimeConfig"]["copyCount"] = copies;
+            }
+            // describe reports a container's image as the one it was given
+            // (and the digest it resolved to): the spec's image is the former
+            if let Some(image) = observed.pointer("/specification/container/deployedImage/specifiedImage").cloned() {
+                observed["specification"]["container"]["image"] = image;
             }
         },
         before_update: update_guard,

@@ -20,6 +20,7 @@ pub static HYPER_PARAMETER_TUNING_JOB: AwsKind = AwsKind {
         items: "hyperParameterTuningJobSummaries",
         input: || json!({}),
         name_contains: Some("nameContains"),
+        renamed: &[],
     }),
     arn_field: "hyperParameterTuningJobARN",
     status_fields: &[
@@ -110,6 +111,7 @@ pub static TRANSFORM_JOB: AwsKind = AwsKind {
         items: "transformJobSummaries",
         input: || json!({}),
         name_contains: Some("nameContains"),
+        renamed: &[],
     }),
     arn_field: "transformJobARN",
     status_fields: &["transformJobStatus", "failureReason", "creationTime", "transformStartTime", "transformEndTime"],
@@ -142,6 +144,7 @@ pub static PROCESSING_JOB: AwsKind = AwsKind {
         items: "processingJobSummaries",
         input: || json!({}),
         name_contains: Some("nameContains"),
+        renamed: &[],
     }),
     arn_field: "processingJobARN",
     status_fields: &["processingJobStatus", "failureReason", "exitMessage", "creationTime", "processingStartTime", "processingEndTime"],
@@ -174,6 +177,7 @@ pub static LABELING_JOB: AwsKind = AwsKind {
         items: "labelingJobSummaryList",
         input: || json!({}),
         name_contains: Some("nameContains"),
+        renamed: &[],
     }),
     arn_field: "labelingJobARN",
     status_fields: &[

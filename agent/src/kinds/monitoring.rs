@@ -15,7 +15,7 @@ const DEFINITION_EXISTS: AlreadyExists = AlreadyExists {
 /// A job definition: created and deleted, never updated (any edit is
 /// refused at apply: create a definition of another name instead).
 macro_rules! job_definition {
-    ($name:ident, $info:ident, $create:ident, $create_fn:ident, $describe:ident, $describe_fn:ident, $delete:ident, $delete_fn:ident, $arn:literal) => {
+    ($name:ident, $info:ident, $create:ident, $create_fn:ident, $describe:ident, $describe_fn:ident, $delete:ident, $delete_fn:ident, $list:ident, $list_fn:ident, $arn:literal) => {
         pub static $name: AwsKind = AwsKind {
             info: &kinds::$info,
             service: &SAGEMAKER,
@@ -25,7 +25,13 @@ macro_rules! job_definition {
             update: None,
             delete: Some(sagemaker_op!($delete, $delete_fn)),
             stop: None,
-            list: None,
+            list: Some(List {
+                op: sagemaker_op!($list, $list_fn),
+                items: "jobDefinitionSummaries",
+                input: || json!({}),
+                name_contains: Some("nameContains"),
+                renamed: &[("MonitoringJobDefinitionName", "JobDefinitionName"), ("MonitoringJobDefinitionArn", "JobDefinitionArn")],
+            }),
             arn_field: "jobDefinitionARN",
             status_fields: &["creationTime"],
             last_modified: None,
@@ -54,6 +60,8 @@ job_definition!(
     describe_data_quality_job_definition,
     DeleteDataQualityJobDefinition,
     delete_data_quality_job_definition,
+    ListDataQualityJobDefinitions,
+    list_data_quality_job_definitions,
     "data-quality-job-definition"
 );
 job_definition!(
@@ -65,6 +73,8 @@ job_definition!(
     describe_model_bias_job_definition,
     DeleteModelBiasJobDefinition,
     delete_model_bias_job_definition,
+    ListModelBiasJobDefinitions,
+    list_model_bias_job_definitions,
     "model-bias-job-definition"
 );
 job_definition!(
@@ -76,6 +86,8 @@ job_definition!(
     describe_model_explainability_job_definition,
     DeleteModelExplainabilityJobDefinition,
     delete_model_explainability_job_definition,
+    ListModelExplainabilityJobDefinitions,
+    list_model_explainability_job_definitions,
     "model-explainability-job-definition"
 );
 job_definition!(
@@ -87,6 +99,8 @@ job_definition!(
     describe_model_quality_job_definition,
     DeleteModelQualityJobDefinition,
     delete_model_quality_job_definition,
+    ListModelQualityJobDefinitions,
+    list_model_quality_job_definitions,
     "model-quality-job-definition"
 );
 
@@ -111,6 +125,7 @@ pub static MONITORING_SCHEDULE: AwsKind = AwsKind {
         items: "monitoringScheduleSummaries",
         input: || json!({}),
         name_contains: Some("nameContains"),
+        renamed: &[],
     }),
     arn_field: "monitoringScheduleARN",
     status_fields: &["monitoringScheduleStatus", "failureReason", "creationTime", "lastModifiedTime", "lastMonitoringExecutionSummary"],

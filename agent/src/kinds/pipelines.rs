@@ -29,6 +29,7 @@ pub static PIPELINE: AwsKind = AwsKind {
         items: "pipelineSummaries",
         input: || json!({}),
         name_contains: Some("pipelineNamePrefix"),
+        renamed: &[],
     }),
     arn_field: "pipelineARN",
     status_fields: &["pipelineStatus", "creationTime", "lastModifiedTime"],

@@ -80,9 +80,16 @@ where
     K: 'static + Clone + Lookup,
     K::DynamicType: Eq + std::hash::Hash + Clone,
 {
+    let started = tokio::time::Instant::now();
+    let mut warned = false;
     loop {
         if let Ok(ready) = tokio::time::timeout(std::time::Duration::from_millis(50), reader.wait_until_ready()).await {
             return ready;
+        }
+        // a watch that cannot list (a missing CRD, a missing grant) says so
+        if !warned && started.elapsed() > std::time::Duration::from_secs(30) {
+            warned = true;
+            tracing::warn!(kind = std::any::type_name::<K>(), "still waiting for the first listing of a watch after 30 s: check its CRD and the agent's RBAC");
         }
     }
 }

@@ -29,6 +29,7 @@ const TRANSFORM: &str = include_str!("../../../../examples/kinds/transformjob.ya
 const PROCESSING: &str = include_str!("../../../../examples/kinds/processingjob.yaml");
 const LABELING: &str = include_str!("../../../../examples/kinds/labelingjob.yaml");
 const MONITORING: &str = include_str!("../../../../examples/kinds/monitoring.yaml");
+const MONITORING_DEFINITIONS: &str = include_str!("../../../../examples/kinds/monitoring-definitions.yaml");
 const STUDIO: &str = include_str!("../../../../examples/kinds/studio.yaml");
 const STUDIO_USERS: &str = include_str!("../../../../examples/kinds/studio-users.yaml");
 const FEATURE_GROUP: &str = include_str!("../../../../examples/kinds/featuregroup.yaml");
@@ -158,7 +159,9 @@ async fn a_domain_whose_status_was_lost_is_found_by_its_tag_not_created_twice_an
     // found again by its owner tag, and nothing is created
     rig.store.write_status(&info::DOMAIN, &domain, json!({})).await.expect("lose status");
     let found = rig.until(&info::DOMAIN, "team", "found again", |r| r.str_at("status.domainID") == Some(id.as_str())).await;
-    assert!(ready(&found));
+    // recorded at once, then compared with the spec before it says Synced
+    assert!(condition_message(&found, ack::CONDITION_SYNCED).contains("found again"), "{:?}", found.status);
+    rig.until(&info::DOMAIN, "team", "synced again", ready).await;
     assert_eq!(rig.calls("CreateDomain"), 1, "never a second Domain");
     // one look before the first create (a namesake would be a mistake), one after the loss
     assert_eq!(rig.calls("ListDomains"), 2);
@@ -443,4 +446,94 @@ async fn a_notebook_the_user_stopped_during_an_update_is_not_started_again() {
     assert_eq!(rig.calls("UpdateNotebookInstance"), 1, "the update still goes");
     assert_eq!(rig.calls("StartNotebookInstance"), 0, "but it is not started against the user's stop");
     assert_eq!(rig.sim.status_of(&here(), &aws::NOTEBOOK_INSTANCE, "explore"), Some("Stopped"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn adopt_all_reads_job_definitions_and_user_profiles_by_their_summaries_names() {
+    let rig = rig_before_start();
+    let definition = example(MONITORING, "").remove(0);
+    rig.sim.create_outside(&here(), &aws::DATA_QUALITY_JOB_DEFINITION, (aws::DATA_QUALITY_JOB_DEFINITION.create.input)(&definition.spec, false).expect("input"));
+    let user = example(STUDIO_USERS, "d-outside0001").remove(0);
+    rig.sim.create_outside(&here(), &aws::USER_PROFILE, (aws::USER_PROFILE.create.input)(&user.spec, false).expect("input"));
+    let rig = rig.started();
+    let aws = rig.aws.clone().expect("started");
+    let defaults = placement::Defaults { region: "us-east-1".into(), account: "111111111111".into(), ..Default::default() };
+    let adopt_all = |kind: &'static sagemaker_core::KindInfo| {
+        let (store, aws, defaults) = (rig.store.clone(), aws.clone(), defaults.clone());
+        async move {
+            let request = crate::adopt::Request { kind, aws_name: "", name: "", namespace: "default", region: "", account: "" };
+            let filter = crate::adopt::Filter { prefix: "", tags: &[] };
+            crate::adopt::manifests_all(store, aws, defaults, &request, &filter).await
+        }
+    };
+    // a definition's summary says MonitoringJobDefinitionName
+    let (manifests, skipped) = adopt_all(&info::DATA_QUALITY_JOB_DEFINITION).await.expect("listed");
+    assert!(skipped.is_empty(), "{skipped:?}");
+    assert_eq!(manifests.len(), 1);
+    assert_eq!(manifests[0].metadata.name, "churn-data-quality");
+    assert_eq!(manifests[0].spec["jobDefinitionName"], "churn-data-quality");
+    assert_eq!(manifests[0].spec["jobResources"]["clusterConfig"]["instanceCount"], 1, "the spec AWS holds: {:?}", manifests[0].spec);
+    // a user profile is named by its domain and name
+    let (manifests, _) = adopt_all(&info::USER_PROFILE).await.expect("listed");
+    assert_eq!(manifests.len(), 1);
+    assert_eq!((manifests[0].spec["domainID"].as_str(), manifests[0].spec["userProfileName"].as_str()), (Some("d-outside0001"), Some("alice")));
+    assert_eq!((rig.calls("ListDataQualityJobDefinitions"), rig.calls("ListUserProfiles")), (1, 1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_bias_explainability_and_quality_definitions_are_created_and_deleted_as_written() {
+    let rig = rig();
+    let docs = example(MONITORING_DEFINITIONS, "");
+    rig.apply_all(&docs).await;
+    for (info, name) in [
+        (&info::MODEL_BIAS_JOB_DEFINITION, "churn-bias"),
+        (&info::MODEL_EXPLAINABILITY_JOB_DEFINITION, "churn-explainability"),
+        (&info::MODEL_QUALITY_JOB_DEFINITION, "churn-quality"),
+    ] {
+        let r = rig.settled(info, name).await;
+        assert!(r.str_at("status.ackResourceMetadata.arn").is_some_and(|a| a.ends_with(&format!("-job-definition/{name}"))), "{:?}", r.status);
+        rig.delete(info, name).await;
+        rig.until_gone(info, name).await;
+    }
+    let calls = ["CreateModelBiasJobDefinition", "CreateModelExplainabilityJobDefinition", "CreateModelQualityJobDefinition"].map(|op| rig.calls(op));
+    assert_eq!(calls, [1, 1, 1]);
+    assert_eq!(rig.calls("DeleteModelQualityJobDefinition"), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_lifecycle_configuration_no_spec_ever_stated_is_never_removed_from_an_adopted_notebook() {
+    let rig = rig_before_start();
+    let docs = example(NOTEBOOK, "");
+    rig.sim.create_outside(&here(), &aws::NOTEBOOK_INSTANCE_LIFECYCLE_CONFIG, (aws::NOTEBOOK_INSTANCE_LIFECYCLE_CONFIG.create.input)(&docs[0].spec, false).expect("input"));
+    rig.sim.create_outside(&here(), &aws::NOTEBOOK_INSTANCE, (aws::NOTEBOOK_INSTANCE.create.input)(&docs[1].spec, false).expect("input"));
+    let rig = rig.started();
+    // adopted with a manifest that says nothing of the lifecycle configuration
+    let mut adopting = docs[1].clone();
+    adopting.spec.as_object_mut().expect("spec").remove("lifecycleConfigName");
+    adopting.metadata.annotations.insert(ack::ANNOTATION_ADOPTION_POLICY.into(), "adopt-or-create".into());
+    rig.apply(&adopting).await;
+    rig.settled(&info::NOTEBOOK_INSTANCE, "explore").await;
+    tokio::time::sleep(Duration::from_secs(900)).await;
+    assert_eq!((rig.calls("StopNotebookInstance"), rig.calls("UpdateNotebookInstance")), (0, 0), "the notebook is left running as it is");
+    // and `adopt` writes the spec AWS holds, the configuration in it
+    let observed = json!({ "notebookInstanceName": "explore", "instanceType": "ml.t3.medium", "roleARN": "arn:aws:iam::111111111111:role/x", "notebookInstanceLifecycleConfigName": "install-packages" });
+    let spec = crate::adopt::spec_from(&aws::NOTEBOOK_INSTANCE, &observed, &json!({ "notebookInstanceName": "explore" }));
+    assert_eq!(spec["lifecycleConfigName"], "install-packages", "{spec}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_notebook_update_aws_refuses_starts_it_again_as_it_was_and_says_why() {
+    let rig = rig();
+    let docs = example(NOTEBOOK, "");
+    rig.apply_all(&docs).await;
+    rig.settled(&info::NOTEBOOK_INSTANCE, "explore").await;
+    let mut wrong = docs[1].clone();
+    wrong.spec["instanceType"] = json!("ml.nonexistent.size");
+    rig.apply(&wrong).await;
+    let refused = rig.until(&info::NOTEBOOK_INSTANCE, "explore", "terminal", terminal).await;
+    assert!(condition_message(&refused, ack::CONDITION_TERMINAL).contains("started again as it was"), "{:?}", refused.status);
+    rig.until(&info::NOTEBOOK_INSTANCE, "explore", "running again", |r| r.annotation(ANNOTATION_RESTART) == Some("false")).await;
+    tokio::time::sleep(Duration::from_secs(600)).await;
+    assert_eq!(rig.sim.status_of(&here(), &aws::NOTEBOOK_INSTANCE, "explore"), Some("InService"));
+    assert_eq!((rig.calls("StopNotebookInstance"), rig.calls("StartNotebookInstance")), (1, 1));
 }
