@@ -1201,8 +1201,11 @@ mod tests {
                 }
                 // a removal flag is a member of the update's own input
                 let update_members: Vec<String> = (u.op.input_members)().into_iter().map(sagemaker_schema::ack_name).collect();
+                let create_members: Vec<String> = (kind.create.input_members)().into_iter().map(sagemaker_schema::ack_name).collect();
                 for (path, flag) in u.cleared {
                     assert!(u.compare.contains(path), "{}: cleared field {path} is not compared", kind.info.kind);
+                    // the simulator removes it as a top-level create member
+                    assert!(create_members.iter().any(|m| m == path), "{}: cleared field {path} is no create member", kind.info.kind);
                     assert!(update_members.iter().any(|m| m == flag), "{}: update input has no {flag}", kind.info.kind);
                 }
             }

@@ -858,10 +858,11 @@ async fn update(
     // what AWS reports, in the spec's terms
     let mut seen = observed.clone();
     (kind.hooks.observed_as_spec)(&mut seen);
+    let removals = removed(update, res, &seen);
     let due = update.compare.iter().any(|path| {
         let desired = kinds_path(&res.spec, path);
         desired.is_some_and(|d| status::differs(d, kinds_path(&seen, path)))
-    }) || !removed(update, res, &seen).is_empty();
+    }) || !removals.is_empty();
     // updated only while stopped: stop it first, start it again after
     if update.restart.is_some() {
         let status = reading.status.unwrap_or_default();
@@ -904,7 +905,6 @@ async fn update(
     }
     // what changed, and what travels with any change (a deployment config)
     let mut input = identity.clone();
-    let removals = removed(update, res, &seen);
     for path in update.fields {
         // a removed field goes as its flag alone (an empty list too)
         if removals.iter().any(|(p, _)| p == path) {
