@@ -590,8 +590,13 @@ impl AwsKind {
     /// Top-level spec fields the update takes and the create does not: set
     /// by an update right after the create.
     pub fn update_only_fields(&self) -> Vec<&'static str> {
-        let create: Vec<String> = (self.create.input_members)().into_iter().map(sagemaker_schema::ack_name).collect();
+        let create = self.create_members();
         self.updatable_fields().into_iter().filter(|f| !create.iter().any(|c| c == f)).collect()
+    }
+
+    /// The create input's members, in ACK names.
+    pub fn create_members(&self) -> Vec<String> {
+        (self.create.input_members)().into_iter().map(sagemaker_schema::ack_name).collect()
     }
 
     /// The spec as a create input (ACK names): without the fields only an
@@ -603,7 +608,7 @@ impl AwsKind {
                 o.remove(f);
             }
             if let Some(a) = self.info.assigned {
-                let create: Vec<String> = (self.create.input_members)().into_iter().map(sagemaker_schema::ack_name).collect();
+                let create = self.create_members();
                 let assigned_by_aws = o.get(a.field).and_then(Value::as_str).is_some_and(|v| v.starts_with("arn:"));
                 if !create.iter().any(|c| c == a.field) || assigned_by_aws {
                     o.remove(a.field);
@@ -859,11 +864,12 @@ pub static ENDPOINT_CONFIG: AwsKind = AwsKind {
 /// what differs from them, and only tags the spec dropped are removed.
 pub const ANNOTATION_SYNCED_TAGS: &str = "sagemaker.services.k8s.aws/synced-tags";
 
-/// Records that the engine stopped a resource to update it (a notebook
-/// instance), so that it starts again what it stopped, and nothing else.
 /// The removable fields (`Update::cleared`) the spec stated when it last
 /// reached AWS, comma-separated: only those are removed when left out.
 pub const ANNOTATION_STATED: &str = "sagemaker.services.k8s.aws/stated-fields";
+
+/// Records that the engine stopped a resource to update it (a notebook
+/// instance), so that it starts again what it stopped, and nothing else.
 pub const ANNOTATION_RESTART: &str = "sagemaker.services.k8s.aws/restart-after-update";
 
 /// ACK's annotation recording the config an update last tried, so a failed
@@ -1201,7 +1207,7 @@ mod tests {
                 }
                 // a removal flag is a member of the update's own input
                 let update_members: Vec<String> = (u.op.input_members)().into_iter().map(sagemaker_schema::ack_name).collect();
-                let create_members: Vec<String> = (kind.create.input_members)().into_iter().map(sagemaker_schema::ack_name).collect();
+                let create_members = kind.create_members();
                 for (path, flag) in u.cleared {
                     assert!(u.compare.contains(path), "{}: cleared field {path} is not compared", kind.info.kind);
                     // the simulator removes it as a top-level create member

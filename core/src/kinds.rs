@@ -141,6 +141,13 @@ pub struct Assigned {
     pub label: &'static str,
 }
 
+impl Assigned {
+    /// The identifier in the ARN AWS answered with.
+    pub fn id_in<'a>(&self, arn: &'a str) -> &'a str {
+        if self.last_segment { arn.rsplit('/').next().unwrap_or(arn) } else { arn }
+    }
+}
+
 impl KindInfo {
     /// `group/version`, as in a manifest's `apiVersion`.
     pub fn api_version(&self) -> String {
@@ -229,8 +236,7 @@ impl KindInfo {
             && obj.get(a.field).is_none()
             && let Some(arn) = res.status.pointer("/ackResourceMetadata/arn").and_then(serde_json::Value::as_str)
         {
-            let id = if a.last_segment { arn.rsplit('/').next().unwrap_or(arn) } else { arn };
-            obj.insert(a.field.to_string(), serde_json::Value::String(id.to_string()));
+            obj.insert(a.field.to_string(), serde_json::Value::String(a.id_in(arn).to_string()));
         }
         spec
     }

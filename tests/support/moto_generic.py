@@ -1295,14 +1295,14 @@ def execution_on_create(res: Res, params: dict[str, Any]) -> None:
         pipeline.x.setdefault("tokens", {})[token] = res.arn
 
 
-def execution_fail_reason(params: dict[str, Any], tags: Any) -> str | None:
-    parameters = params.get("PipelineParameters") or []
-    return next((p.get("Value") for p in parameters if p.get("Name") == FAIL_KEY), None)
+def _execution_parameter(name: str) -> Hook:
+    """(params, tags) -> the value of the execution's pipeline parameter `name`, or None."""
 
+    def fn(params: dict[str, Any], tags: Any) -> str | None:
+        parameters = params.get("PipelineParameters") or []
+        return next((p.get("Value") for p in parameters if p.get("Name") == name), None)
 
-def execution_running_steps(params: dict[str, Any], tags: Any) -> str | None:
-    parameters = params.get("PipelineParameters") or []
-    return next((p.get("Value") for p in parameters if p.get("Name") == RUNNING_KEY), None)
+    return fn
 
 
 def execution_find(scope: Scope, params: dict[str, Any]) -> Res | None:
@@ -1765,8 +1765,8 @@ PIPELINE_EXECUTION = Spec(
     find=execution_find,
     not_found_fields=execution_not_found_fields,
     on_create=execution_on_create,
-    fail_reason=execution_fail_reason,
-    running_steps=execution_running_steps,
+    fail_reason=_execution_parameter(FAIL_KEY),
+    running_steps=_execution_parameter(RUNNING_KEY),
     extras=execution_extras,
     list_scope=execution_list_scope,
     summary_aliases={

@@ -638,7 +638,7 @@ impl Simulator {
                 let fresh = stable_id(&format!("{prefix}{label}/{seq}/{now}"))[..12].to_string();
                 let mut arn = template.replace("{region}", &target.region).replace("{account}", &target.account).replace("{seq}", &seq.to_string()).replace("{new}", &fresh);
                 arn = arn.replace(&format!("{{{}}}", a.label), &label.to_ascii_lowercase());
-                let id = if a.last_segment { arn.rsplit('/').next().unwrap_or_default().to_string() } else { arn.clone() };
+                let id = a.id_in(&arn).to_string();
                 identity[a.field] = json!(id);
                 Some(arn)
             }
@@ -652,7 +652,7 @@ impl Simulator {
         {
             identity = kind.identity(&recorded);
             if let Some(a) = kind.info.assigned.filter(|a| identity.get(a.field).is_none()) {
-                let id = if a.last_segment { by_arn.rsplit('/').next().unwrap_or_default() } else { by_arn };
+                let id = a.id_in(by_arn);
                 identity[a.field] = json!(id);
             }
         }
@@ -1049,7 +1049,7 @@ fn describe(kind: &AwsKind, view: &View<'_>) -> Value {
     set(kind.arn_field, json!(view.arn));
     // an identifier AWS assigned is part of what it describes (a Domain's id)
     if let Some(a) = kind.info.assigned {
-        let id = if a.last_segment { view.arn.rsplit('/').next().unwrap_or_default() } else { view.arn };
+        let id = a.id_in(view.arn);
         set(a.field, json!(id));
     }
     if let Some(f) = kind.info.statuses.field {
@@ -1065,173 +1065,6 @@ fn describe(kind: &AwsKind, view: &View<'_>) -> Value {
     set("lastModifiedTime", json!(view.last_change));
     out.extend((kind.sim.extras)(view));
     Value::Object(out)
-}
-
-/// Training's extras: status transitions with SageMaker's messages, times
-/// and the model artifacts of a completed job.
-pub fn training_job_extras(view: &View<'_>) -> Map<String, Value> {
-    let mut out = Map::new();
-    let transitions: Vec<Value> = view
-        .transitions
-        .iter()
-        .enumerate()
-        .map(|(i, (_, progress, start))| {
-            let mut t = json!({ "Status": progress, "StartTime": start, "StatusMessage": status_message(progress) });
-            if let Some((_, _, next)) = view.transitions.get(i + 1) {
-                t["EndTime"] = json!(next);
-            }
-            t
-        })
-        .collect();
-    if view.transitions.len() > 1 {
-        out.insert("TrainingStartTime".into(), json!(view.transitions[1].2));
-    }
-    out.insert("SecondaryStatusTransitions".into(), json!(transitions));
-    if matches!(view.status, "Completed" | "Failed" | "Stopped") {
-        let seconds = (view.last_change - view.created).round() as i64;
-        out.insert("TrainingEndTime".into(), json!(view.last_change));
-        out.insert("TrainingTimeInSeconds".into(), json!(seconds));
-        out.insert("BillableTimeInSeconds".into(), json!(seconds));
-    }
-    if view.status == "Completed" {
-        let output = view.input["OutputDataConfig"]["S3OutputPath"].as_str().unwrap_or_default();
-        let name = view.input["TrainingJobName"].as_str().unwrap_or_default();
-        out.insert(
-            "ModelArtifacts".into(),
-            json!({ "S3ModelArtifacts": format!("{}/{name}/output/model.tar.gz", output.trim_end_matches('/')) }),
-        );
-    }
-    out
-}
-
-/// What each instance of a simulated training job prints: its streams are
-/// `algo-<n>-<epoch>`, as SageMaker names them, and its lines follow the
-/// job's phases (a few epochs while it trains).
-pub fn training_job_logs(view: &View<'_>) -> Vec<SimLog> {
-    let count = view.input["ResourceConfig"]["InstanceCount"].as_u64().unwrap_or(1).clamp(1, 16);
-    let channel = view.input["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"].as_str().unwrap_or("the input channels");
-    let output = view.input["OutputDataConfig"]["S3OutputPath"].as_str().unwrap_or_default().trim_end_matches('/');
-    let name = view.input["TrainingJobName"].as_str().unwrap_or_default();
-    let epochs = 3;
-    let mut lines = Vec::new();
-    for n in 1..=count {
-        let stream = format!("algo-{n}-{}", view.created as i64);
-        let mut say = |at: f64, message: String| lines.push(SimLog { stream: stream.clone(), at, message });
-        for (i, (_, progress, start)) in view.transitions.iter().enumerate() {
-            // a phase's lines stop where the next phase begins (a stop cuts training short)
-            let end = view.transitions.get(i + 1).map_or(start + view.step, |t| t.2);
-            match *progress {
-                "Downloading" => say(*start, format!("[algo-{n}] Downloading input data from {channel}")),
-                "Training" => {
-                    say(*start, format!("[algo-{n}] Invoking the training script with hyperparameters {}", view.input["HyperParameters"]));
-                    for epoch in 1..=epochs {
-                        let at = start + (end - start) * f64::from(epoch) / f64::from(epochs + 1);
-                        let loss = 0.9 / f64::from(epoch) + 0.01 * n as f64;
-                        say(at, format!("[{epoch}]#011train-loss:{loss:.4}#011validation-loss:{:.4}", loss * 1.1));
-                    }
-                }
-                "Uploading" => say(*start, format!("[algo-{n}] Uploading the model to {output}/{name}/output/model.tar.gz")),
-                "Completed" => say(*start, format!("[algo-{n}] Reporting training SUCCESS")),
-                "Failed" => say(*start, format!("[algo-{n}] Reporting training FAILURE: {}", view.failure.as_deref().unwrap_or("unknown"))),
-                "Stopping" => say(*start, format!("[algo-{n}] Received SIGTERM: stopping")),
-                _ => {}
-            }
-        }
-    }
-    lines
-}
-
-/// What each instance of a simulated endpoint's variants prints: streams
-/// `<variant>/i-<id>`, as SageMaker names them.
-pub fn endpoint_logs(view: &View<'_>) -> Vec<SimLog> {
-    let Some(config) = view.dependencies.first() else { return Vec::new() };
-    let mut lines = Vec::new();
-    let started = view.transitions.iter().find(|t| t.0 == "Creating").map(|t| t.2);
-    let serving = view.transitions.iter().find(|t| t.0 == "InService").map(|t| t.2);
-    for variant in config["ProductionVariants"].as_array().into_iter().flatten() {
-        let name = variant["VariantName"].as_str().unwrap_or("AllTraffic");
-        let model = variant["ModelName"].as_str().unwrap_or_default();
-        let count = variant["InitialInstanceCount"].as_u64().unwrap_or(1).clamp(1, 16);
-        for n in 0..count {
-            let stream = format!("{name}/i-{}", &stable_id(&format!("{}/{name}/{n}", view.arn))[..17]);
-            let mut say = |at: f64, message: String| lines.push(SimLog { stream: stream.clone(), at, message });
-            if let Some(at) = started {
-                say(at + view.step / 2.0, format!("Loading model {model}"));
-            }
-            if let Some(at) = serving {
-                say(at, "Starting the inference server: listening on 0.0.0.0:8080".into());
-                say(at + view.step, "GET /ping 200".into());
-            }
-        }
-    }
-    lines
-}
-
-fn status_message(status: &str) -> &'static str {
-    match status {
-        "Starting" => "Preparing the instances for training",
-        "LaunchingMLInstances" => "Launching requested ML instances",
-        "Downloading" => "Downloading input data",
-        "Training" => "Training image download completed. Training in progress.",
-        "Uploading" => "Uploading generated training model",
-        "Completed" => "Training job completed",
-        "Failed" => "Training job failed",
-        "Stopping" => "Stopping the training job",
-        "Stopped" => "The training job was stopped",
-        _ => "",
-    }
-}
-
-/// A target-tracking policy's extras: the two CloudWatch alarms AWS creates
-/// for it (`TargetTracking-<resource>-AlarmHigh-<uuid>`, and AlarmLow).
-pub fn scaling_policy_extras(view: &View<'_>) -> Map<String, Value> {
-    let mut out = Map::new();
-    if view.input["PolicyType"] != "TargetTrackingScaling" {
-        return out;
-    }
-    let parts: Vec<&str> = view.arn.split(':').collect();
-    let (region, account) = (parts.get(3).copied().unwrap_or_default(), parts.get(4).copied().unwrap_or_default());
-    let resource = view.input["ResourceId"].as_str().unwrap_or_default();
-    let alarms: Vec<Value> = ["AlarmHigh", "AlarmLow"]
-        .iter()
-        .map(|which| {
-            let id = stable_id(&format!("{}/{which}", view.arn));
-            let uuid = format!("{}-{}-{}-{}-{}", &id[..8], &id[8..12], &id[12..16], &id[16..20], &id[20..32]);
-            let name = format!("TargetTracking-{resource}-{which}-{uuid}");
-            json!({ "AlarmName": name, "AlarmARN": format!("arn:aws:cloudwatch:{region}:{account}:alarm:{name}") })
-        })
-        .collect();
-    out.insert("Alarms".into(), json!(alarms));
-    out
-}
-
-/// An endpoint's extras: its config's variants, running at their initial
-/// instance count once in service.
-pub fn endpoint_extras(view: &View<'_>) -> Map<String, Value> {
-    let mut out = Map::new();
-    let Some(config) = view.dependencies.first() else { return out };
-    let serving = view.status == "InService" || view.status == "Updating" || view.status == "RollingBack";
-    let variants: Vec<Value> = config["ProductionVariants"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|v| {
-            let count = v.get("InitialInstanceCount").cloned().unwrap_or(json!(1));
-            let weight = v.get("InitialVariantWeight").cloned().unwrap_or(json!(1.0));
-            let mut out = json!({
-                "VariantName": v["VariantName"],
-                "DesiredInstanceCount": count,
-                "DesiredWeight": weight,
-            });
-            if serving {
-                out["CurrentInstanceCount"] = count;
-                out["CurrentWeight"] = weight;
-            }
-            out
-        })
-        .collect();
-    out.insert("ProductionVariants".into(), json!(variants));
-    out
 }
 
 fn wall_clock() -> f64 {

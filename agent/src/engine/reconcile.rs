@@ -745,15 +745,12 @@ fn spec_tags(spec: &Value, field: &str) -> Vec<(String, String)> {
 async fn sync_tags(cx: &Context, kind: &'static AwsKind, res: &Resource, target: &Target, observed: &Value) -> Result<(), Failure> {
     let Some(field) = kind.tags_field else { return Ok(()) };
     let wanted = spec_tags(&res.spec, field);
-    let synced: Vec<(String, String)> = res
-        .annotation(kinds::ANNOTATION_SYNCED_TAGS)
-        .and_then(|a| serde_json::from_str::<Vec<(String, String)>>(a).ok())
-        .unwrap_or_default();
+    let recorded = res.annotation(kinds::ANNOTATION_SYNCED_TAGS);
+    let synced: Vec<(String, String)> = recorded.and_then(|a| serde_json::from_str(a).ok()).unwrap_or_default();
     // nothing recorded (created before tags were synced, or adopted): the
     // first look records what AWS has
     let Some(arn) = observed.get(kind.arn_field).and_then(Value::as_str) else { return Ok(()) };
-    let recorded = res.annotation(kinds::ANNOTATION_SYNCED_TAGS).is_some();
-    if recorded && wanted == synced {
+    if recorded.is_some() && wanted == synced {
         return Ok(());
     }
     let current = (kind.service.read_tags)(&cx.call(kind, Role::ListTags, target, &json!({ "resourceARN": arn }), Priority::Routine).await?);

@@ -53,7 +53,7 @@ pub(super) async fn run(session: &Session) -> Result<ExitStatus> {
     let mut report = Report { failed: false };
     let mut context = session.context.as_deref().map(|c| format!(" --context {c}")).unwrap_or_default();
     // a fix that names the agent's namespace, so it never installs a second agent elsewhere
-    if session.agent_namespace() != "ack-system" {
+    if session.agent_namespace() != super::install::NAMESPACE {
         context.push_str(&format!(" --agent-namespace {}", session.agent_namespace()));
     }
     match session.connect().await {

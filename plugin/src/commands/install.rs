@@ -23,7 +23,7 @@ use crate::{
 };
 
 /// The namespace and name the manifests are written for.
-const NAMESPACE: &str = "ack-system";
+pub(super) const NAMESPACE: &str = "ack-system";
 const AGENT: &str = "sagemaker-agent";
 /// IRSA's ServiceAccount annotation.
 const IRSA: &str = "eks.amazonaws.com/role-arn";

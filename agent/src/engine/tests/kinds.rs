@@ -302,6 +302,8 @@ async fn a_lifecycle_configuration_removed_from_a_notebook_instance_is_disassoci
     .await;
     let after = described().await;
     assert_eq!(after["NotebookInstanceArn"], arn.as_str());
+    let nb = rig.get(&info::NOTEBOOK_INSTANCE, "default", "explore").await.expect("stored");
+    assert_eq!(nb.annotation(aws::ANNOTATION_STATED), Some(""), "what the spec states now is recorded after the update");
     assert!(after.get("NotebookInstanceLifecycleConfigName").is_none(), "still associated: {after}");
     // gone in AWS as in the spec: nothing more to send
     tokio::time::sleep(Duration::from_secs(900)).await;
@@ -536,4 +538,15 @@ async fn a_notebook_update_aws_refuses_starts_it_again_as_it_was_and_says_why() 
     tokio::time::sleep(Duration::from_secs(600)).await;
     assert_eq!(rig.sim.status_of(&here(), &aws::NOTEBOOK_INSTANCE, "explore"), Some("InService"));
     assert_eq!((rig.calls("StopNotebookInstance"), rig.calls("StartNotebookInstance")), (1, 1));
+}
+
+#[test]
+fn an_inference_components_deployed_image_reads_as_the_image_its_spec_gave() {
+    let mut seen = json!({
+        "specification": { "container": { "deployedImage": { "specifiedImage": "img:1", "resolvedImage": "img@sha256:abc" } } },
+        "runtimeConfig": { "desiredCopyCount": 2, "currentCopyCount": 1 },
+    });
+    (aws::INFERENCE_COMPONENT.hooks.observed_as_spec)(&mut seen);
+    assert_eq!(seen.pointer("/specification/container/image"), Some(&json!("img:1")));
+    assert_eq!(seen.pointer("/runtimeConfig/copyCount"), Some(&json!(2)));
 }
